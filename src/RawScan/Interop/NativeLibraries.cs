@@ -1,0 +1,30 @@
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace RawScan.Interop;
+
+/// <summary>
+/// Resolves the native libraries by name at load time: libpcap goes by several sonames (Debian's
+/// libpcap0.8 ships libpcap.so.0.8, other distributions libpcap.so.1, Npcap wpcap.dll).
+/// </summary>
+internal static class NativeLibraries
+{
+#pragma warning disable CA2255 // a library's one resolver belongs in its module initializer
+    [ModuleInitializer]
+#pragma warning restore CA2255
+    internal static void Install() => NativeLibrary.SetDllImportResolver(typeof(NativeLibraries).Assembly, Resolve);
+
+    private static nint Resolve(string name, Assembly assembly, DllImportSearchPath? path)
+    {
+        if (name != Pcap.Library) return 0;
+        string[] candidates = OperatingSystem.IsWindows()
+            ? ["wpcap", Path.Combine(Environment.SystemDirectory, "Npcap", "wpcap.dll")]
+            : OperatingSystem.IsMacOS() ? ["libpcap.A.dylib", "libpcap.dylib"]
+            : ["libpcap.so.1", "libpcap.so.0.8", "libpcap.so"];
+        foreach (var c in candidates)
+            if (NativeLibrary.TryLoad(c, assembly, path, out nint h)) return h;
+        throw new DllNotFoundException(
+            $"libpcap not found (tried {string.Join(", ", candidates)}); on Debian: apt-get install libpcap0.8");
+    }
+}

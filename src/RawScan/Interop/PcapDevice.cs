@@ -1,0 +1,135 @@
+using System.Runtime.InteropServices;
+
+namespace RawScan.Interop;
+
+/// <summary>Thrown when libpcap refuses: its own words (pcap_geterr) are in the message.</summary>
+public sealed class PcapException(string message) : Exception(message);
+
+/// <summary>Options for a live capture handle.</summary>
+public sealed record PcapOptions
+{
+    public int Snaplen { get; init; } = 256;          // headers only: a reply is judged by its headers
+    public bool Immediate { get; init; } = true;      // hand packets over at once, not when a block fills
+    public int TimeoutMs { get; init; } = 100;        // so a waiting pull returns and the loop can see a stop
+    public int BufferBytes { get; init; } = 32 << 20; // a kernel ring that rides out bursts at high rates
+    public bool Promiscuous { get; init; }
+    public string? Filter { get; init; }
+    public bool InboundOnly { get; init; }
+}
+
+/// <summary>Result of one pull from the capture.</summary>
+public enum PullResult { Packet, Timeout, Stopped }
+
+/// <summary>
+/// A live libpcap handle on one interface: inject frames, pull captured frames, read the kernel's
+/// drop counters. Pulled frames are spans over libpcap's buffer, valid until the next pull.
+/// </summary>
+public sealed unsafe class PcapDevice : IDisposable
+{
+    private readonly PcapHandle _handle;
+
+    private PcapDevice(PcapHandle handle, string iface) { _handle = handle; Interface = iface; }
+
+    public string Interface { get; }
+
+    public static string Version => Marshal.PtrToStringUTF8(Pcap.LibVersion()) ?? "libpcap";
+
+    public static PcapDevice Open(string iface, PcapOptions options)
+    {
+        byte* errbuf = stackalloc byte[Pcap.ErrbufSize];
+        errbuf[0] = 0;
+        var h = Pcap.Create(iface, errbuf);
+        if (h.IsInvalid)
+        {
+            h.Dispose();
+            throw new PcapException($"pcap_create({iface}): {Marshal.PtrToStringUTF8((nint)errbuf)}");
+        }
+        var dev = new PcapDevice(h, iface);
+        try
+        {
+            Pcap.SetSnaplen(h, options.Snaplen);
+            Pcap.SetPromisc(h, options.Promiscuous ? 1 : 0);
+            Pcap.SetImmediateMode(h, options.Immediate ? 1 : 0);
+            Pcap.SetTimeout(h, options.TimeoutMs);
+            Pcap.SetBufferSize(h, options.BufferBytes);
+            int rc = Pcap.Activate(h);
+            if (rc < 0) throw new PcapException($"cannot capture on {iface}: {dev.ErrorText(rc)}");
+            if (Pcap.Datalink(h) != Pcap.DLT_EN10MB)
+                throw new PcapException($"{iface} is not an Ethernet interface (DLT {Pcap.Datalink(h)})");
+            if (options.InboundOnly && Pcap.SetDirection(h, Pcap.PCAP_D_IN) != 0)
+                throw new PcapException($"pcap_setdirection({iface}): {dev.LastError}");
+            if (options.Filter is not null) dev.SetFilter(options.Filter);
+            return dev;
+        }
+        catch
+        {
+            dev.Dispose();
+            throw;
+        }
+    }
+
+    private string LastError => Marshal.PtrToStringUTF8(Pcap.GetErr(_handle)) ?? "unknown error";
+
+    private string ErrorText(int status)
+    {
+        string err = LastError;
+        string status_ = Marshal.PtrToStringUTF8(Pcap.StatusToStr(status)) ?? status.ToString();
+        return string.IsNullOrEmpty(err) ? status_ : $"{status_}: {err}";
+    }
+
+    public void SetFilter(string filter)
+    {
+        Pcap.BpfProgram prog;
+        if (Pcap.Compile(_handle, &prog, filter, 1, 0xffffffff) != 0)
+            throw new PcapException($"bad capture filter '{filter}': {LastError}");
+        try
+        {
+            if (Pcap.SetFilter(_handle, &prog) != 0) throw new PcapException($"pcap_setfilter: {LastError}");
+        }
+        finally { Pcap.FreeCode(&prog); }
+    }
+
+    /// <summary>Puts one frame on the wire. Returns false if the interface refused it (the error is kept in <see cref="LastInjectError"/>).</summary>
+    public bool Inject(ReadOnlySpan<byte> frame)
+    {
+        fixed (byte* p = frame)
+        {
+            if (Pcap.Inject(_handle, p, (nuint)frame.Length) >= 0) return true;
+        }
+        LastInjectError = LastError;
+        return false;
+    }
+
+    public string? LastInjectError { get; private set; }
+
+    /// <summary>Pulls the next captured frame; a span over libpcap's buffer, valid until the next call.</summary>
+    public PullResult Next(out ReadOnlySpan<byte> frame, out long timestampMicros)
+    {
+        Pcap.PacketHeader* hdr;
+        byte* data;
+        int rc = Pcap.NextEx(_handle, &hdr, &data);
+        if (rc == 1)
+        {
+            frame = new ReadOnlySpan<byte>(data, (int)hdr->CapLen);
+            timestampMicros = (long)hdr->TvSec.Value * 1_000_000 + (long)hdr->TvUsec.Value;
+            return PullResult.Packet;
+        }
+        frame = default;
+        timestampMicros = 0;
+        if (rc == 0) return PullResult.Timeout;
+        if (rc == -2) return PullResult.Stopped; // pcap_breakloop
+        throw new PcapException($"capture on {Interface} failed: {LastError}");
+    }
+
+    /// <summary>Wakes a thread blocked in <see cref="Next"/>.</summary>
+    public void BreakLoop() => Pcap.BreakLoop(_handle);
+
+    public (uint Received, uint Dropped, uint IfDropped) Stats()
+    {
+        Pcap.Stat s;
+        if (Pcap.Stats(_handle, &s) != 0) return (0, 0, 0);
+        return (s.Received, s.Dropped, s.IfDropped);
+    }
+
+    public void Dispose() => _handle.Dispose();
+}

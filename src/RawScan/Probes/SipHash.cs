@@ -1,0 +1,60 @@
+using System.Buffers.Binary;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace RawScan.Probes;
+
+/// <summary>
+/// SipHash-2-4 (Aumasson and Bernstein), the keyed hash masscan uses for its SYN cookies: a fast PRF,
+/// so a reply's acknowledgement number cannot be forged without the per-scan key.
+/// </summary>
+public static class SipHash
+{
+    /// <summary>The general form over any byte string; used to check <see cref="Hash16"/> and in tests.</summary>
+    public static ulong Hash(ulong k0, ulong k1, ReadOnlySpan<byte> data)
+    {
+        ulong v0 = 0x736f6d6570736575UL ^ k0, v1 = 0x646f72616e646f6dUL ^ k1;
+        ulong v2 = 0x6c7967656e657261UL ^ k0, v3 = 0x7465646279746573UL ^ k1;
+        int i = 0;
+        for (; i + 8 <= data.Length; i += 8)
+        {
+            ulong m = BinaryPrimitives.ReadUInt64LittleEndian(data[i..]);
+            v3 ^= m; Round(ref v0, ref v1, ref v2, ref v3); Round(ref v0, ref v1, ref v2, ref v3); v0 ^= m;
+        }
+        ulong last = (ulong)data.Length << 56;
+        for (int j = 0; i + j < data.Length; j++) last |= (ulong)data[i + j] << (8 * j);
+        v3 ^= last; Round(ref v0, ref v1, ref v2, ref v3); Round(ref v0, ref v1, ref v2, ref v3); v0 ^= last;
+        return Finalize(v0, v1, v2, v3);
+    }
+
+    /// <summary>SipHash-2-4 of exactly 16 bytes given as two little-endian words: the hot-path cookie form.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong Hash16(ulong k0, ulong k1, ulong m0, ulong m1)
+    {
+        ulong v0 = 0x736f6d6570736575UL ^ k0, v1 = 0x646f72616e646f6dUL ^ k1;
+        ulong v2 = 0x6c7967656e657261UL ^ k0, v3 = 0x7465646279746573UL ^ k1;
+        v3 ^= m0; Round(ref v0, ref v1, ref v2, ref v3); Round(ref v0, ref v1, ref v2, ref v3); v0 ^= m0;
+        v3 ^= m1; Round(ref v0, ref v1, ref v2, ref v3); Round(ref v0, ref v1, ref v2, ref v3); v0 ^= m1;
+        const ulong last = 16UL << 56;
+        v3 ^= last; Round(ref v0, ref v1, ref v2, ref v3); Round(ref v0, ref v1, ref v2, ref v3); v0 ^= last;
+        return Finalize(v0, v1, v2, v3);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong Finalize(ulong v0, ulong v1, ulong v2, ulong v3)
+    {
+        v2 ^= 0xff;
+        Round(ref v0, ref v1, ref v2, ref v3); Round(ref v0, ref v1, ref v2, ref v3);
+        Round(ref v0, ref v1, ref v2, ref v3); Round(ref v0, ref v1, ref v2, ref v3);
+        return v0 ^ v1 ^ v2 ^ v3;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Round(ref ulong v0, ref ulong v1, ref ulong v2, ref ulong v3)
+    {
+        v0 += v1; v1 = BitOperations.RotateLeft(v1, 13); v1 ^= v0; v0 = BitOperations.RotateLeft(v0, 32);
+        v2 += v3; v3 = BitOperations.RotateLeft(v3, 16); v3 ^= v2;
+        v0 += v3; v3 = BitOperations.RotateLeft(v3, 21); v3 ^= v0;
+        v2 += v1; v1 = BitOperations.RotateLeft(v1, 17); v1 ^= v2; v2 = BitOperations.RotateLeft(v2, 32);
+    }
+}

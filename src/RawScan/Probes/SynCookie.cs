@@ -1,0 +1,32 @@
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+
+namespace RawScan.Probes;
+
+/// <summary>
+/// The stateless proof that a reply answers one of our probes: the SYN's sequence number is a keyed
+/// hash of the four-tuple and protocol, so a SYN-ACK or RST whose ack-1 is not the cookie is not ours
+/// (masscan syn-cookie.c). The key is random per scan unless a seed fixes it.
+/// </summary>
+public readonly struct SynCookie
+{
+    private readonly ulong _k0, _k1;
+
+    public SynCookie(ulong k0, ulong k1) { _k0 = k0; _k1 = k1; }
+
+    public static SynCookie Random()
+    {
+        Span<byte> key = stackalloc byte[16];
+        RandomNumberGenerator.Fill(key);
+        return new SynCookie(BitConverter.ToUInt64(key), BitConverter.ToUInt64(key[8..]));
+    }
+
+    /// <summary>32-bit cookie for the probe (src, dst, sport, dport, protocol), all host order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public uint Compute(uint src, uint dst, ushort sport, ushort dport, byte protocol = 6)
+    {
+        ulong m0 = ((ulong)dst << 32) | src;
+        ulong m1 = ((ulong)protocol << 32) | ((uint)dport << 16) | sport;
+        return (uint)SipHash.Hash16(_k0, _k1, m0, m1);
+    }
+}
