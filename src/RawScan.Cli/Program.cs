@@ -1,0 +1,54 @@
+using RawScan;
+using RawScan.Cli;
+#if RAWSCAN_LAB
+using RawScan.Lab;
+#endif
+
+try
+{
+    if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+    {
+        Console.WriteLine(Help.Text);
+        return args.Length == 0 ? 2 : 0;
+    }
+    switch (args[0])
+    {
+        case "--version" or "version":
+            Console.WriteLine($"rawscan {typeof(Scanner).Assembly.GetName().Version?.ToString(3)} ({RawScan.Interop.PcapDevice.Version})");
+            return 0;
+        case "scan" when args.Length > 1 && args[1] is "-h" or "--help":
+            Console.WriteLine(ScanCommand.Usage);
+            return 0;
+        case "scan":
+            return ScanCommand.Run(args[1..]);
+#if RAWSCAN_LAB
+        case "lab":
+            return LabCommand.Run(args[1..], Self.Command);
+#endif
+        default:
+            throw new BadInputException("command", args[0], "expected scan or lab (see 'rawscan --help')");
+    }
+}
+catch (BadInputException e)
+{
+    Console.Error.WriteLine($"rawscan: {e.Message}");
+    return 2;
+}
+catch (ScanSetupException e)
+{
+    Console.Error.WriteLine($"rawscan: {e.Message}");
+    return 1;
+}
+
+internal static class Help
+{
+    public const string Text = $"""
+        rawscan: a raw-packet port scanner
+
+          rawscan scan TARGETS -p PORTS [options]   SYN-scan TARGETS (see 'rawscan scan --help')
+          rawscan lab up|down|status [--name NAME]  the built-in isolated lab network (needs root)
+          rawscan --version
+
+        {ScanCommand.Usage}
+        """;
+}

@@ -1,0 +1,196 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+#if RAWSCAN_LAB
+using RawScan.Lab;
+#endif
+using RawScan.Output;
+using RawScan.Results;
+using RawScan.Routing;
+using RawScan.Targets;
+
+namespace RawScan.Cli;
+
+/// <summary>`rawscan scan TARGETS -p PORTS [options]`: parse and check everything, then scan.</summary>
+internal static class ScanCommand
+{
+    internal sealed record Parsed(ScanOptions Options, string? JsonFile, bool JsonStdout, bool ShowClosed, string? Lab, string[] InnerArgs);
+
+    public const string Usage = """
+        usage: rawscan scan TARGETS -p PORTS [options]
+          TARGETS               addresses, CIDR blocks (198.18.0.0/16) and ranges (a.b.c.d-e.f.g.h), comma or space separated
+          -p, --ports PORTS     ports and ranges: 22,80,8000-8100
+          --rate PPS            packets per second over the whole scan (default 100000; 'max' for no ceiling)
+          --wait SECONDS        keep listening this long after the last probe (default 2)
+          --show closed         also report closed ports (default: open only)
+          -oJ FILE              write results as JSON lines to FILE as they arrive ('-' for standard output)
+          --interface IF        send on IF instead of the one the route to the targets names
+          --source-ip ADDR      send from ADDR; RawScan answers ARP for it if the host does not own it
+          --router-mac MAC      next-hop MAC, instead of asking for it with ARP
+          --allow-default-route scan targets whose route is the default route (leaves the local network)
+          --lab NAME            run the scan inside the built-in lab NAME (brought up for the scan if it is down)
+        """;
+
+    public static Parsed Parse(string[] args)
+    {
+        var targets = new List<string>();
+        string? ports = null, json = null, lab = null;
+        bool showClosed = false;
+        var inner = new List<string>();
+        var o = new ScanOptions { Targets = TargetSet.Empty, Ports = PortSet.Parse("0") };
+        var r = new OptionReader(args);
+        while (r.More)
+        {
+            var a = r.Next();
+            string V() => r.Value(a);
+            switch (a)
+            {
+                case "-p" or "--ports": ports = V(); inner.AddRange(["-p", ports]); continue;
+                case "--lab": lab = V(); continue; // consumed here: the inner run is already in the lab
+                case "-oJ": json = V(); inner.AddRange([a, json]); continue;
+            }
+            if (a.StartsWith("-p", StringComparison.Ordinal) && a.Length > 2 && !a.StartsWith("--", StringComparison.Ordinal))
+            {
+                ports = a[2..]; inner.AddRange(["-p", ports]); continue;
+            }
+            string? value = null;
+            switch (a)
+            {
+                case "--rate": o = o with { Rate = OptionReader.ParseRate(value = V()) }; break;
+                case "--wait": o = o with { Wait = OptionReader.ParseSeconds(value = V(), "wait") }; break;
+                case "--interface" or "-e":
+                    value = V();
+                    if (value.Length is 0 or > 15) throw new BadInputException("interface", value, "not an interface name");
+                    o = o with { Interface = value };
+                    break;
+                case "--source-ip":
+                    value = V();
+                    o = o with { SourceIp = Ipv4.TryParse(value, out uint ip) ? ip : throw new BadInputException("source address", value, "not an IPv4 address") };
+                    break;
+                case "--router-mac": o = o with { RouterMac = Mac.Parse(value = V(), "router MAC") }; break;
+                case "--allow-default-route": o = o with { AllowDefaultRoute = true }; break;
+                case "--show":
+                    value = V();
+                    foreach (var s in value.Split(','))
+                        if (s == "closed") showClosed = true;
+                        else if (s != "open") throw new BadInputException("--show state", s, "one of open, closed");
+                    break;
+                default:
+                    if (a.StartsWith('-') && a.Length > 1) throw new BadInputException("option", a, "unknown option (see 'rawscan scan --help')");
+                    targets.Add(a);
+                    inner.Add(a);
+                    continue;
+            }
+            inner.Add(a);
+            if (value is not null) inner.Add(value);
+        }
+        if (targets.Count == 0) throw new BadInputException("command", "scan", "no targets given");
+        if (ports is null) throw new BadInputException("command", "scan", "no ports given (-p PORTS)");
+        o = o with { Targets = TargetSet.Parse(targets), Ports = PortSet.Parse(ports) };
+#if RAWSCAN_LAB
+        if (lab is not null) LabNames.Validate(lab);
+#endif
+        return new Parsed(o, json, json == "-", showClosed, lab, [.. inner]);
+    }
+
+    public static int Run(string[] args)
+    {
+        var p = Parse(args);
+#if RAWSCAN_LAB
+        if (p.Lab is not null) return RunInLab(p);
+#endif
+
+        using var cts = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; cts.Cancel(); });
+
+        var table = new TableWriter();
+        var sinks = new List<IResultSink> { table };
+        StreamWriter? jsonOut = null;
+        if (p.JsonFile is not null)
+        {
+            try
+            {
+                jsonOut = p.JsonStdout
+                    ? new StreamWriter(Console.OpenStandardOutput(), bufferSize: 1 << 16)
+                    : new StreamWriter(p.JsonFile, append: false, System.Text.Encoding.UTF8, bufferSize: 1 << 16);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new BadInputException("output file", p.JsonFile, e.Message);
+            }
+            sinks.Add(new Filtered(new JsonLinesWriter(jsonOut), p.ShowClosed));
+        }
+
+        var scanner = new Scanner();
+        ScanSummary summary;
+        try
+        {
+            summary = scanner.Run(p.Options, new Fanout([.. sinks]), cts.Token);
+        }
+        finally
+        {
+            jsonOut?.Dispose();
+        }
+
+        if (!p.JsonStdout)
+        {
+            table.Write(Console.Out, r => r.State == PortState.Open || p.ShowClosed);
+            Console.Out.Flush();
+        }
+        PrintSummary(summary);
+        return summary.End switch { ScanEnd.Completed => 0, ScanEnd.Interrupted => 130, _ => 1 };
+    }
+
+    private static void PrintSummary(ScanSummary s)
+    {
+        var e = Console.Error;
+        e.WriteLine($"rawscan: {s.ProbesSent}/{s.ProbesPlanned} probes sent on {s.Interface} ({s.SendPath}) from {Ipv4.Format(s.SourceIp)} via {s.NextHopMac} " +
+                    $"in {s.SendTime.TotalSeconds:F2}s ({s.SendRate:F0} pps); total {s.Duration.TotalSeconds:F2}s");
+        e.WriteLine($"rawscan: {s.Open} open, {s.Closed} closed; {s.Replies} replies ({s.Duplicates} duplicate), {s.Forged} failed the cookie, {s.Malformed} malformed, {s.KernelDrops} dropped by the kernel");
+        if (s.End == ScanEnd.Interrupted) e.WriteLine("rawscan: interrupted: results found so far were written");
+        if (s.End == ScanEnd.Failed) e.WriteLine($"rawscan: scan failed: {s.Error}; results found so far were written");
+    }
+
+#if RAWSCAN_LAB
+    /// <summary>Validated already; bring the lab up if needed and run the same scan in its scanner namespace.</summary>
+    private static int RunInLab(Parsed p)
+    {
+        var info = LabManager.Status(p.Lab!);
+        bool ours = info is null;
+        if (ours)
+        {
+            Console.Error.WriteLine($"rawscan: bringing lab '{p.Lab}' up for this scan");
+            info = LabManager.Up(p.Lab!, Self.Command);
+        }
+        try
+        {
+            var psi = new ProcessStartInfo("ip") { UseShellExecute = false };
+            foreach (var a in (string[])["netns", "exec", info!.ScannerNamespace, .. Self.Command, "scan", .. p.InnerArgs]) psi.ArgumentList.Add(a);
+            using var child = Process.Start(psi)!;
+            // Ctrl-C reaches the child too (same process group); wait for it to flush rather than die first.
+            Console.CancelKeyPress += (_, e) => e.Cancel = true;
+            child.WaitForExit();
+            return child.ExitCode;
+        }
+        finally
+        {
+            if (ours)
+            {
+                LabManager.Down(p.Lab!);
+                Console.Error.WriteLine($"rawscan: lab '{p.Lab}' taken down");
+            }
+        }
+    }
+
+#endif
+
+    private sealed class Fanout(IResultSink[] sinks) : IResultSink
+    {
+        public void OnResult(in PortResult r) { foreach (var s in sinks) s.OnResult(r); }
+    }
+
+    private sealed class Filtered(IResultSink inner, bool showClosed) : IResultSink
+    {
+        public void OnResult(in PortResult r) { if (r.State == PortState.Open || showClosed) inner.OnResult(r); }
+    }
+}

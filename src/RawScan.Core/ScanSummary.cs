@@ -1,0 +1,27 @@
+namespace RawScan;
+
+public enum ScanEnd { Completed, Interrupted, Failed }
+
+/// <summary>How a scan went: what was sent, what came back, and why it ended.</summary>
+public sealed record ScanSummary
+{
+    public required ScanEnd End { get; init; }
+    public string? Error { get; init; }
+    public required string Interface { get; init; }
+    public required string SendPath { get; init; }
+    public required uint SourceIp { get; init; }
+    public required string NextHopMac { get; init; }
+    public required long ProbesPlanned { get; init; }
+    public required long ProbesSent { get; init; }
+    public required long Replies { get; init; }
+    public required long Duplicates { get; init; }
+    public required long Forged { get; init; }
+    public required long Malformed { get; init; }
+    public required long Open { get; init; }
+    public required long Closed { get; init; }
+    public required long KernelDrops { get; init; }
+    public required TimeSpan SendTime { get; init; }
+    public required TimeSpan Duration { get; init; }
+
+    public double SendRate => SendTime.TotalSeconds > 0 ? ProbesSent / SendTime.TotalSeconds : 0;
+}

@@ -1,0 +1,165 @@
+using System.Diagnostics;
+using RawScan.Interop;
+using RawScan.Match;
+using RawScan.Probes;
+using RawScan.Receive;
+using RawScan.Results;
+using RawScan.Routing;
+using RawScan.Targets;
+using RawScan.Transmit;
+
+namespace RawScan;
+
+/// <summary>A scan that cannot start: no route, no interface, no next hop, no capture. One line, for the user.</summary>
+public sealed class ScanSetupException(string message) : Exception(message);
+
+/// <summary>
+/// Runs one scan: finds the way out (route, interface, source, next hop by ARP), opens the capture,
+/// starts the receive loop on its own thread, then the send loop on another, waits the cooldown after
+/// the last probe and stops. Results stream to the sink as they are proved.
+/// </summary>
+public sealed class Scanner
+{
+    public ScanCounters Counters { get; } = new();
+
+    public ScanSummary Run(ScanOptions o, IResultSink sink, CancellationToken ct)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var path = ResolvePath(o);
+        var (firstPort, lastPort) = o.SourcePorts ?? DefaultSourcePorts();
+        var space = new ScanSpace(o.Targets, o.Ports);
+        Counters.ProbesPlanned = (long)space.Count;
+        var cookie = o.CookieKey is { } k ? new SynCookie(k.K0, k.K1) : SynCookie.Random();
+
+        string filter = $"(tcp and dst host {Ipv4.Format(path.SourceIp)} and dst portrange {firstPort}-{lastPort})";
+        if (path.AnswerArp) filter += $" or (arp and arp[6:2] = 1 and arp[24:4] = {path.SourceIp})";
+
+        using var rx = OpenDevice(path.Interface, new PcapOptions { InboundOnly = true, Filter = filter });
+        byte[] nextHopMac = o.RouterMac ?? ResolveNextHop(path);
+        var tx = OpenDevice(path.Interface, new PcapOptions { Snaplen = 64, BufferBytes = 1 << 20, Filter = "less 1", Immediate = false });
+        using var sender = new PcapSink(tx);
+
+        var template = new TcpSynTemplate(path.Mac, nextHopMac, path.SourceIp);
+        var matcher = new ReplyMatcher(cookie, path.SourceIp, firstPort, lastPort);
+        var receiver = new ReceiveLoop(rx, matcher, sink, Counters, path.AnswerArp ? new ArpIdentity(path.SourceIp, path.Mac) : null);
+        var limiter = new RateLimiter(o.Rate);
+        var transmitter = new Transmitter(space, template, cookie, firstPort, lastPort, sender, limiter, Counters);
+
+        Exception? rxError = null, txError = null;
+        var rxThread = new Thread(() => { try { receiver.Run(); } catch (Exception e) { rxError = e; } })
+        { Name = "rawscan-rx", IsBackground = true, Priority = ThreadPriority.AboveNormal };
+        using var stopTx = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        rxThread.Start();
+
+        long sendStart = Stopwatch.GetTimestamp(), sendEnd = sendStart;
+        var txThread = new Thread(() =>
+        {
+            try { transmitter.Run(stopTx.Token); }
+            catch (Exception e) { txError = e; }
+            finally { sendEnd = Stopwatch.GetTimestamp(); }
+        })
+        { Name = "rawscan-tx", IsBackground = true };
+        txThread.Start();
+
+        // The receive loop failing (a vanished interface) ends the send loop too: nothing it sends could be heard.
+        while (!txThread.Join(100))
+            if (!rxThread.IsAlive) stopTx.Cancel();
+
+        // Cooldown: replies to the last probes are still on their way. Cut short by Ctrl-C or a failed receiver.
+        if (txError is null && rxThread.IsAlive)
+        {
+            var until = Stopwatch.GetTimestamp() + (long)(o.Wait.TotalSeconds * Stopwatch.Frequency);
+            while (Stopwatch.GetTimestamp() < until && !ct.IsCancellationRequested && rxThread.IsAlive) Thread.Sleep(20);
+        }
+        receiver.Stop();
+        rxThread.Join();
+
+        var error = txError ?? rxError;
+        var c = Counters;
+        return new ScanSummary
+        {
+            End = error is not null ? ScanEnd.Failed : ct.IsCancellationRequested ? ScanEnd.Interrupted : ScanEnd.Completed,
+            Error = error?.Message,
+            Interface = path.Interface,
+            SendPath = sender.Name,
+            SourceIp = path.SourceIp,
+            NextHopMac = Mac.Format(nextHopMac),
+            ProbesPlanned = c.ProbesPlanned,
+            ProbesSent = Interlocked.Read(ref c.ProbesSent),
+            Replies = c.Replies,
+            Duplicates = c.Duplicates,
+            Forged = c.Forged,
+            Malformed = c.Malformed,
+            Open = c.Open,
+            Closed = c.Closed,
+            KernelDrops = c.KernelDrops,
+            SendTime = Stopwatch.GetElapsedTime(sendStart, sendEnd),
+            Duration = Stopwatch.GetElapsedTime(started),
+        };
+    }
+
+    /// <summary>Where frames leave and from which address.</summary>
+    public sealed record NetPath(string Interface, byte[] Mac, uint SourceIp, uint NextHop, bool AnswerArp);
+
+    /// <summary>Route lookup, interface facts and the source address; every failure is one readable line.</summary>
+    public static NetPath ResolvePath(ScanOptions o, RouteTable? routes = null)
+    {
+        if (o.Targets.Count == 0) throw new ScanSetupException("no targets left to scan");
+        routes ??= RouteTable.Load();
+        uint first = o.Targets.Ranges[0].First;
+        var route = routes.Lookup(first, o.Interface);
+        if (route is null)
+        {
+            if (o.Interface is null) throw new ScanSetupException($"no route to {Ipv4.Format(first)} in this network namespace");
+            route = new Route(o.Interface, 0, 0, 0, 0);
+        }
+        foreach (var r in o.Targets.Ranges)
+            foreach (var a in new[] { r.First, r.Last })
+            {
+                var other = routes.Lookup(a, o.Interface);
+                if (other is not null && other.Interface != route.Interface)
+                    throw new ScanSetupException($"targets route through different interfaces ({route.Interface} and {other.Interface}): scan them separately or pass --interface");
+                if (other is not null && other.IsDefault && !o.AllowDefaultRoute)
+                    throw new ScanSetupException(
+                        $"refusing to scan {Ipv4.Format(a)}: its route is this namespace's default route (via {route.Interface}), so the scan would leave the network; pass --allow-default-route if that is meant");
+            }
+
+        var nic = NetInterface.Find(route.Interface)
+            ?? throw new ScanSetupException($"interface {route.Interface} not found (have: {string.Join(", ", NetInterface.Names())})");
+        if (nic.Mac.Length != 6) throw new ScanSetupException($"interface {nic.Name} is not Ethernet");
+        uint nextHop = route.Gateway != 0 ? route.Gateway : first;
+        uint src = o.SourceIp ?? nic.AddressFacing(nextHop)
+            ?? throw new ScanSetupException($"interface {nic.Name} has no IPv4 address: pass --source-ip");
+        return new NetPath(nic.Name, nic.Mac, src, nextHop, AnswerArp: !nic.Owns(src));
+    }
+
+    private static byte[] ResolveNextHop(NetPath path)
+    {
+        using var dev = OpenDevice(path.Interface, new PcapOptions { TimeoutMs = 50 });
+        return Arp.Resolve(dev, path.Mac, path.SourceIp, path.NextHop)
+            ?? throw new ScanSetupException($"no ARP reply from next hop {Ipv4.Format(path.NextHop)} on {path.Interface}: pass --router-mac");
+    }
+
+    private static PcapDevice OpenDevice(string iface, PcapOptions options)
+    {
+        try { return PcapDevice.Open(iface, options); }
+        catch (PcapException e) { throw new ScanSetupException(e.Message); }
+        catch (DllNotFoundException e) { throw new ScanSetupException(e.Message); }
+    }
+
+    /// <summary>
+    /// Source ports above the kernel's ephemeral range (ip_local_port_range), so replies never land
+    /// on a connection of the host's own; 61000-65535 when the range leaves no room.
+    /// </summary>
+    public static (ushort, ushort) DefaultSourcePorts(string path = "/proc/sys/net/ipv4/ip_local_port_range")
+    {
+        try
+        {
+            var f = File.ReadAllText(path).Split((char[])['\t', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries);
+            int hi = int.Parse(f[1]);
+            if (hi <= 65535 - 1024) return ((ushort)(hi + 1), 65535);
+        }
+        catch (Exception e) when (e is IOException or FormatException or IndexOutOfRangeException or UnauthorizedAccessException) { }
+        return (61000, 65535);
+    }
+}

@@ -1,0 +1,49 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+
+namespace RawScan.Transmit;
+
+/// <summary>
+/// Writes frames to a classic pcap file (microsecond timestamps, LINKTYPE_ETHERNET) instead of the
+/// wire: for dry runs, and so tests can have tcpdump or tshark decode exactly what we would send.
+/// </summary>
+public sealed class PcapFileSink : IFrameSink
+{
+    private readonly Stream _out;
+    private readonly byte[] _record = new byte[16 + 65535];
+
+    public PcapFileSink(Stream output)
+    {
+        _out = output;
+        Span<byte> h = stackalloc byte[24];
+        BinaryPrimitives.WriteUInt32LittleEndian(h, 0xa1b2c3d4);
+        BinaryPrimitives.WriteUInt16LittleEndian(h[4..], 2);
+        BinaryPrimitives.WriteUInt16LittleEndian(h[6..], 4);
+        BinaryPrimitives.WriteUInt32LittleEndian(h[16..], 65535);
+        BinaryPrimitives.WriteUInt32LittleEndian(h[20..], 1);
+        _out.Write(h);
+    }
+
+    public PcapFileSink(string path) : this(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16)) { }
+
+    public string Name => "pcap-file";
+
+    public int Send(FrameBatch batch)
+    {
+        long micros = Stopwatch.GetTimestamp() * 1_000_000 / Stopwatch.Frequency; // one clock read per batch
+        for (int i = 0; i < batch.Count; i++)
+        {
+            var frame = batch.Frame(i);
+            var r = _record.AsSpan();
+            BinaryPrimitives.WriteUInt32LittleEndian(r, (uint)(micros / 1_000_000));
+            BinaryPrimitives.WriteUInt32LittleEndian(r[4..], (uint)(micros % 1_000_000));
+            BinaryPrimitives.WriteUInt32LittleEndian(r[8..], (uint)frame.Length);
+            BinaryPrimitives.WriteUInt32LittleEndian(r[12..], (uint)frame.Length);
+            frame.CopyTo(r[16..]);
+            _out.Write(r[..(16 + frame.Length)]);
+        }
+        return batch.Count;
+    }
+
+    public void Dispose() => _out.Dispose();
+}
