@@ -1,8 +1,6 @@
 using RawScan;
 using RawScan.Cli;
-#if RAWSCAN_LAB
 using RawScan.Lab;
-#endif
 
 try
 {
@@ -21,10 +19,8 @@ try
             return 0;
         case "scan":
             return ScanCommand.Run(args[1..]);
-#if RAWSCAN_LAB
         case "lab":
             return LabCommand.Run(args[1..], Self.Command);
-#endif
         default:
             throw new BadInputException("command", args[0], "expected scan or lab (see 'rawscan --help')");
     }

@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-#if RAWSCAN_LAB
 using RawScan.Lab;
-#endif
 using RawScan.Output;
 using RawScan.Results;
 using RawScan.Routing;
@@ -86,18 +84,14 @@ internal static class ScanCommand
         if (targets.Count == 0) throw new BadInputException("command", "scan", "no targets given");
         if (ports is null) throw new BadInputException("command", "scan", "no ports given (-p PORTS)");
         o = o with { Targets = TargetSet.Parse(targets), Ports = PortSet.Parse(ports) };
-#if RAWSCAN_LAB
-        if (lab is not null) LabNames.Validate(lab);
-#endif
+        if (lab is not null) LabSpec.ValidateName(lab);
         return new Parsed(o, json, json == "-", showClosed, lab, [.. inner]);
     }
 
     public static int Run(string[] args)
     {
         var p = Parse(args);
-#if RAWSCAN_LAB
         if (p.Lab is not null) return RunInLab(p);
-#endif
 
         using var cts = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
@@ -151,7 +145,6 @@ internal static class ScanCommand
         if (s.End == ScanEnd.Failed) e.WriteLine($"rawscan: scan failed: {s.Error}; results found so far were written");
     }
 
-#if RAWSCAN_LAB
     /// <summary>Validated already; bring the lab up if needed and run the same scan in its scanner namespace.</summary>
     private static int RunInLab(Parsed p)
     {
@@ -182,7 +175,6 @@ internal static class ScanCommand
         }
     }
 
-#endif
 
     private sealed class Fanout(IResultSink[] sinks) : IResultSink
     {

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# RawScan's front door on a Debian machine with the .NET SDK. Needs root (raw sockets, namespaces).
+#
+#   ./run-scan.sh            install what is missing, build, bring the lab up, scan it, print the report,
+#                            check it against the lab's truth, take the lab down
+#   ./run-scan.sh test       the same set-up, then the whole test suite (what .ci/run runs)
+#   ./run-scan.sh ARGS...    the same set-up, then `rawscan ARGS...`; a scan always runs inside the
+#                            built-in lab (--lab rawscan is added unless you name a lab yourself)
+set -euo pipefail
+cd "$(dirname "$(readlink -f "$0")")"
+
+BIN=src/RawScan.Cli/bin/Release/net10.0/rawscan
+PACKAGES=(libpcap0.8 iproute2 ethtool nftables tcpdump procps util-linux)
+
+say() { printf '%s\n' "run-scan: $*" >&2; }
+
+need_root() {
+    if [ "$(id -u)" != 0 ]; then
+        say "needs root (raw packets, network namespaces): run it with sudo"
+        exit 1
+    fi
+}
+
+# Install only what is missing; apt-get update only when something is.
+install_missing() {
+    local missing=()
+    for p in "${PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        say "installing ${missing[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    fi
+    command -v dotnet >/dev/null || { say "the .NET SDK (dotnet) is not on PATH"; exit 1; }
+}
+
+build() {
+    say "building"
+    local log
+    log=$(mktemp)
+    if ! dotnet build RawScan.sln -c Release -nologo >"$log" 2>&1; then
+        grep -E "error|Error" "$log" >&2 || cat "$log" >&2
+        rm -f "$log"
+        say "build failed"
+        exit 1
+    fi
+    rm -f "$log"
+}
+
+demo() {
+    lab=demo
+    out=$(mktemp -d)  # globals: the EXIT trap runs after demo has returned
+    local targets="198.18.0.120-198.18.0.135,198.18.3.7" ports="1-1024,3306,8080,31337"
+    trap '"$BIN" lab down --name "$lab" >/dev/null 2>&1 || true; rm -rf "$out"' EXIT
+    "$BIN" lab down --name "$lab" >/dev/null 2>&1 || true
+    "$BIN" lab up --name "$lab"
+    say "scanning $targets ports $ports inside lab '$lab'"
+    "$BIN" scan --lab "$lab" $targets -p "$ports" -oJ "$out/results.jsonl"
+    "$BIN" lab verify --name "$lab" --results "$out/results.jsonl" $targets -p "$ports"
+}
+
+run_tests() {
+    # dotnet test's own summary is not a line CI reads; restate it as "N passed, N failed".
+    local log rc=0
+    log=$(mktemp)
+    dotnet test RawScan.sln -c Release --no-build -nologo --logger "console;verbosity=normal" 2>&1 | tee "$log" || rc=$?
+    awk '/^Total tests:/ { t = 1 }
+         t && $1 == "Passed:" { p += $2 } t && $1 == "Failed:" { f += $2 } t && $1 == "Skipped:" { s += $2 }
+         END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s; if (p + f == 0) exit 1 }' "$log" || rc=1
+    rm -f "$log"
+    return $rc
+}
+
+need_root
+install_missing
+build
+case "${1:-}" in
+    "") demo ;;
+    test) run_tests ;;
+    scan)
+        shift
+        for a in "$@"; do [ "$a" = --lab ] && exec "$BIN" scan "$@"; done
+        exec "$BIN" scan --lab rawscan "$@"
+        ;;
+    *) exec "$BIN" "$@" ;;
+esac

@@ -1,0 +1,47 @@
+using System.Text;
+using RawScan.Results;
+using RawScan.Targets;
+
+namespace RawScan.Lab.Internal;
+
+/// <summary>
+/// The nftables rulesets of a lab, generated from its <see cref="LabSpec"/> and fed to <c>nft -f -</c>.
+/// Both live in a table of their own namespace, so nothing else's rules are touched.
+/// </summary>
+internal static class NftScripts
+{
+    public const string Table = "rawscan_lab";
+
+    /// <summary>
+    /// Scanner side: replies to the scanner's source ports reach capture (AF_PACKET taps before
+    /// netfilter) but not the namespace's TCP stack, which would answer each SYN-ACK with a RST and
+    /// each UDP reply with an ICMP unreachable.
+    /// </summary>
+    public static string Scanner(LabSpec spec)
+    {
+        var ports = Ports(spec.ScannerSourcePorts);
+        return Chain(
+            $"tcp dport {ports} drop",
+            $"udp dport {ports} drop");
+    }
+
+    /// <summary>Target side: the filter rules, each dropped without an answer.</summary>
+    public static string Target(LabSpec spec) =>
+        Chain([.. spec.FilterRules.Select(r =>
+            $"ip daddr {RangeText.Format(r.Addresses)} {r.Protocol.Name()} dport {Ports(r.Ports)} drop")]);
+
+    private static string Chain(params string[] rules)
+    {
+        var sb = new StringBuilder();
+        sb.Append($"table inet {Table} {{\n");
+        sb.Append("  chain input {\n");
+        sb.Append("    type filter hook input priority filter; policy accept;\n");
+        foreach (var rule in rules) sb.Append($"    {rule}\n");
+        sb.Append("  }\n}\n");
+        return sb.ToString();
+    }
+
+    /// <summary>An anonymous nft set, "{ 22, 443 }" or "{ 1-79, 81-65535 }": one rule per filter.</summary>
+    private static string Ports(PortSet ports) =>
+        "{ " + string.Join(", ", ports.Ranges.Select(r => r.First == r.Last ? $"{r.First}" : $"{r.First}-{r.Last}")) + " }";
+}

@@ -1,0 +1,35 @@
+using System.Text.Json.Serialization;
+
+namespace RawScan.Lab.Internal;
+
+/// <summary>
+/// truth.json as written: every field of <see cref="LabSpec"/>, addresses dotted, ranges as CIDR,
+/// ports as "1-79,81-65535", so scripts (jq) and other languages read it without our types. The
+/// namespace names are derived from the name, written for those readers and not read back.
+/// </summary>
+internal sealed record TruthFile(
+    string Name,
+    string ScannerNamespace,
+    string TargetNamespace,
+    string ScannerInterface,
+    string TargetInterface,
+    string ScannerAddress,
+    int LinkPrefixLength,
+    string Gateway,
+    string SpareAddress,
+    string ScannerSourcePorts,
+    string LiveRange,
+    ushort[] TcpOpen,
+    TruthFilterRule[] Filters,
+    string DefaultState);
+
+internal sealed record TruthFilterRule(string Addresses, string Protocol, string Ports);
+
+/// <summary>Source-generated: no reflection at run time, and required fields are enforced on read.</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    WriteIndented = true,
+    RespectNullableAnnotations = true,
+    RespectRequiredConstructorParameters = true)]
+[JsonSerializable(typeof(TruthFile))]
+internal sealed partial class TruthJsonContext : JsonSerializerContext;

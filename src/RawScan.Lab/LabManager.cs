@@ -1,0 +1,174 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using RawScan.Lab.Internal;
+using RawScan.Targets;
+
+namespace RawScan.Lab;
+
+/// <summary>
+/// Builds, inspects and tears down labs: two network namespaces joined by one veth pair, the scanner's
+/// with no default route and no other link, so scan traffic cannot leave the lab. Needs root.
+/// </summary>
+/// <remarks>
+/// State lives under /run (a tmpfs), like the namespaces themselves: a reboot clears both together.
+/// </remarks>
+public static partial class LabManager
+{
+    public const string StateRoot = "/run/rawscan/labs";
+
+    public static string StateDirectory(string name) => Path.Combine(StateRoot, name);
+
+    /// <summary>
+    /// Targets' tuning: answer every probe (no ICMP rate limit), and never drop a SYN for want of
+    /// queue (cookies always, deep backlogs), so a fast scan's losses are the scanner's alone.
+    /// </summary>
+    private static readonly (string Key, string Value)[] TargetSysctls =
+    [
+        ("net.ipv4.icmp_ratelimit", "0"),
+        ("net.ipv4.icmp_msgs_per_sec", "1000000"), // absent before Linux 4.x: skipped then
+        ("net.core.somaxconn", "65535"),
+        ("net.ipv4.tcp_max_syn_backlog", "65535"),
+        ("net.ipv4.tcp_syncookies", "2"),
+    ];
+
+    /// <summary>
+    /// Veth offloads off: with them on, frames cross the pair with partial checksums (the sender
+    /// leaves them to hardware that is not there), and captured replies would fail validation.
+    /// </summary>
+    private static readonly string[] OffloadsOff = ["tx", "off", "rx", "off", "gso", "off", "tso", "off", "gro", "off"];
+
+    /// <summary>
+    /// Builds the lab <paramref name="name"/> and starts its services; on any failure, removes what it
+    /// made and rethrows.
+    /// </summary>
+    /// <param name="selfCommand">How to start rawscan itself, e.g. ["/usr/bin/rawscan"] or
+    /// ["dotnet", "/opt/rawscan/rawscan.dll"]: the services run as <c>SELF lab serve NAME --log LOG</c>.</param>
+    /// <exception cref="BadInputException">The name is not valid.</exception>
+    /// <exception cref="InvalidOperationException">A lab of that name is (even partly) up.</exception>
+    /// <exception cref="LabException">A command failed, or the services did not start.</exception>
+    public static LabInfo Up(string name, IReadOnlyList<string> selfCommand)
+    {
+        var spec = LabSpec.For(name);
+        if (selfCommand.Count == 0) throw new ArgumentException("empty command", nameof(selfCommand));
+        string s = spec.ScannerNamespace, t = spec.TargetNamespace, dir = StateDirectory(name);
+
+        var present = Netns.List();
+        if (present.Contains(s) || present.Contains(t) || Directory.Exists(dir))
+            throw new InvalidOperationException($"lab {name} is already up (or partly: 'rawscan lab down --name {name}' clears it)");
+
+        var made = new List<string>();
+        bool madeDir = false;
+        try
+        {
+            // 'ip netns add' fails if the name exists, so it is also the claim: two Ups racing for one
+            // name cannot both get here, and the loser removes nothing of the winner's.
+            Exec.Run("ip", "netns", "add", s);
+            made.Add(s);
+            Exec.Run("ip", "netns", "add", t);
+            made.Add(t);
+
+            // Both ends are created inside their namespaces: never in the host, where the names could
+            // collide with another lab's or the host's own interfaces.
+            Exec.Run("ip", "link", "add", spec.ScannerInterface, "netns", s, "type", "veth", "peer", "name", spec.TargetInterface, "netns", t);
+            Exec.Run("ip", "-n", s, "addr", "add", $"{Ipv4.Format(spec.ScannerAddress)}/{spec.LinkPrefixLength}", "dev", spec.ScannerInterface);
+            Exec.Run("ip", "-n", t, "addr", "add", $"{Ipv4.Format(spec.Gateway)}/{spec.LinkPrefixLength}", "dev", spec.TargetInterface);
+            foreach (var (ns, dev) in new[] { (s, "lo"), (s, spec.ScannerInterface), (t, "lo"), (t, spec.TargetInterface) })
+                Exec.Run("ip", "-n", ns, "link", "set", dev, "up");
+
+            // The scanner's one route: the live range via the target. No default route, ever.
+            string live = RangeText.Format(spec.LiveRange);
+            Exec.Run("ip", "-n", s, "route", "add", live, "via", Ipv4.Format(spec.Gateway), "dev", spec.ScannerInterface);
+            // The target owns every live address: a local route delivers them all to its own stack.
+            Exec.Run("ip", "-n", t, "route", "add", "local", live, "dev", "lo");
+
+            Exec.Run(["ip", "netns", "exec", s, "ethtool", "-K", spec.ScannerInterface, .. OffloadsOff]);
+            Exec.Run(["ip", "netns", "exec", t, "ethtool", "-K", spec.TargetInterface, .. OffloadsOff]);
+            foreach (var (key, value) in TargetSysctls)
+                if (File.Exists("/proc/sys/" + key.Replace('.', '/')))
+                    Exec.Run("ip", "netns", "exec", t, "sysctl", "-qw", $"{key}={value}");
+
+            Exec.RunWithInput(NftScripts.Scanner(spec), "ip", "netns", "exec", s, "nft", "-f", "-");
+            Exec.RunWithInput(NftScripts.Target(spec), "ip", "netns", "exec", t, "nft", "-f", "-");
+
+            Directory.CreateDirectory(dir);
+            madeDir = true;
+            LabTruth.FromSpec(spec).Save(TruthPath(name));
+            int pid = ServeLauncher.Start(spec, selfCommand, ServeLogPath(name));
+            File.WriteAllText(PidPath(name), $"{pid}\n");
+            return Status(name) ?? throw new LabException($"lab {name} vanished while it was being built");
+        }
+        catch (Exception e)
+        {
+            try
+            {
+                Remove(made, madeDir ? dir : null);
+            }
+            catch (Exception cleanup)
+            {
+                throw new LabException($"{e.Message}; then removing the partial lab failed too: {cleanup.Message}", e);
+            }
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Ends every process in the lab's namespaces, deletes them (which deletes the veth pair) and its
+    /// state. Whatever part of the lab is missing is skipped.
+    /// </summary>
+    /// <returns>Whether there was anything to remove.</returns>
+    /// <exception cref="BadInputException">The name is not valid.</exception>
+    /// <exception cref="LabException">Something present could not be removed.</exception>
+    public static bool Down(string name)
+    {
+        var spec = LabSpec.For(name);
+        var present = Netns.List();
+        var namespaces = new[] { spec.ScannerNamespace, spec.TargetNamespace }.Where(present.Contains).ToList();
+        string dir = StateDirectory(name);
+        return Remove(namespaces, Directory.Exists(dir) ? dir : null);
+    }
+
+    /// <summary>The lab, if both its namespaces exist; null if it is not up.</summary>
+    /// <exception cref="BadInputException">The name is not valid.</exception>
+    public static LabInfo? Status(string name)
+    {
+        var spec = LabSpec.For(name);
+        var present = Netns.List();
+        if (!present.Contains(spec.ScannerNamespace) || !present.Contains(spec.TargetNamespace)) return null;
+
+        int? pid = File.Exists(PidPath(name))
+            && int.TryParse(File.ReadAllText(PidPath(name)).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out int p) ? p : null;
+        // Alive means in the target namespace, not merely existing: a stale pid may name another process.
+        bool alive = pid is int servePid && Netns.Pids(spec.TargetNamespace).Contains(servePid);
+        return new LabInfo(spec.Name, spec.ScannerNamespace, spec.TargetNamespace, spec.ScannerInterface,
+            spec.ScannerAddress, spec.Gateway, spec.SpareAddress, TruthPath(name), pid, alive);
+    }
+
+    /// <summary>The labs that are up, by name: those with namespaces or state on this host.</summary>
+    public static IReadOnlyList<LabInfo> List()
+    {
+        var names = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var ns in Netns.List())
+            if (NamespaceName().Match(ns) is { Success: true } m) names.Add(m.Groups[1].Value);
+        if (Directory.Exists(StateRoot))
+            foreach (var d in Directory.EnumerateDirectories(StateRoot)) names.Add(Path.GetFileName(d));
+        return [.. names.Where(LabSpec.IsValidName).Select(Status).OfType<LabInfo>()];
+    }
+
+    public static string TruthPath(string name) => Path.Combine(StateDirectory(name), "truth.json");
+
+    /// <summary>What the target's service process prints: its ports on start, and any error.</summary>
+    public static string ServeLogPath(string name) => Path.Combine(StateDirectory(name), "serve.log");
+
+    private static string PidPath(string name) => Path.Combine(StateDirectory(name), "serve.pid");
+
+    private static bool Remove(IReadOnlyList<string> namespaces, string? stateDir)
+    {
+        if (namespaces.Count > 0) Netns.KillAll(namespaces);
+        foreach (var ns in namespaces) Exec.Run("ip", "netns", "delete", ns);
+        if (stateDir is not null) Directory.Delete(stateDir, recursive: true);
+        return namespaces.Count > 0 || stateDir is not null;
+    }
+
+    [GeneratedRegex("^rawscan-([a-z0-9-]{1,16})-(?:scan|target)$")]
+    private static partial Regex NamespaceName();
+}

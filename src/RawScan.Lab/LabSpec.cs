@@ -1,0 +1,121 @@
+using RawScan.Results;
+using RawScan.Targets;
+
+namespace RawScan.Lab;
+
+/// <summary>
+/// Everything a lab is made of, in one place: <see cref="LabManager"/> builds the namespaces from it,
+/// <see cref="LabServices"/> serves from it and <see cref="LabTruth"/> writes it to truth.json, so
+/// the network and what tests expect of it cannot drift apart.
+/// </summary>
+/// <remarks>
+/// The addresses come from 198.18.0.0/15, the block RFC 2544 sets aside for benchmarking, so they
+/// never clash with a real network on the host. The setters are internal: a lab is always this
+/// design; only <see cref="LabTruth.Load"/> (and tests) set them, to rebuild a spec from its file.
+/// </remarks>
+public sealed record LabSpec
+{
+    public const string DefaultName = "rawscan";
+    public const int MaxNameLength = 16;
+
+    /// <summary>The lab <c>rawscan lab up</c> makes when no name is given.</summary>
+    public static LabSpec Default { get; } = For(DefaultName);
+
+    private LabSpec(string name) => Name = name;
+
+    /// <summary>The lab called <paramref name="name"/>: 1-16 characters of [a-z0-9-].</summary>
+    /// <exception cref="BadInputException">The name has other characters or length.</exception>
+    public static LabSpec For(string name)
+    {
+        ValidateName(name);
+        return new LabSpec(name);
+    }
+
+    /// <summary>
+    /// Names become namespace names (and so file names under /run/netns): the alphabet keeps them
+    /// safe as one path segment and one command argument, the length keeps them short to type.
+    /// </summary>
+    /// <exception cref="BadInputException">The name is not 1-16 characters of [a-z0-9-].</exception>
+    public static void ValidateName(string name)
+    {
+        if (NameProblem(name) is string reason) throw new BadInputException("lab name", name, reason);
+    }
+
+    public static bool IsValidName(string name) => NameProblem(name) is null;
+
+    private static string? NameProblem(string name)
+    {
+        if (name.Length is 0 or > MaxNameLength) return $"must be 1-{MaxNameLength} characters long";
+        foreach (char c in name)
+            if (c is not ((>= 'a' and <= 'z') or (>= '0' and <= '9') or '-')) return "may hold only a-z, 0-9 and '-'";
+        return null;
+    }
+
+    public string Name { get; }
+
+    /// <summary>Where the scanner runs: no default route and no link but the one to the target.</summary>
+    public string ScannerNamespace => $"rawscan-{Name}-scan";
+
+    /// <summary>Where every address of <see cref="LiveRange"/> lives.</summary>
+    public string TargetNamespace => $"rawscan-{Name}-target";
+
+    /// <summary>The scanner's end of the veth pair: the interface to capture and send on.</summary>
+    public string ScannerInterface { get; internal init; } = "scan0";
+
+    public string TargetInterface { get; internal init; } = "tgt0";
+
+    /// <summary>Prefix length of the link subnet both veth ends sit on (198.19.0.0/24).</summary>
+    public int LinkPrefixLength { get; internal init; } = 24;
+
+    /// <summary>The target's end of the link: the scanner's next hop to <see cref="LiveRange"/>.</summary>
+    public uint Gateway { get; internal init; } = Ip("198.19.0.1");
+
+    /// <summary>The scanner namespace's own address on <see cref="ScannerInterface"/>.</summary>
+    public uint ScannerAddress { get; internal init; } = Ip("198.19.0.2");
+
+    /// <summary>
+    /// On the link subnet but configured nowhere: for the scanner's --source-ip, which answers ARP
+    /// for it itself, so no kernel ever sees the replies and answers them.
+    /// </summary>
+    public uint SpareAddress { get; internal init; } = Ip("198.19.0.10");
+
+    /// <summary>
+    /// The scanner's default source ports. The scanner namespace drops inbound TCP and UDP to them,
+    /// so its kernel does not reset the SYN-ACKs it never asked for (capture still sees them: the
+    /// AF_PACKET tap is before netfilter). They lie above the kernel's ephemeral ports (32768-60999
+    /// in a new namespace), so the namespace's own connections, as a connect scan makes, still work.
+    /// </summary>
+    public PortSet ScannerSourcePorts { get; internal init; } = PortSet.Parse("61000-65535");
+
+    /// <summary>Every address here answers, from the target namespace.</summary>
+    public Ipv4Range LiveRange { get; internal init; } = Ipv4Range.Parse("198.18.0.0/16");
+
+    /// <summary>Open on every live address; every other TCP port answers with a RST.</summary>
+    public IReadOnlyList<ushort> TcpOpenPorts { get; internal init; } = [22, 25, 80, 443, 3306, 8080, 31337];
+
+    /// <summary>
+    /// Dropped in the target namespace, so silent. Port 80 is filtered nowhere: a test scans the whole
+    /// /16 on port 80 and expects every address open.
+    /// </summary>
+    public IReadOnlyList<FilterRule> FilterRules { get; internal init; } =
+    [
+        new(Ipv4Range.Parse("198.18.0.128/25"), Protocol.Tcp, PortSet.Parse("22,443")),
+        // A firewalled subnet where only port 80 gets through.
+        new(Ipv4Range.Parse("198.18.3.0/24"), Protocol.Tcp, PortSet.Parse("1-79,81-65535")),
+    ];
+
+    /// <summary>
+    /// A live port neither open nor filtered: the kernel answers (TCP RST; for UDP, ICMP port
+    /// unreachable, with the ICMP rate limits lifted in the target namespace).
+    /// </summary>
+    public PortState DefaultState { get; internal init; } = PortState.Closed;
+
+    private static uint Ip(string s) => Ipv4.TryParse(s, out uint a) ? a : throw new ArgumentException(s);
+}
+
+/// <summary>Live addresses whose packets to these ports of this protocol are dropped without an answer.</summary>
+public sealed record FilterRule(Ipv4Range Addresses, Protocol Protocol, PortSet Ports)
+{
+    public bool Matches(uint address, Protocol protocol, ushort port) =>
+        protocol == Protocol && Addresses.Contains(address) && Ports.Contains(port);
+}

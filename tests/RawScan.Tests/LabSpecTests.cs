@@ -1,0 +1,90 @@
+using RawScan.Lab;
+using RawScan.Lab.Internal;
+using RawScan.Targets;
+using Xunit;
+
+namespace RawScan.Tests;
+
+public class LabSpecTests
+{
+    [Theory]
+    [InlineData("rawscan")]
+    [InlineData("a")]
+    [InlineData("t0a1b2c")]
+    [InlineData("bench-2-lab")]
+    [InlineData("abcdefghij012345")] // 16
+    public void AcceptsNamesOfLowercaseDigitsAndDashes(string name)
+    {
+        var spec = LabSpec.For(name);
+        Assert.Equal($"rawscan-{name}-scan", spec.ScannerNamespace);
+        Assert.Equal($"rawscan-{name}-target", spec.TargetNamespace);
+        Assert.True(LabSpec.IsValidName(name));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("abcdefghij0123456")] // 17
+    [InlineData("Rawscan")]
+    [InlineData("lab_1")]
+    [InlineData("a/b")]
+    [InlineData("a b")]
+    [InlineData("lab.1")]
+    [InlineData("läb")]
+    public void RejectsOtherNamesNamingTheToken(string name)
+    {
+        var e = Assert.Throws<BadInputException>(() => LabSpec.For(name));
+        Assert.Equal(name, e.Token);
+        Assert.Equal("lab name", e.What);
+        Assert.DoesNotContain('\n', e.Message);
+        Assert.False(LabSpec.IsValidName(name));
+    }
+
+    [Fact]
+    public void DefaultIsTheDesignedNetwork()
+    {
+        var s = LabSpec.Default;
+        Assert.Equal("rawscan", s.Name);
+        Assert.Equal("scan0", s.ScannerInterface);
+        Assert.Equal("198.19.0.2", Ipv4.Format(s.ScannerAddress));
+        Assert.Equal("198.19.0.1", Ipv4.Format(s.Gateway));
+        Assert.Equal("198.19.0.10", Ipv4.Format(s.SpareAddress));
+        Assert.Equal(Ipv4Range.Parse("198.18.0.0/16"), s.LiveRange);
+        Assert.Equal([22, 25, 80, 443, 3306, 8080, 31337], s.TcpOpenPorts);
+        // The spare and scanner addresses must be on the link but not in the live range the target owns.
+        var link = Ipv4Range.FromCidr(s.Gateway, s.LinkPrefixLength);
+        Assert.All([s.ScannerAddress, s.SpareAddress], a => Assert.True(link.Contains(a) && !s.LiveRange.Contains(a)));
+    }
+
+    [Theory]
+    [InlineData("198.18.0.0/16", "198.18.0.0/16")]
+    [InlineData("198.18.3.7", "198.18.3.7/32")]
+    [InlineData("198.18.0.128/25", "198.18.0.128/25")]
+    [InlineData("0.0.0.0/0", "0.0.0.0/0")]
+    [InlineData("198.18.0.1-198.18.0.4", "198.18.0.1-198.18.0.4")] // four, but not aligned
+    [InlineData("198.18.0.0-198.18.0.2", "198.18.0.0-198.18.0.2")]
+    public void RangesAreWrittenAsCidrWhenTheyAreBlocks(string range, string text)
+    {
+        Assert.Equal(text, RangeText.Format(Ipv4Range.Parse(range)));
+        Assert.Equal(Ipv4Range.Parse(range), Ipv4Range.Parse(text));
+    }
+
+    [Fact]
+    public void TargetFirewallIsGeneratedFromTheFilterRules()
+    {
+        string script = NftScripts.Target(LabSpec.Default);
+        Assert.Contains("table inet rawscan_lab {", script);
+        Assert.Contains("type filter hook input priority filter; policy accept;", script);
+        Assert.Contains("ip daddr 198.18.0.128/25 tcp dport { 22, 443 } drop", script);
+        Assert.Contains("ip daddr 198.18.3.0/24 tcp dport { 1-79, 81-65535 } drop", script);
+        Assert.Equal(2, script.Split('\n').Count(l => l.TrimEnd().EndsWith(" drop")));
+    }
+
+    [Fact]
+    public void ScannerFirewallDropsOnlyItsSourcePorts()
+    {
+        string script = NftScripts.Scanner(LabSpec.Default);
+        Assert.Contains("tcp dport { 61000-65535 } drop", script);
+        Assert.Contains("udp dport { 61000-65535 } drop", script);
+        Assert.Equal(2, script.Split('\n').Count(l => l.TrimEnd().EndsWith(" drop")));
+    }
+}
