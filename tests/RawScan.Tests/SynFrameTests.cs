@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
-using System.Diagnostics;
-using System.Text.RegularExpressions;
+using RawScan.Lab.Internal;
 using RawScan.Probes;
 using RawScan.Targets;
 using RawScan.Transmit;
@@ -48,6 +47,7 @@ public class SynFrameTests
         }
     }
 
+    /// <summary>tcpdump, an independent decoder ('./run-scan.sh test' installs it), reads what we would send.</summary>
     [Fact]
     public void TcpdumpDecodesEveryFrameWithCorrectChecksums()
     {
@@ -62,7 +62,7 @@ public class SynFrameTests
                 foreach (var p in probes) { Build(t, p).CopyTo(batch.Next()); batch.Commit(TcpSynTemplate.FrameLength); }
                 Assert.Equal(probes.Count, sink.Send(batch));
             }
-            var lines = Tools.Run("tcpdump", "-r", pcap, "-nn", "-vv", "-S", "-t").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            var lines = Exec.Run("tcpdump", "-r", pcap, "-nn", "-vv", "-S", "-t").Split('\n', StringSplitOptions.RemoveEmptyEntries);
             // -vv prints two lines per packet: the IP header, then the TCP line with the verdict on its checksum.
             var tcpLines = lines.Where(l => l.Contains("Flags [")).ToList();
             var ipLines = lines.Where(l => l.StartsWith("IP (", StringComparison.Ordinal)).ToList();
@@ -79,29 +79,5 @@ public class SynFrameTests
             }
         }
         finally { File.Delete(pcap); }
-    }
-}
-
-internal static class Tools
-{
-    /// <summary>Runs a system tool and returns its standard output; fails the test with its stderr otherwise.</summary>
-    public static string Run(string tool, params string[] args)
-    {
-        var psi = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        Process p;
-        try { p = Process.Start(psi)!; }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            throw new InvalidOperationException($"{tool} is needed by this test and is not installed ({e.Message}); './run-scan.sh test' installs it");
-        }
-        using (p)
-        {
-            var stdout = p.StandardOutput.ReadToEndAsync();
-            var stderr = p.StandardError.ReadToEnd();
-            p.WaitForExit();
-            if (p.ExitCode != 0) throw new InvalidOperationException($"{tool} exited {p.ExitCode}: {stderr}");
-            return stdout.Result;
-        }
     }
 }
