@@ -58,3 +58,19 @@ public class ProbeBenchmarks
         return n;
     }
 }
+
+/// <summary>One step of the scan order: the keyed permutation of a large space (cycle-walk included).</summary>
+[MemoryDiagnoser]
+public class PermutationBenchmarks
+{
+    private const int N = 1024;
+    private readonly RawScan.Permutation.FeistelPermutation _p = new((1UL << 32) * 65535, 1);
+
+    [Benchmark(OperationsPerInvoke = N)]
+    public ulong Step()
+    {
+        ulong x = 0;
+        for (ulong i = 0; i < N; i++) x ^= _p[i * 1_000_003];
+        return x;
+    }
+}
