@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using RawScan.Lab;
 using RawScan.Output;
+using RawScan.Permutation;
 using RawScan.Results;
 using RawScan.Routing;
 using RawScan.Targets;
@@ -25,12 +26,22 @@ internal static class ScanCommand
           --source-ip ADDR      send from ADDR; RawScan answers ARP for it if the host does not own it
           --router-mac MAC      next-hop MAC, instead of asking for it with ARP
           --allow-default-route scan targets whose route is the default route (leaves the local network)
+          -iL, --includefile F  also scan the targets listed in F ('#' starts a comment)
+          --exclude TARGETS     never send to these addresses
+          --excludefile F       never send to the addresses listed in F
+          --no-builtin-exclude  lift the built-in exclude (0/8, 127/8, 224/4, 240/4, 255.255.255.255)
+          --seed N              seed of the probe order (default: random); shards need the same seed
+          --shard I/N           send only shard I of N: N machines with the same seed cover every probe once
+          --source-port P|A-B   source port or range (default: above the kernel's ephemeral range)
           --lab NAME            run the scan inside the built-in lab NAME (brought up for the scan if it is down)
         """;
 
     public static Parsed Parse(string[] args)
     {
         var targets = new List<string>();
+        var includeFiles = new List<string>();
+        var excludes = new List<TargetSet>();
+        bool builtinExclude = true, seedGiven = false;
         string? ports = null, json = null, lab = null;
         bool showClosed = false;
         var inner = new List<string>();
@@ -66,6 +77,22 @@ internal static class ScanCommand
                     break;
                 case "--router-mac": o = o with { RouterMac = Mac.Parse(value = V(), "router MAC") }; break;
                 case "--allow-default-route": o = o with { AllowDefaultRoute = true }; break;
+                case "-iL" or "--includefile": includeFiles.Add(value = V()); break;
+                case "--exclude": excludes.Add(TargetSet.Parse(value = V(), "exclude")); break;
+                case "--excludefile": excludes.Add(TargetFiles.Read(value = V(), "exclude")); break;
+                case "--no-builtin-exclude": builtinExclude = false; break;
+                case "--seed":
+                    value = V();
+                    seedGiven = true;
+                    o = o with { Seed = ulong.TryParse(value, out ulong seed) ? seed : throw new BadInputException("seed", value, "a whole number 0-18446744073709551615") };
+                    break;
+                case "--shard": o = o with { Shard = Shard.Parse(value = V()) }; break;
+                case "--source-port":
+                    value = V();
+                    var sp = PortSet.Parse(value);
+                    if (sp.Ranges.Count != 1) throw new BadInputException("source port", value, "one port or one range A-B");
+                    o = o with { SourcePorts = sp.Ranges[0] };
+                    break;
                 case "--show":
                     value = V();
                     foreach (var s in value.Split(','))
@@ -81,11 +108,23 @@ internal static class ScanCommand
             inner.Add(a);
             if (value is not null) inner.Add(value);
         }
-        if (targets.Count == 0) throw new BadInputException("command", "scan", "no targets given");
+        if (targets.Count == 0 && includeFiles.Count == 0) throw new BadInputException("command", "scan", "no targets given");
         if (ports is null) throw new BadInputException("command", "scan", "no ports given (-p PORTS)");
-        o = o with { Targets = TargetSet.Parse(targets), Ports = PortSet.Parse(ports) };
+        var all = new List<Ipv4Range>(TargetSet.Parse(targets).Ranges);
+        foreach (var f in includeFiles) all.AddRange(TargetFiles.Read(f, "target").Ranges);
+        if (builtinExclude) excludes.Add(TargetFiles.BuiltinExclude);
+        var scanned = new TargetSet(all).Except(new TargetSet(excludes.SelectMany(e => e.Ranges)));
+        if (scanned.Count == 0) throw new BadInputException("targets", string.Join(",", targets.Concat(includeFiles)), "no address left to scan after excludes");
+        o = o with { Targets = scanned, Ports = PortSet.Parse(ports), Seed = seedGiven ? o.Seed : RandomSeed() };
         if (lab is not null) LabSpec.ValidateName(lab);
         return new Parsed(o, json, json == "-", showClosed, lab, [.. inner]);
+    }
+
+    private static ulong RandomSeed()
+    {
+        Span<byte> b = stackalloc byte[8];
+        System.Security.Cryptography.RandomNumberGenerator.Fill(b);
+        return BitConverter.ToUInt64(b);
     }
 
     public static int Run(string[] args)

@@ -1,3 +1,4 @@
+using RawScan.Permutation;
 using RawScan.Targets;
 
 namespace RawScan;
@@ -24,6 +25,11 @@ public sealed record ScanOptions
     /// asked, so a scan meant for the lab can never escape it by mistake.
     /// </summary>
     public bool AllowDefaultRoute { get; init; }
+
+    /// <summary>Seed of the probe order; the same seed gives the same order (needed by shards and resume).</summary>
+    public ulong Seed { get; init; }
+
+    public Shard Shard { get; init; } = Shard.Whole;
 
     /// <summary>Key for the cookies; random per scan unless given (tests replay frames with a fixed key).</summary>
     public (ulong K0, ulong K1)? CookieKey { get; init; }

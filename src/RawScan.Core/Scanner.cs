@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using RawScan.Interop;
 using RawScan.Match;
+using RawScan.Permutation;
 using RawScan.Probes;
 using RawScan.Receive;
 using RawScan.Results;
@@ -28,7 +29,8 @@ public sealed class Scanner
         var path = ResolvePath(o);
         var (firstPort, lastPort) = o.SourcePorts ?? DefaultSourcePorts();
         var space = new ScanSpace(o.Targets, o.Ports);
-        Counters.ProbesPlanned = (long)space.Count;
+        var order = new FeistelPermutation(space.Count, o.Seed);
+        Counters.ProbesPlanned = (long)o.Shard.CountOf(space.Count);
         var cookie = o.CookieKey is { } k ? new SynCookie(k.K0, k.K1) : SynCookie.Random();
 
         string filter = $"(tcp and dst host {Ipv4.Format(path.SourceIp)} and dst portrange {firstPort}-{lastPort})";
@@ -43,7 +45,7 @@ public sealed class Scanner
         var matcher = new ReplyMatcher(cookie, path.SourceIp, firstPort, lastPort);
         var receiver = new ReceiveLoop(rx, matcher, sink, Counters, path.AnswerArp ? new ArpIdentity(path.SourceIp, path.Mac) : null);
         var limiter = new RateLimiter(o.Rate);
-        var transmitter = new Transmitter(space, template, cookie, firstPort, lastPort, sender, limiter, Counters);
+        var transmitter = new Transmitter(space, order, o.Shard, template, cookie, firstPort, lastPort, sender, limiter, Counters);
 
         Exception? rxError = null, txError = null;
         var rxThread = new Thread(() => { try { receiver.Run(); } catch (Exception e) { rxError = e; } })

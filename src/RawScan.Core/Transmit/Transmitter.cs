@@ -1,14 +1,15 @@
+using RawScan.Permutation;
 using RawScan.Probes;
 using RawScan.Targets;
 
 namespace RawScan.Transmit;
 
 /// <summary>
-/// The send loop: walks the scan space, patches the template into a batch and hands whole batches to
-/// the sink, paced by the rate limiter. Per probe it computes a cookie and patches ~20 bytes; it
-/// allocates nothing and reads the clock once per batch.
+/// The send loop: walks this shard's positions of the shuffled scan space, patches the template into
+/// a batch and hands whole batches to the sink, paced by the rate limiter. Per probe it permutes an
+/// index, computes a cookie and patches ~20 bytes; it allocates nothing and reads the clock once per batch.
 /// </summary>
-public sealed class Transmitter(ScanSpace space, TcpSynTemplate template, SynCookie cookie,
+public sealed class Transmitter(ScanSpace space, FeistelPermutation order, Shard shard, TcpSynTemplate template, SynCookie cookie,
     ushort firstSourcePort, ushort lastSourcePort, IFrameSink sink, RateLimiter limiter, ScanCounters counters)
 {
     public void Run(CancellationToken ct)
@@ -16,14 +17,15 @@ public sealed class Transmitter(ScanSpace space, TcpSynTemplate template, SynCoo
         var batch = new FrameBatch(limiter.BatchSize);
         uint src = template.SourceIp;
         uint portCount = (uint)(lastSourcePort - firstSourcePort + 1);
-        ulong count = space.Count;
-        for (ulong i = 0; i < count && !ct.IsCancellationRequested;)
+        ulong count = space.Count, step = (ulong)shard.Count;
+        for (ulong position = shard.First; position < count && !ct.IsCancellationRequested;)
         {
             batch.Clear();
-            for (; i < count && !batch.IsFull; i++)
+            for (; position < count && !batch.IsFull; position += step)
             {
+                ulong i = order[position];
                 space.Decode(i, out uint dst, out ushort dport);
-                ushort sport = (ushort)(firstSourcePort + (uint)(i % portCount));
+                ushort sport = (ushort)(firstSourcePort + (uint)(position % portCount));
                 uint seq = cookie.Compute(src, dst, sport, dport);
                 batch.Commit(template.Write(batch.Next(), dst, sport, dport, seq, (ushort)(seq >> 16)));
             }

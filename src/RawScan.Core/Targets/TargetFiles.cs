@@ -1,0 +1,31 @@
+namespace RawScan.Targets;
+
+/// <summary>Target lists in files (-iL, --excludefile): tokens as on the command line, '#' starts a comment.</summary>
+public static class TargetFiles
+{
+    /// <summary>
+    /// Addresses no scan should hit: "this network", loopback, multicast, reserved and broadcast.
+    /// Excluded unless the user lifts it (--no-builtin-exclude).
+    /// </summary>
+    public static TargetSet BuiltinExclude { get; } = TargetSet.Parse("0.0.0.0/8,127.0.0.0/8,224.0.0.0/4,240.0.0.0/4,255.255.255.255/32");
+
+    public static TargetSet Read(string path, string what)
+    {
+        string[] lines;
+        try { lines = File.ReadAllLines(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new BadInputException($"{what} file", path, e is FileNotFoundException ? "no such file" : e.Message);
+        }
+        var ranges = new List<Ipv4Range>();
+        for (int n = 0; n < lines.Length; n++)
+        {
+            var line = lines[n];
+            int hash = line.IndexOf('#');
+            if (hash >= 0) line = line[..hash];
+            foreach (var token in line.Split([',', ' ', '\t', '\r'], StringSplitOptions.RemoveEmptyEntries))
+                ranges.Add(Ipv4Range.Parse(token, $"{what} ({path} line {n + 1})"));
+        }
+        return new TargetSet(ranges);
+    }
+}
