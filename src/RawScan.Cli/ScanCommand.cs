@@ -12,7 +12,10 @@ namespace RawScan.Cli;
 /// <summary>`rawscan scan TARGETS -p PORTS [options]`: parse and check everything, then scan.</summary>
 internal static class ScanCommand
 {
-    internal sealed record Parsed(ScanOptions Options, string? JsonFile, bool JsonStdout, bool ShowClosed, string? Lab, string[] InnerArgs);
+    /// <param name="InnerArgs">The arguments for the same scan inside the lab (all but --lab).</param>
+    /// <param name="SavedArgs">The arguments a resume file keeps (all but --lab, --seed and --resume).</param>
+    internal sealed record Parsed(ScanOptions Options, string? JsonFile, bool JsonStdout, bool ShowClosed, string? Lab,
+        string[] InnerArgs, string[] SavedArgs, string ResumePath);
 
     public const string Usage = """
         usage: rawscan scan TARGETS -p PORTS [options]
@@ -33,16 +36,45 @@ internal static class ScanCommand
           --seed N              seed of the probe order (default: random); shards need the same seed
           --shard I/N           send only shard I of N: N machines with the same seed cover every probe once
           --source-port P|A-B   source port or range (default: above the kernel's ephemeral range)
+          --send-path PATH      auto (default: native if it works here, else pcap), native or pcap
+          --dry-run             everything but the wire: no capture, no ARP; frames are counted, or written by --write-pcap
+          --write-pcap FILE     with --dry-run: write every frame to FILE (pcap, readable by tcpdump)
+          --packet-trace        print each packet sent and each reply received (for small scans)
+          --resume FILE         finish the scan an interrupted run saved to FILE
+          --resume-file FILE    where to save the position if interrupted (default paused.rawscan)
           --lab NAME            run the scan inside the built-in lab NAME (brought up for the scan if it is down)
         """;
 
     public static Parsed Parse(string[] args)
     {
+        int at = Array.IndexOf(args, "--resume");
+        if (at < 0) return ParseArgs(args);
+        if (at + 1 >= args.Length) throw new BadInputException("option", "--resume", "needs a value");
+        string file = args[at + 1];
+        var saved = ResumeFile.Load(file);
+        string[] rest = [.. args.Where((_, i) => i != at && i != at + 1)];
+        var p = ParseArgs([.. saved.Args, .. rest, "--seed", saved.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        var shard = p.Options.Shard;
+        if (saved.Position < shard.First || (saved.Position - shard.First) % (ulong)shard.Count != 0)
+            throw new BadInputException("resume file", file, $"position {saved.Position} is not one of shard {shard}'s");
+        return p with
+        {
+            Options = p.Options with { StartPosition = saved.Position },
+            InnerArgs = ["--resume", file, .. WithoutLab(rest)],
+        };
+    }
+
+    private static IEnumerable<string> WithoutLab(string[] args) =>
+        args.Where((a, i) => a != "--lab" && (i == 0 || args[i - 1] != "--lab"));
+
+    private static Parsed ParseArgs(string[] args)
+    {
         var targets = new List<string>();
         var includeFiles = new List<string>();
         var excludes = new List<TargetSet>();
-        bool builtinExclude = true, seedGiven = false;
+        bool builtinExclude = true, seedGiven = false, trace = false;
         string? ports = null, json = null, lab = null;
+        string resumePath = ResumeFile.DefaultPath;
         bool showClosed = false;
         var inner = new List<string>();
         var o = new ScanOptions { Targets = TargetSet.Empty, Ports = PortSet.Parse("0") };
@@ -87,6 +119,23 @@ internal static class ScanCommand
                     o = o with { Seed = ulong.TryParse(value, out ulong seed) ? seed : throw new BadInputException("seed", value, "a whole number 0-18446744073709551615") };
                     break;
                 case "--shard": o = o with { Shard = Shard.Parse(value = V()) }; break;
+                case "--send-path":
+                    value = V();
+                    o = o with
+                    {
+                        SendPath = value switch
+                        {
+                            "auto" => SendPath.Auto,
+                            "native" => SendPath.Native,
+                            "pcap" => SendPath.Pcap,
+                            _ => throw new BadInputException("send path", value, "one of auto, native, pcap"),
+                        },
+                    };
+                    break;
+                case "--dry-run": o = o with { DryRun = true }; break;
+                case "--resume-file": resumePath = value = V(); break;
+                case "--write-pcap": o = o with { WritePcap = value = V() }; break;
+                case "--packet-trace": trace = true; break;
                 case "--source-port":
                     value = V();
                     var sp = PortSet.Parse(value);
@@ -117,7 +166,10 @@ internal static class ScanCommand
         if (scanned.Count == 0) throw new BadInputException("targets", string.Join(",", targets.Concat(includeFiles)), "no address left to scan after excludes");
         o = o with { Targets = scanned, Ports = PortSet.Parse(ports), Seed = seedGiven ? o.Seed : RandomSeed() };
         if (lab is not null) LabSpec.ValidateName(lab);
-        return new Parsed(o, json, json == "-", showClosed, lab, [.. inner]);
+        if (o.WritePcap is not null && !o.DryRun) throw new BadInputException("option", "--write-pcap", "goes with --dry-run");
+        if (trace) o = o with { PacketTrace = Console.Error };
+        string[] saved = [.. inner.Where((a, i) => a != "--seed" && (i == 0 || inner[i - 1] != "--seed"))];
+        return new Parsed(o, json, json == "-", showClosed, lab, [.. inner], saved, resumePath);
     }
 
     private static ulong RandomSeed()
@@ -171,7 +223,21 @@ internal static class ScanCommand
             Console.Out.Flush();
         }
         PrintSummary(summary);
+        if (summary.End != ScanEnd.Completed && !summary.AllSent) SaveResume(p, summary);
         return summary.End switch { ScanEnd.Completed => 0, ScanEnd.Interrupted => 130, _ => 1 };
+    }
+
+    private static void SaveResume(Parsed p, ScanSummary s)
+    {
+        try
+        {
+            new ResumeFile(1, p.SavedArgs, p.Options.Seed, s.NextPosition, s.ProbesSent, s.ProbesPlanned).Save(p.ResumePath);
+            Console.Error.WriteLine($"rawscan: {s.ProbesPlanned - s.ProbesSent} probes not sent; finish with: rawscan scan --resume {p.ResumePath}");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"rawscan: could not save the resume file {p.ResumePath}: {e.Message}");
+        }
     }
 
     private static void PrintSummary(ScanSummary s)

@@ -3,6 +3,17 @@ using RawScan.Targets;
 
 namespace RawScan;
 
+/// <summary>How frames reach the wire.</summary>
+public enum SendPath
+{
+    /// <summary>The fastest that works here: native on Linux when the shim loads, else libpcap.</summary>
+    Auto,
+    /// <summary>The C shim in native/: AF_PACKET, one sendmmsg per batch (Linux).</summary>
+    Native,
+    /// <summary>libpcap's pcap_inject, one call per frame: portable (Npcap on Windows).</summary>
+    Pcap,
+}
+
 /// <summary>Everything a scan needs, already validated. Null means "find it out" (route, ARP, kernel settings).</summary>
 public sealed record ScanOptions
 {
@@ -30,6 +41,20 @@ public sealed record ScanOptions
     public ulong Seed { get; init; }
 
     public Shard Shard { get; init; } = Shard.Whole;
+
+    public SendPath SendPath { get; init; } = SendPath.Auto;
+
+    /// <summary>Where in this shard's shuffled order to start: a resumed scan's saved position.</summary>
+    public ulong? StartPosition { get; init; }
+
+    /// <summary>Everything but the wire: no capture, no ARP; frames go to <see cref="WritePcap"/> or are only counted.</summary>
+    public bool DryRun { get; init; }
+
+    /// <summary>With <see cref="DryRun"/>: write every frame to this pcap file (readable by tcpdump).</summary>
+    public string? WritePcap { get; init; }
+
+    /// <summary>Print each packet sent and each reply received here (nmap's --packet-trace). Slow: for small scans.</summary>
+    public TextWriter? PacketTrace { get; init; }
 
     /// <summary>Key for the cookies; random per scan unless given (tests replay frames with a fixed key).</summary>
     public (ulong K0, ulong K1)? CookieKey { get; init; }

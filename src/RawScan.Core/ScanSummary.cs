@@ -21,6 +21,12 @@ public sealed record ScanSummary
     public required long Closed { get; init; }
     public required long KernelDrops { get; init; }
     public required TimeSpan SendTime { get; init; }
+
+    /// <summary>The first position of the shuffled order not sent (see Transmitter.NextPosition); where a resume starts.</summary>
+    public required ulong NextPosition { get; init; }
+
+    /// <summary>Every planned probe was sent.</summary>
+    public bool AllSent => ProbesSent >= ProbesPlanned;
     public required TimeSpan Duration { get; init; }
 
     public double SendRate => SendTime.TotalSeconds > 0 ? ProbesSent / SendTime.TotalSeconds : 0;

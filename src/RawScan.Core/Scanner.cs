@@ -17,7 +17,8 @@ public sealed class ScanSetupException(string message) : Exception(message);
 /// <summary>
 /// Runs one scan: finds the way out (route, interface, source, next hop by ARP), opens the capture,
 /// starts the receive loop on its own thread, then the send loop on another, waits the cooldown after
-/// the last probe and stops. Results stream to the sink as they are proved.
+/// the last probe and stops. Results stream to the sink as they are proved. A dry run does the same
+/// up to the wire: frames go to a pcap file or a counter, and nothing is captured.
 /// </summary>
 public sealed class Scanner
 {
@@ -26,33 +27,39 @@ public sealed class Scanner
     public ScanSummary Run(ScanOptions o, IResultSink sink, CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
-        var path = ResolvePath(o);
+        var path = o.DryRun ? ResolveDryRunPath(o) : ResolvePath(o);
         var (firstPort, lastPort) = o.SourcePorts ?? DefaultSourcePorts();
         var space = new ScanSpace(o.Targets, o.Ports);
         var order = new FeistelPermutation(space.Count, o.Seed);
-        Counters.ProbesPlanned = (long)o.Shard.CountOf(space.Count);
+        ulong start = o.StartPosition ?? o.Shard.First;
+        Counters.ProbesPlanned = (long)(o.Shard.CountOf(space.Count) - o.Shard.CountOf(Math.Min(start, space.Count)));
         var cookie = o.CookieKey is { } k ? new SynCookie(k.K0, k.K1) : SynCookie.Random();
 
-        string filter = $"(tcp and dst host {Ipv4.Format(path.SourceIp)} and dst portrange {firstPort}-{lastPort})";
-        if (path.AnswerArp) filter += $" or (arp and arp[6:2] = 1 and arp[24:4] = {path.SourceIp})";
-
-        using var rx = OpenDevice(path.Interface, new PcapOptions { InboundOnly = true, Filter = filter });
-        byte[] nextHopMac = o.RouterMac ?? ResolveNextHop(path);
-        var tx = OpenDevice(path.Interface, new PcapOptions { Snaplen = 64, BufferBytes = 1 << 20, Filter = "less 1", Immediate = false });
-        using var sender = new PcapSink(tx);
+        using var rx = o.DryRun ? null : OpenDevice(path.Interface, new PcapOptions { InboundOnly = true, Filter = CaptureFilter(path, firstPort, lastPort) });
+        byte[] nextHopMac = o.RouterMac ?? (o.DryRun ? new byte[6] : ResolveNextHop(path));
+        IFrameSink sender = o.DryRun ? OpenDrySink(o) : OpenWire(o.SendPath, path.Interface);
+        if (o.PacketTrace is { } trace) sender = new TracingSink(sender, trace);
+        using var _ = sender;
 
         var template = new TcpSynTemplate(path.Mac, nextHopMac, path.SourceIp);
-        var matcher = new ReplyMatcher(cookie, path.SourceIp, firstPort, lastPort);
-        var receiver = new ReceiveLoop(rx, matcher, sink, Counters, path.AnswerArp ? new ArpIdentity(path.SourceIp, path.Mac) : null);
-        var limiter = new RateLimiter(o.Rate);
-        var transmitter = new Transmitter(space, order, o.Shard, template, cookie, firstPort, lastPort, sender, limiter, Counters);
+        var transmitter = new Transmitter(space, order, o.Shard, template, cookie, firstPort, lastPort, sender,
+            new RateLimiter(o.Rate), Counters, start);
 
-        Exception? rxError = null, txError = null;
-        var rxThread = new Thread(() => { try { receiver.Run(); } catch (Exception e) { rxError = e; } })
-        { Name = "rawscan-rx", IsBackground = true, Priority = ThreadPriority.AboveNormal };
+        ReceiveLoop? receiver = null;
+        Exception? rxError = null;
+        Thread? rxThread = null;
+        if (rx is not null)
+        {
+            var matcher = new ReplyMatcher(cookie, path.SourceIp, firstPort, lastPort);
+            receiver = new ReceiveLoop(rx, matcher, sink, Counters, path.AnswerArp ? new ArpIdentity(path.SourceIp, path.Mac) : null, o.PacketTrace);
+            rxThread = new Thread(() => { try { receiver.Run(); } catch (Exception e) { rxError = e; } })
+            { Name = "rawscan-rx", IsBackground = true, Priority = ThreadPriority.AboveNormal };
+            rxThread.Start();
+        }
+        bool ReceiverAlive() => rxThread is null || rxThread.IsAlive;
+
+        Exception? txError = null;
         using var stopTx = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        rxThread.Start();
-
         long sendStart = Stopwatch.GetTimestamp(), sendEnd = sendStart;
         var txThread = new Thread(() =>
         {
@@ -65,16 +72,19 @@ public sealed class Scanner
 
         // The receive loop failing (a vanished interface) ends the send loop too: nothing it sends could be heard.
         while (!txThread.Join(100))
-            if (!rxThread.IsAlive) stopTx.Cancel();
+            if (!ReceiverAlive()) stopTx.Cancel();
 
-        // Cooldown: replies to the last probes are still on their way. Cut short by Ctrl-C or a failed receiver.
-        if (txError is null && rxThread.IsAlive)
+        if (receiver is not null)
         {
-            var until = Stopwatch.GetTimestamp() + (long)(o.Wait.TotalSeconds * Stopwatch.Frequency);
-            while (Stopwatch.GetTimestamp() < until && !ct.IsCancellationRequested && rxThread.IsAlive) Thread.Sleep(20);
+            // Cooldown: replies to the last probes are still on their way. Cut short by Ctrl-C or a failed receiver.
+            if (txError is null && ReceiverAlive())
+            {
+                var until = Stopwatch.GetTimestamp() + (long)(o.Wait.TotalSeconds * Stopwatch.Frequency);
+                while (Stopwatch.GetTimestamp() < until && !ct.IsCancellationRequested && ReceiverAlive()) Thread.Sleep(20);
+            }
+            receiver.Stop();
+            rxThread!.Join();
         }
-        receiver.Stop();
-        rxThread.Join();
 
         var error = txError ?? rxError;
         var c = Counters;
@@ -97,7 +107,42 @@ public sealed class Scanner
             KernelDrops = c.KernelDrops,
             SendTime = Stopwatch.GetElapsedTime(sendStart, sendEnd),
             Duration = Stopwatch.GetElapsedTime(started),
+            NextPosition = transmitter.NextPosition,
         };
+    }
+
+    /// <summary>Only replies to our source address and ports, and ARP requests for a source we answer for.</summary>
+    private static string CaptureFilter(NetPath path, ushort firstPort, ushort lastPort)
+    {
+        string filter = $"(tcp and dst host {Ipv4.Format(path.SourceIp)} and dst portrange {firstPort}-{lastPort})";
+        if (path.AnswerArp) filter += $" or (arp and arp[6:2] = 1 and arp[24:4] = {path.SourceIp})";
+        return filter;
+    }
+
+    /// <summary>
+    /// The send path: native is the default where it works (one system call per batch; measured in
+    /// docs/performance.md), libpcap where it does not, or when asked.
+    /// </summary>
+    private static IFrameSink OpenWire(SendPath want, string iface)
+    {
+        if (want != SendPath.Pcap)
+        {
+            var native = NativeSink.TryOpen(iface, qdiscBypass: false, out string? why);
+            if (native is not null) return native;
+            if (want == SendPath.Native) throw new ScanSetupException($"native send path unavailable: {why}");
+        }
+        // A handle used only to send: its filter accepts nothing, so it never fills a capture ring.
+        return new PcapSink(OpenDevice(iface, new PcapOptions { Snaplen = 64, BufferBytes = 1 << 20, Filter = "less 1", Immediate = false }));
+    }
+
+    private static IFrameSink OpenDrySink(ScanOptions o)
+    {
+        if (o.WritePcap is null) return new CountingSink();
+        try { return new PcapFileSink(o.WritePcap); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ScanSetupException($"cannot write {o.WritePcap}: {e.Message}");
+        }
     }
 
     /// <summary>Where frames leave and from which address.</summary>
@@ -133,6 +178,22 @@ public sealed class Scanner
         uint src = o.SourceIp ?? nic.AddressFacing(nextHop)
             ?? throw new ScanSetupException($"interface {nic.Name} has no IPv4 address: pass --source-ip");
         return new NetPath(nic.Name, nic.Mac, src, nextHop, AnswerArp: !nic.Owns(src));
+    }
+
+    /// <summary>
+    /// A dry run sends nothing, so it needs no route, and may go where a live scan may not (a default
+    /// route): it takes what the route offers and --source-ip for what it cannot find.
+    /// </summary>
+    private static NetPath ResolveDryRunPath(ScanOptions o)
+    {
+        try
+        {
+            return ResolvePath(o with { AllowDefaultRoute = true });
+        }
+        catch (ScanSetupException) when (o.SourceIp is not null)
+        {
+            return new NetPath(o.Interface ?? "none", new byte[6], o.SourceIp.Value, 0, AnswerArp: false);
+        }
     }
 
     private static byte[] ResolveNextHop(NetPath path)

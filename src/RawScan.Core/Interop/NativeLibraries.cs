@@ -17,13 +17,23 @@ internal static class NativeLibraries
 
     private static nint Resolve(string name, Assembly assembly, DllImportSearchPath? path)
     {
+        if (name == RawscanNative.Library)
+        {
+            // Only the copy built with this application: a stale one on the system path could have
+            // another ABI. NativeSink.TryOpen turns the exception into its reason for falling back.
+            string own = Path.Combine(AppContext.BaseDirectory, RawscanNative.FileName);
+            if (NativeLibrary.TryLoad(own, out nint h)) return h;
+            throw new DllNotFoundException(File.Exists(own)
+                ? $"{own} exists but does not load (built for another system?)"
+                : $"{own} not found (RawScan.Core's build makes it when a C compiler, cc, is installed)");
+        }
         if (name != Pcap.Library) return 0;
         string[] candidates = OperatingSystem.IsWindows()
             ? ["wpcap", Path.Combine(Environment.SystemDirectory, "Npcap", "wpcap.dll")]
             : OperatingSystem.IsMacOS() ? ["libpcap.A.dylib", "libpcap.dylib"]
             : ["libpcap.so.1", "libpcap.so.0.8", "libpcap.so"];
         foreach (var c in candidates)
-            if (NativeLibrary.TryLoad(c, assembly, path, out nint h)) return h;
+            if (NativeLibrary.TryLoad(c, assembly, path, out nint lib)) return lib;
         throw new DllNotFoundException(
             $"libpcap not found (tried {string.Join(", ", candidates)}); on Debian: apt-get install libpcap0.8");
     }

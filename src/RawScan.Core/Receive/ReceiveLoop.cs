@@ -10,7 +10,8 @@ namespace RawScan.Receive;
 /// from native code), parses them in place, keeps what the matcher proves ours, reports each port
 /// once, and answers ARP for a source address the host does not own.
 /// </summary>
-public sealed class ReceiveLoop(PcapDevice device, ReplyMatcher matcher, IResultSink sink, ScanCounters counters, ArpIdentity? answerArpFor)
+public sealed class ReceiveLoop(PcapDevice device, ReplyMatcher matcher, IResultSink sink, ScanCounters counters,
+    ArpIdentity? answerArpFor, TextWriter? trace = null)
 {
     private volatile bool _stop;
 
@@ -44,7 +45,9 @@ public sealed class ReceiveLoop(PcapDevice device, ReplyMatcher matcher, IResult
                 }
                 continue;
             }
-            switch (matcher.Match(p, out var result, ts))
+            var outcome = matcher.Match(p, out var result, ts);
+            if (trace is not null && outcome != MatchOutcome.NotOurs) Trace(frame, outcome);
+            switch (outcome)
             {
                 case MatchOutcome.Result:
                     counters.Replies++;
@@ -60,6 +63,10 @@ public sealed class ReceiveLoop(PcapDevice device, ReplyMatcher matcher, IResult
         }
         RefreshDrops();
     }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private void Trace(ReadOnlySpan<byte> frame, MatchOutcome outcome) =>
+        trace!.WriteLine($"RCVD {RawScan.Transmit.TracingSink.Describe(frame)}{(outcome == MatchOutcome.Forged ? " (failed the cookie)" : "")}");
 
     private void RefreshDrops() => Volatile.Write(ref counters.KernelDrops, device.Stats().Dropped);
 }

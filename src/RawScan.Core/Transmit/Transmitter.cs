@@ -10,15 +10,22 @@ namespace RawScan.Transmit;
 /// index, computes a cookie and patches ~20 bytes; it allocates nothing and reads the clock once per batch.
 /// </summary>
 public sealed class Transmitter(ScanSpace space, FeistelPermutation order, Shard shard, TcpSynTemplate template, SynCookie cookie,
-    ushort firstSourcePort, ushort lastSourcePort, IFrameSink sink, RateLimiter limiter, ScanCounters counters)
+    ushort firstSourcePort, ushort lastSourcePort, IFrameSink sink, RateLimiter limiter, ScanCounters counters,
+    ulong startPosition = ulong.MaxValue)
 {
+    /// <summary>
+    /// The first position of the shuffled order not yet sent: every position of this shard before it
+    /// has left. After a Ctrl-C this is where a resumed scan starts, so no probe is missed or repeated.
+    /// </summary>
+    public ulong NextPosition { get; private set; } = startPosition == ulong.MaxValue ? shard.First : startPosition;
+
     public void Run(CancellationToken ct)
     {
         var batch = new FrameBatch(limiter.BatchSize);
         uint src = template.SourceIp;
         uint portCount = (uint)(lastSourcePort - firstSourcePort + 1);
         ulong count = space.Count, step = (ulong)shard.Count;
-        for (ulong position = shard.First; position < count && !ct.IsCancellationRequested;)
+        for (ulong position = NextPosition; position < count && !ct.IsCancellationRequested;)
         {
             batch.Clear();
             for (; position < count && !batch.IsFull; position += step)
@@ -30,8 +37,9 @@ public sealed class Transmitter(ScanSpace space, FeistelPermutation order, Shard
                 batch.Commit(template.Write(batch.Next(), dst, sport, dport, seq, (ushort)(seq >> 16)));
             }
             limiter.Acquire(batch.Count, ct);
-            int sent = sink.Send(batch);
+            int sent = sink.Send(batch);  // throws if the interface refuses: NextPosition stays at the batch
             Interlocked.Add(ref counters.ProbesSent, sent);
+            NextPosition = position;
         }
     }
 }
