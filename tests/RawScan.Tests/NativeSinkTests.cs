@@ -120,7 +120,7 @@ public unsafe class NativeSinkTests
             foreach (var sink in new[] { "native", "native-bypass", "native-txring" })
             {
                 const int Frames = 1000; // not a multiple of the batch (64): the last batch is partial
-                var lines = CaptureWhile(lab, () => Exec.Run("ip", "netns", "exec", lab.ScannerNamespace, "dotnet", bench, "txceiling",
+                var lines = LabCapture.While(lab, "tcp[tcpflags] == tcp-syn and src host 198.19.0.10 and dst net 198.18.0.0/16", () => Exec.Run("ip", "netns", "exec", lab.ScannerNamespace, "dotnet", bench, "txceiling",
                     "--iface", lab.ScannerInterface, "--sink", sink, "--frames", Frames.ToString(), "--src-ip", "198.19.0.10"));
                 var ipLines = lines.Where(l => l.StartsWith("IP (", StringComparison.Ordinal)).ToList();
                 var tcpLines = lines.Where(l => l.Contains("Flags [")).ToList();
@@ -133,33 +133,6 @@ public unsafe class NativeSinkTests
             }
         }
         finally { LabManager.Down(name); }
-    }
-
-    /// <summary>Captures our SYNs on the target's interface while <paramref name="send"/> runs; returns tcpdump -vv's decoding.</summary>
-    private static string[] CaptureWhile(LabInfo lab, Action send)
-    {
-        string pcap = Path.Combine(Path.GetTempPath(), $"rawscan-native-{Guid.NewGuid():N}.pcap");
-        var psi = new ProcessStartInfo("ip") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in new[] { "netns", "exec", lab.TargetNamespace, "tcpdump", "-i", "tgt0", "--immediate-mode", "-U", "-nn", "-B", "8192", "-w", pcap,
-                     "tcp[tcpflags] == tcp-syn and src host 198.19.0.10 and dst net 198.18.0.0/16" })
-            psi.ArgumentList.Add(a);
-        using var tcpdump = Process.Start(psi)!;
-        try
-        {
-            // tcpdump says "listening on" once its filter is in place: from then on nothing is missed.
-            var ready = Task.Run(() => { string? l; while ((l = tcpdump.StandardError.ReadLine()) is not null) if (l.Contains("listening on")) return true; return false; });
-            Assert.True(ready.Wait(TimeSpan.FromSeconds(15)) && ready.Result, "tcpdump did not start listening");
-            send();
-            Thread.Sleep(500);                     // frames still crossing the veth pair
-            tcpdump.Kill();                        // --immediate-mode -U: every packet seen is already in the file
-            tcpdump.WaitForExit();
-            return Exec.Run("tcpdump", "-r", pcap, "-nn", "-vv", "-S", "-t").Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        }
-        finally
-        {
-            if (!tcpdump.HasExited) tcpdump.Kill();
-            File.Delete(pcap);
-        }
     }
 
     /// <summary>RawScan.Bench, built by the solution build in the same configuration as these tests.</summary>

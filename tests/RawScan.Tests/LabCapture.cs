@@ -1,0 +1,36 @@
+using System.Diagnostics;
+using RawScan.Lab;
+using RawScan.Lab.Internal;
+using Xunit;
+
+namespace RawScan.Tests;
+
+/// <summary>tcpdump on the target's side of a lab: an independent witness of what the scanner put on the wire.</summary>
+internal static class LabCapture
+{
+    /// <summary>Captures frames matching <paramref name="filter"/> on tgt0 while <paramref name="send"/> runs; returns tcpdump -vv's decoding.</summary>
+    public static string[] While(LabInfo lab, string filter, Action send)
+    {
+        string pcap = Path.Combine(Path.GetTempPath(), $"rawscan-capture-{Guid.NewGuid():N}.pcap");
+        var psi = new ProcessStartInfo("ip") { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var a in new[] { "netns", "exec", lab.TargetNamespace, "tcpdump", "-i", "tgt0", "--immediate-mode", "-U", "-nn", "-B", "8192", "-w", pcap, filter })
+            psi.ArgumentList.Add(a);
+        using var tcpdump = Process.Start(psi)!;
+        try
+        {
+            // tcpdump says "listening on" once its filter is in place: from then on nothing is missed.
+            var ready = Task.Run(() => { string? l; while ((l = tcpdump.StandardError.ReadLine()) is not null) if (l.Contains("listening on")) return true; return false; });
+            Assert.True(ready.Wait(TimeSpan.FromSeconds(15)) && ready.Result, "tcpdump did not start listening");
+            send();
+            Thread.Sleep(500);                     // frames still crossing the veth pair
+            tcpdump.Kill();                        // --immediate-mode -U: every packet seen is already in the file
+            tcpdump.WaitForExit();
+            return Exec.Run("tcpdump", "-r", pcap, "-nn", "-vv", "-S", "-t").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        }
+        finally
+        {
+            if (!tcpdump.HasExited) tcpdump.Kill();
+            File.Delete(pcap);
+        }
+    }
+}
