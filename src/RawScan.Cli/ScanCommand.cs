@@ -14,8 +14,8 @@ internal static class ScanCommand
 {
     /// <param name="InnerArgs">The arguments for the same scan inside the lab (all but --lab).</param>
     /// <param name="SavedArgs">The arguments a resume file keeps (all but --lab, --seed and --resume).</param>
-    internal sealed record Parsed(ScanOptions Options, string? JsonFile, bool JsonStdout, bool ShowClosed, string? Lab,
-        string[] InnerArgs, string[] SavedArgs, string ResumePath);
+    internal sealed record Parsed(ScanOptions Options, string? JsonFile, bool JsonStdout, bool ShowClosed, bool PacketTrace,
+        string? Lab, string[] InnerArgs, string[] SavedArgs, string ResumePath);
 
     public const string Usage = """
         usage: rawscan scan TARGETS -p PORTS [options]
@@ -60,12 +60,13 @@ internal static class ScanCommand
         return p with
         {
             Options = p.Options with { StartPosition = saved.Position },
-            InnerArgs = ["--resume", file, .. WithoutLab(rest)],
+            InnerArgs = ["--resume", file, .. Without(rest, "--lab")],
         };
     }
 
-    private static IEnumerable<string> WithoutLab(string[] args) =>
-        args.Where((a, i) => a != "--lab" && (i == 0 || args[i - 1] != "--lab"));
+    /// <summary><paramref name="args"/> less every <paramref name="option"/> and the value after it.</summary>
+    private static string[] Without(IReadOnlyList<string> args, string option) =>
+        [.. args.Where((a, i) => a != option && (i == 0 || args[i - 1] != option))];
 
     private static Parsed ParseArgs(string[] args)
     {
@@ -167,9 +168,7 @@ internal static class ScanCommand
         o = o with { Targets = scanned, Ports = PortSet.Parse(ports), Seed = seedGiven ? o.Seed : RandomSeed() };
         if (lab is not null) LabSpec.ValidateName(lab);
         if (o.WritePcap is not null && !o.DryRun) throw new BadInputException("option", "--write-pcap", "goes with --dry-run");
-        if (trace) o = o with { PacketTrace = Console.Error };
-        string[] saved = [.. inner.Where((a, i) => a != "--seed" && (i == 0 || inner[i - 1] != "--seed"))];
-        return new Parsed(o, json, json == "-", showClosed, lab, [.. inner], saved, resumePath);
+        return new Parsed(o, json, json == "-", showClosed, trace, lab, [.. inner], Without(inner, "--seed"), resumePath);
     }
 
     private static ulong RandomSeed()
@@ -197,7 +196,8 @@ internal static class ScanCommand
             {
                 jsonOut = p.JsonStdout
                     ? new StreamWriter(Console.OpenStandardOutput(), bufferSize: 1 << 16)
-                    : new StreamWriter(p.JsonFile, append: false, System.Text.Encoding.UTF8, bufferSize: 1 << 16);
+                    // A resumed scan adds to what the interrupted run wrote, never over it.
+                    : new StreamWriter(p.JsonFile, append: p.Options.StartPosition is not null, new System.Text.UTF8Encoding(false), bufferSize: 1 << 16);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -210,7 +210,8 @@ internal static class ScanCommand
         ScanSummary summary;
         try
         {
-            summary = scanner.Run(p.Options, new Fanout([.. sinks]), cts.Token);
+            var options = p.PacketTrace ? p.Options with { PacketTrace = Console.Error } : p.Options;
+            summary = scanner.Run(options, new Fanout([.. sinks]), cts.Token);
         }
         finally
         {
@@ -265,8 +266,15 @@ internal static class ScanCommand
             var psi = new ProcessStartInfo("ip") { UseShellExecute = false };
             foreach (var a in (string[])["netns", "exec", info!.ScannerNamespace, .. Self.Command, "scan", .. p.InnerArgs]) psi.ArgumentList.Add(a);
             using var child = Process.Start(psi)!;
-            // Ctrl-C reaches the child too (same process group); wait for it to flush rather than die first.
-            Console.CancelKeyPress += (_, e) => e.Cancel = true;
+            // Stay until the scan has flushed and saved its place: pass SIGINT and SIGTERM on (from a
+            // terminal, Ctrl-C reaches the whole process group anyway; a second SIGINT does no harm).
+            void Forward(PosixSignalContext c)
+            {
+                c.Cancel = true;
+                if (!child.HasExited) Process.Start("kill", ["-INT", child.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])?.WaitForExit();
+            }
+            using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Forward);
+            using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Forward);
             child.WaitForExit();
             return child.ExitCode;
         }

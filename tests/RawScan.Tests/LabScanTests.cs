@@ -84,6 +84,41 @@ public class LabScanTests(ScanLabFixture lab) : IClassFixture<ScanLabFixture>
     }
 
     [LabFact]
+    public async Task InterruptedAndResumedScanReportsEveryPortOnce()
+    {
+        string dir = Directory.CreateTempSubdirectory("rawscan-lab-resume-").FullName;
+        try
+        {
+            string json = Path.Combine(dir, "results.jsonl"), saved = Path.Combine(dir, "paused.rawscan");
+            var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
+            foreach (var a in (string[])[Cli.Dll, "scan", "--lab", lab.Name, "198.18.16.0/20", "-p", "80", "--rate", "1000",
+                         "-oJ", json, "--resume-file", saved, "--wait", "0.5"])
+                psi.ArgumentList.Add(a);
+            using (var p = Process.Start(psi)!)
+            {
+                var stdout = p.StandardOutput.ReadToEndAsync();          // drained, or a full pipe would stall the scan
+                var stderr = p.StandardError.ReadToEndAsync();
+                await Task.Delay(1500);                                  // about 1,400 of 4,096 probes sent
+                RawScan.Lab.Internal.Exec.Run("kill", "-INT", p.Id.ToString());
+                Assert.True(p.WaitForExit(20_000));
+                Assert.True(p.ExitCode == 130, await stderr);
+                await stdout;
+            }
+            int first = File.ReadAllLines(json).Length;
+            Assert.InRange(first, 1, 4095);
+
+            var r = Cli.Run(["scan", "--lab", lab.Name, "--resume", saved, "--rate", "max"]);
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            using var reader = File.OpenText(json);
+            var results = JsonLinesWriter.Read(reader).ToList();
+            Assert.Equal(4096, results.Count);                          // the first part kept, the rest added
+            Assert.Equal(4096, results.Select(x => x.Address).Distinct().Count());
+            Assert.All(results, x => Assert.Equal(PortState.Open, x.State));
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [LabFact]
     public void SpareSourceAddressIsAnsweredByArpAndFindsEveryOpenPort()
     {
         var results = Scan("198.18.9.0/24", "22,80,443", "--source-ip", "198.19.0.10");
@@ -185,6 +220,17 @@ public class LabWireTests(ScanLabFixture lab) : IClassFixture<ScanLabFixture>
             Assert.DoesNotContain(destinations, d => excluded.Contains(Ipv4Range.Parse(d).First));
         }
         finally { File.Delete(excludes); }
+    }
+
+    [LabFact]
+    public void PacketTraceShowsEachProbeAndReply()
+    {
+        var r = Cli.Run(["scan", "--lab", lab.Name, "198.18.11.1", "-p", "80,81", "--packet-trace", "--wait", "0.5"]);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var lines = r.Stderr.Split('\n');
+        Assert.Equal(2, lines.Count(l => l.StartsWith("SENT 198.19.0.2:", StringComparison.Ordinal) && l.Contains(" S seq=")));
+        Assert.Single(lines, l => l.StartsWith("RCVD 198.18.11.1:80 > 198.19.0.2:", StringComparison.Ordinal) && l.Contains(" SA seq="));
+        Assert.Single(lines, l => l.StartsWith("RCVD 198.18.11.1:81 > 198.19.0.2:", StringComparison.Ordinal) && l.Contains(" AR seq="));
     }
 
     [LabFact]

@@ -19,6 +19,8 @@ public sealed class Transmitter(ScanSpace space, FeistelPermutation order, Shard
     /// </summary>
     public ulong NextPosition { get; private set; } = startPosition == ulong.MaxValue ? shard.First : startPosition;
 
+    // The loop runs once per scan: compiled optimised at once rather than first as tier-0 code.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Run(CancellationToken ct)
     {
         var batch = new FrameBatch(limiter.BatchSize);
