@@ -14,14 +14,14 @@ public class ProbeBenchmarks
     private const int N = 1024;
     private readonly byte[] _frame = new byte[128];
     private SynCookie _cookie;
-    private TcpSynTemplate _template = null!;
+    private TcpTemplate _template = null!;
     private ScanSpace _space = null!;
 
     [GlobalSetup]
     public void Setup()
     {
         _cookie = new SynCookie(1, 2);
-        _template = new TcpSynTemplate([2, 0, 0, 0, 0, 2], [2, 0, 0, 0, 0, 1], 0xC6130002);
+        _template = new TcpTemplate([2, 0, 0, 0, 0, 2], [2, 0, 0, 0, 0, 1], 0xC6130002);
         _space = new ScanSpace(TargetSet.Parse("198.18.0.0/16"), PortSet.Parse("1-1000"));
         // Checked result: the patched frame must carry valid checksums, or the figures mean nothing.
         _template.Write(_frame, 0xC6120101, 61000, 80, 7, 7);

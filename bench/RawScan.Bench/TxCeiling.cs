@@ -9,7 +9,7 @@ using RawScan.Transmit;
 namespace RawScan.Bench;
 
 /// <summary>
-/// The transmit ceiling of each sink: SYN frames built with <see cref="TcpSynTemplate"/> into
+/// The transmit ceiling of each sink: SYN frames built with <see cref="TcpTemplate"/> into
 /// <see cref="FrameBatch"/>es and handed to a sink as fast as it takes them, the same work as
 /// /work/shared/reference/txbench.c so the two compare in one run (bench/tx-ceiling.sh).
 /// LAB USE ONLY, like txbench: destinations are inside 198.18.0.0/16, the destination MAC is one no
@@ -59,7 +59,7 @@ internal static class TxCeiling
         using var sink = OpenSink(sinkName, iface);
         if (sink is null) return 1;
 
-        var template = new TcpSynTemplate(nic.Mac, Mac.Parse(dstMacText), src);
+        var template = new TcpTemplate(nic.Mac, Mac.Parse(dstMacText), src);
         var batch = new FrameBatch(batchSize);
         long sent = 0;
         uint n = 1;

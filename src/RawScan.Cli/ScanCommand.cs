@@ -14,7 +14,7 @@ internal static class ScanCommand
 {
     /// <param name="InnerArgs">The arguments for the same scan inside the lab (all but --lab).</param>
     /// <param name="SavedArgs">The arguments a resume file keeps (all but --lab, --seed and --resume).</param>
-    internal sealed record Parsed(ScanOptions Options, string? JsonFile, bool JsonStdout, bool ShowClosed, bool PacketTrace,
+    internal sealed record Parsed(ScanOptions Options, string? JsonFile, bool JsonStdout, ShownStates Show, bool PacketTrace,
         string? Lab, string[] InnerArgs, string[] SavedArgs, string ResumePath);
 
     public const string Usage = """
@@ -23,7 +23,9 @@ internal static class ScanCommand
           -p, --ports PORTS     ports and ranges: 22,80,8000-8100
           --rate PPS            packets per second over the whole scan (default 100000; 'max' for no ceiling)
           --wait SECONDS        keep listening this long after the last probe (default 2)
-          --show closed         also report closed ports (default: open only)
+          --show STATES         also report these states: closed, filtered, or closed,filtered (default: open only)
+          --retries N           resend a probe still unanswered after the timeout up to N times (default 1)
+          --reset               send a RST for every SYN-ACK, closing the half-open connection on the target
           -oJ FILE              write results as JSON lines to FILE as they arrive ('-' for standard output)
           --interface IF        send on IF instead of the one the route to the targets names
           --source-ip ADDR      send from ADDR; RawScan answers ARP for it if the host does not own it
@@ -76,7 +78,7 @@ internal static class ScanCommand
         bool builtinExclude = true, seedGiven = false, trace = false;
         string? ports = null, json = null, lab = null;
         string resumePath = ResumeFile.DefaultPath;
-        bool showClosed = false;
+        var show = new ShownStates(false, false);
         var inner = new List<string>();
         var o = new ScanOptions { Targets = TargetSet.Empty, Ports = PortSet.Parse("0") };
         var r = new OptionReader(args);
@@ -143,12 +145,13 @@ internal static class ScanCommand
                     if (sp.Ranges.Count != 1) throw new BadInputException("source port", value, "one port or one range A-B");
                     o = o with { SourcePorts = sp.Ranges[0] };
                     break;
-                case "--show":
+                case "--show": show = ShownStates.Parse(value = V()); break;
+                case "--retries":
                     value = V();
-                    foreach (var s in value.Split(','))
-                        if (s == "closed") showClosed = true;
-                        else if (s != "open") throw new BadInputException("--show state", s, "one of open, closed");
+                    o = o with { Retries = int.TryParse(value, out int retries) && retries is >= 0 and <= 20 && value.All(char.IsAsciiDigit) ? retries
+                        : throw new BadInputException("retries", value, "a whole number 0-20") };
                     break;
+                case "--reset": o = o with { Reset = true }; break;
                 default:
                     if (a.StartsWith('-') && a.Length > 1) throw new BadInputException("option", a, "unknown option (see 'rawscan scan --help')");
                     targets.Add(a);
@@ -168,7 +171,7 @@ internal static class ScanCommand
         o = o with { Targets = scanned, Ports = PortSet.Parse(ports), Seed = seedGiven ? o.Seed : RandomSeed() };
         if (lab is not null) LabSpec.ValidateName(lab);
         if (o.WritePcap is not null && !o.DryRun) throw new BadInputException("option", "--write-pcap", "goes with --dry-run");
-        return new Parsed(o, json, json == "-", showClosed, trace, lab, [.. inner], Without(inner, "--seed"), resumePath);
+        return new Parsed(o, json, json == "-", show, trace, lab, [.. inner], Without(inner, "--seed"), resumePath);
     }
 
     private static ulong RandomSeed()
@@ -203,7 +206,7 @@ internal static class ScanCommand
             {
                 throw new BadInputException("output file", p.JsonFile, e.Message);
             }
-            sinks.Add(new Filtered(new JsonLinesWriter(jsonOut), p.ShowClosed));
+            sinks.Add(new Shown(new JsonLinesWriter(jsonOut), p.Show));
         }
 
         var scanner = new Scanner();
@@ -220,7 +223,7 @@ internal static class ScanCommand
 
         if (!p.JsonStdout)
         {
-            table.Write(Console.Out, r => r.State == PortState.Open || p.ShowClosed);
+            table.Write(Console.Out, p.Show.Includes);
             Console.Out.Flush();
         }
         PrintSummary(summary);
@@ -232,8 +235,8 @@ internal static class ScanCommand
     {
         try
         {
-            new ResumeFile(1, p.SavedArgs, p.Options.Seed, s.NextPosition, s.ProbesSent, s.ProbesPlanned).Save(p.ResumePath);
-            Console.Error.WriteLine($"rawscan: {s.ProbesPlanned - s.ProbesSent} probes not sent; finish with: rawscan scan --resume {p.ResumePath}");
+            new ResumeFile(1, p.SavedArgs, p.Options.Seed, s.NextPosition, s.NewProbesSent, s.ProbesPlanned).Save(p.ResumePath);
+            Console.Error.WriteLine($"rawscan: {s.ProbesPlanned - s.NewProbesSent} probes not sent; finish with: rawscan scan --resume {p.ResumePath}");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -244,9 +247,13 @@ internal static class ScanCommand
     private static void PrintSummary(ScanSummary s)
     {
         var e = Console.Error;
-        e.WriteLine($"rawscan: {s.ProbesSent}/{s.ProbesPlanned} probes sent on {s.Interface} ({s.SendPath}) from {Ipv4.Format(s.SourceIp)} via {s.NextHopMac} " +
-                    $"in {s.SendTime.TotalSeconds:F2}s ({s.SendRate:F0} pps); total {s.Duration.TotalSeconds:F2}s");
-        e.WriteLine($"rawscan: {s.Open} open, {s.Closed} closed; {s.Replies} replies ({s.Duplicates} duplicate), {s.Forged} failed the cookie, {s.Malformed} malformed, {s.KernelDrops} dropped by the kernel");
+        e.WriteLine($"rawscan: {s.NewProbesSent}/{s.ProbesPlanned} probes sent (+{s.Retransmits} retransmitted) on {s.Interface} ({s.SendPath}) " +
+                    $"from {Ipv4.Format(s.SourceIp)} via {s.NextHopMac} in {s.SendTime.TotalSeconds:F2}s ({s.SendRate:F0} pps); total {s.Duration.TotalSeconds:F2}s");
+        e.WriteLine($"rawscan: {s.Open} open, {s.Closed} closed, {s.Filtered} filtered; {s.Replies} replies ({s.Duplicates} duplicate, {s.Late} late), " +
+                    $"{s.Forged} failed the cookie, {s.Malformed} malformed, {s.KernelDrops} dropped by the kernel");
+        if (s.Retransmits > 0 || s.SmoothedRtt > TimeSpan.Zero)
+            e.WriteLine($"rawscan: smoothed RTT {s.SmoothedRtt.TotalMilliseconds:F3} ms, timeout {s.Timeout.TotalMilliseconds:F0} ms" +
+                        (s.ResetsSent > 0 ? $"; {s.ResetsSent} RSTs sent (--reset)" : ""));
         if (s.End == ScanEnd.Interrupted) e.WriteLine("rawscan: interrupted: results found so far were written");
         if (s.End == ScanEnd.Failed) e.WriteLine($"rawscan: scan failed: {s.Error}; results found so far were written");
     }
@@ -294,8 +301,33 @@ internal static class ScanCommand
         public void OnResult(in PortResult r) { foreach (var s in sinks) s.OnResult(r); }
     }
 
-    private sealed class Filtered(IResultSink inner, bool showClosed) : IResultSink
+    private sealed class Shown(IResultSink inner, ShownStates show) : IResultSink
     {
-        public void OnResult(in PortResult r) { if (r.State == PortState.Open || showClosed) inner.OnResult(r); }
+        public void OnResult(in PortResult r) { if (show.Includes(r)) inner.OnResult(r); }
+    }
+
+    /// <summary>Which states the output lists: open always; closed and filtered when asked (--show).</summary>
+    internal sealed record ShownStates(bool Closed, bool Filtered)
+    {
+        public bool Includes(PortResult r) => r.State switch
+        {
+            PortState.Open => true,
+            PortState.Closed => Closed,
+            _ => Filtered,
+        };
+
+        public static ShownStates Parse(string value)
+        {
+            bool closed = false, filtered = false;
+            foreach (var s in value.Split(','))
+                switch (s)
+                {
+                    case "open": break;
+                    case "closed": closed = true; break;
+                    case "filtered": filtered = true; break;
+                    default: throw new BadInputException("--show state", s, "one of open, closed, filtered");
+                }
+            return new ShownStates(closed, filtered);
+        }
     }
 }

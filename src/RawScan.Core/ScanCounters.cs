@@ -15,5 +15,10 @@ public sealed class ScanCounters
     public long Malformed;        // truncated or inconsistent frames
     public long ArpAnswered;
     public long Open, Closed;
+    public long Filtered;         // written by the send thread (gave up) and, after the scan, the caller
+    public long FilteredByIcmp;   // receive thread: ICMP unreachable quoting our probe
+    public long Retransmits;
+    public long Late;             // proved ours, but the probe was no longer in flight (given up)
+    public long ResetsSent;       // --reset
     public long KernelDrops;      // pcap_stats ps_drop: captured replies the kernel could not hand us
 }

@@ -23,6 +23,12 @@ public sealed record ScanOptions
     /// <summary>Packets per second over the whole scan; +infinity for as fast as the path goes.</summary>
     public double Rate { get; init; } = 100_000;
 
+    /// <summary>Resends of a probe still unanswered after the timeout (the timeout follows the measured RTT).</summary>
+    public int Retries { get; init; } = 1;
+
+    /// <summary>Send a RST for every SYN-ACK, closing the half-open connection on the target.</summary>
+    public bool Reset { get; init; }
+
     /// <summary>How long to keep listening after the last probe.</summary>
     public TimeSpan Wait { get; init; } = TimeSpan.FromSeconds(2);
 

@@ -19,14 +19,23 @@ public sealed record ScanSummary
     public required long Malformed { get; init; }
     public required long Open { get; init; }
     public required long Closed { get; init; }
+    public required long Filtered { get; init; }
+    public required long Retransmits { get; init; }
+    public required long Late { get; init; }
+    public required long ResetsSent { get; init; }
+    public required TimeSpan SmoothedRtt { get; init; }
+    public required TimeSpan Timeout { get; init; }
     public required long KernelDrops { get; init; }
     public required TimeSpan SendTime { get; init; }
 
     /// <summary>The first position of the shuffled order not sent (see Transmitter.NextPosition); where a resume starts.</summary>
     public required ulong NextPosition { get; init; }
 
-    /// <summary>Every planned probe was sent.</summary>
-    public bool AllSent => ProbesSent >= ProbesPlanned;
+    /// <summary>First tries sent: <see cref="ProbesSent"/> counts every packet, retransmissions included (as --rate does).</summary>
+    public long NewProbesSent => ProbesSent - Retransmits;
+
+    /// <summary>Every planned probe was sent at least once.</summary>
+    public bool AllSent => NewProbesSent >= ProbesPlanned;
     public required TimeSpan Duration { get; init; }
 
     public double SendRate => SendTime.TotalSeconds > 0 ? ProbesSent / SendTime.TotalSeconds : 0;

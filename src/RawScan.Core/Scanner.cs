@@ -35,27 +35,33 @@ public sealed class Scanner
         Counters.ProbesPlanned = (long)(o.Shard.CountOf(space.Count) - o.Shard.CountOf(Math.Min(start, space.Count)));
         var cookie = o.CookieKey is { } k ? new SynCookie(k.K0, k.K1) : SynCookie.Random();
 
-        using var rx = o.DryRun ? null : OpenDevice(path.Interface, new PcapOptions { InboundOnly = true, Filter = CaptureFilter(path, firstPort, lastPort) });
+        using var rx = o.DryRun ? null : OpenDevice(path.Interface,
+            new PcapOptions { InboundOnly = true, Filter = CaptureFilter(path, firstPort, lastPort), BufferBytes = CaptureBuffer(o.Rate) });
         byte[] nextHopMac = o.RouterMac ?? (o.DryRun ? new byte[6] : ResolveNextHop(path));
         IFrameSink sender = o.DryRun ? OpenDrySink(o) : OpenWire(o.SendPath, path.Interface);
         if (o.PacketTrace is { } trace) sender = new TracingSink(sender, trace);
         using var _ = sender;
 
-        var template = new TcpSynTemplate(path.Mac, nextHopMac, path.SourceIp);
-        var transmitter = new Transmitter(space, order, o.Shard, template, cookie, firstPort, lastPort, sender,
-            new RateLimiter(o.Rate), Counters, start);
-
+        var template = new TcpTemplate(path.Mac, nextHopMac, path.SourceIp);
+        Retransmission? retransmission = null;
         ReceiveLoop? receiver = null;
         Exception? rxError = null;
         Thread? rxThread = null;
         if (rx is not null)
         {
+            var table = new FourTupleTable(TableCapacity(o.Rate));
+            var rtt = new RttEstimator(MinTimeout, InitialTimeout);
+            retransmission = new Retransmission(table, rtt, o.Retries, new ResultQueue(1 << 16));
             var matcher = new ReplyMatcher(cookie, path.SourceIp, firstPort, lastPort);
-            receiver = new ReceiveLoop(rx, matcher, sink, Counters, path.AnswerArp ? new ArpIdentity(path.SourceIp, path.Mac) : null, o.PacketTrace);
+            var reset = o.Reset ? new TcpTemplate(path.Mac, nextHopMac, path.SourceIp, flags: TcpTemplate.Rst) : null;
+            receiver = new ReceiveLoop(rx, matcher, table, rtt, retransmission.Filtered, sink, Counters,
+                path.AnswerArp ? new ArpIdentity(path.SourceIp, path.Mac) : null, reset, o.PacketTrace);
             rxThread = new Thread(() => { try { receiver.Run(); } catch (Exception e) { rxError = e; } })
             { Name = "rawscan-rx", IsBackground = true, Priority = ThreadPriority.AboveNormal };
             rxThread.Start();
         }
+        var transmitter = new Transmitter(space, order, o.Shard, template, cookie, firstPort, lastPort, sender,
+            new RateLimiter(o.Rate), Counters, start, retransmission);
         bool ReceiverAlive() => rxThread is null || rxThread.IsAlive;
 
         Exception? txError = null;
@@ -84,6 +90,7 @@ public sealed class Scanner
             }
             receiver.Stop();
             rxThread!.Join();
+            retransmission!.Finish(sink, Counters);   // what never answered is filtered; only this thread writes now
         }
 
         var error = txError ?? rxError;
@@ -104,6 +111,12 @@ public sealed class Scanner
             Malformed = c.Malformed,
             Open = c.Open,
             Closed = c.Closed,
+            Filtered = c.Filtered + c.FilteredByIcmp,
+            Retransmits = c.Retransmits,
+            Late = c.Late,
+            ResetsSent = c.ResetsSent,
+            SmoothedRtt = retransmission?.Rtt.Smoothed ?? TimeSpan.Zero,
+            Timeout = retransmission?.Rtt.Timeout ?? TimeSpan.Zero,
             KernelDrops = c.KernelDrops,
             SendTime = Stopwatch.GetElapsedTime(sendStart, sendEnd),
             Duration = Stopwatch.GetElapsedTime(started),
@@ -111,10 +124,35 @@ public sealed class Scanner
         };
     }
 
-    /// <summary>Only replies to our source address and ports, and ARP requests for a source we answer for.</summary>
+    /// <summary>No retransmission sooner than this after a send, however short the measured RTT (nmap's --min-rtt-timeout).</summary>
+    public static readonly TimeSpan MinTimeout = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>The timeout before the first RTT sample (RFC 6298 says 1 s).</summary>
+    public static readonly TimeSpan InitialTimeout = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Slots for probes in flight: about two seconds' worth at the asked rate (a probe is held for one
+    /// timeout if answered, a timeout per try if not), doubled since the sender stops adding at half
+    /// full. Bounded by rate x timeout, not by the size of the scan: 4,096 to 2M slots (32 bytes each).
+    /// </summary>
+    public static int TableCapacity(double rate)
+    {
+        double want = double.IsPositiveInfinity(rate) ? 1 << 21 : rate * 2 * 2;
+        return (int)Math.Clamp(System.Numerics.BitOperations.RoundUpToPowerOf2((ulong)Math.Max(want, 1)), 1 << 12, 1 << 21);
+    }
+
+    /// <summary>
+    /// The kernel's capture ring: about half a second of replies at the asked rate (a reply takes some
+    /// 300 bytes of ring at a 256-byte snaplen), 16 to 128 MiB. Overflow shows as kernel drops.
+    /// </summary>
+    public static int CaptureBuffer(double rate) =>
+        (int)Math.Clamp(double.IsPositiveInfinity(rate) ? 128 << 20 : rate * 0.5 * 320, 16 << 20, 128 << 20);
+
+    /// <summary>Only replies to our source address and ports, ICMP errors to us, and ARP requests for a source we answer for.</summary>
     private static string CaptureFilter(NetPath path, ushort firstPort, ushort lastPort)
     {
-        string filter = $"(tcp and dst host {Ipv4.Format(path.SourceIp)} and dst portrange {firstPort}-{lastPort})";
+        string filter = $"(tcp and dst host {Ipv4.Format(path.SourceIp)} and dst portrange {firstPort}-{lastPort})"
+                      + $" or (icmp and dst host {Ipv4.Format(path.SourceIp)} and icmp[0] = 3)";
         if (path.AnswerArp) filter += $" or (arp and arp[6:2] = 1 and arp[24:4] = {path.SourceIp})";
         return filter;
     }

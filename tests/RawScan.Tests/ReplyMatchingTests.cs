@@ -64,6 +64,49 @@ public class ReplyMatchingTests
         Assert.Equal(0, accepted);
     }
 
+    /// <summary>An ICMP error from a router, quoting our SYN to Target:port.</summary>
+    private static byte[] IcmpUnreachable(byte code, uint quotedSeq, ushort quotedSport = 61001, ushort quotedDport = 80)
+    {
+        var syn = new byte[TcpTemplate.FrameLength];
+        new TcpTemplate(Frames.ScannerMac, Frames.TargetMac, Me).Write(syn, Target, quotedSport, quotedDport, quotedSeq, 1);
+        var quoted = syn.AsSpan(14, 28).ToArray();                  // IP header + first 8 bytes of TCP, as RFC 792 asks
+        var f = new byte[14 + 20 + 8 + quoted.Length];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(12), 0x0800);
+        var ip = f.AsSpan(14, 20);
+        ip[0] = 0x45;
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(ip[2..], (ushort)(f.Length - 14));
+        ip[8] = 60; ip[9] = 1;
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(ip[12..], 0xC6130001);    // a router
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(ip[16..], Me);
+        f[34] = 3; f[35] = code;
+        quoted.CopyTo(f, 42);
+        return f;
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(9)]
+    [InlineData(10)]
+    [InlineData(13)]
+    public void IcmpUnreachableQuotingOurProbeIsFiltered(byte code)
+    {
+        var f = IcmpUnreachable(code, Ack() - 1);
+        Assert.Equal(MatchOutcome.Result, Judge(f, out var r));
+        Assert.Equal(new PortResult(Target, Protocol.Tcp, 80, PortState.Filtered, 60, 0), r);
+    }
+
+    [Fact]
+    public void IcmpQuotingAnotherSequenceIsForgedAndOtherCodesSayNothing()
+    {
+        Assert.Equal(MatchOutcome.Forged, Judge(IcmpUnreachable(3, Ack()), out _));
+        Assert.Equal(MatchOutcome.Forged, Judge(IcmpUnreachable(3, Ack() - 1, quotedDport: 81), out _));
+        Assert.Equal(MatchOutcome.Ignored, Judge(IcmpUnreachable(4, Ack() - 1), out _));   // fragmentation needed
+        Assert.Equal(MatchOutcome.NotOurs, Judge(IcmpUnreachable(3, Ack() - 1, quotedSport: 1234), out _));
+    }
+
     [Fact]
     public void NotAddressedToUsIsNotOurs()
     {

@@ -43,7 +43,7 @@ public class ResumeTests
         {
             using var cts = new CancellationTokenSource();
             var sink = new StopAfter(stopAfter, cts);
-            var t = new Transmitter(space, order, shard, new TcpSynTemplate(Frames.ScannerMac, Frames.TargetMac, 0xC6130002),
+            var t = new Transmitter(space, order, shard, new TcpTemplate(Frames.ScannerMac, Frames.TargetMac, 0xC6130002),
                 new SynCookie(1, 2), 61000, 65535, sink, new RateLimiter(double.PositiveInfinity), new ScanCounters(), start ?? ulong.MaxValue);
             t.Run(cts.Token);
             all.AddRange(sink.Probes);

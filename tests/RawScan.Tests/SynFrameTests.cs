@@ -25,9 +25,9 @@ public class SynFrameTests
         yield return (0xC6120000u, 0, 0, 0);
     }
 
-    private static byte[] Build(TcpSynTemplate t, (uint Dst, ushort Sport, ushort Dport, uint Seq) p)
+    private static byte[] Build(TcpTemplate t, (uint Dst, ushort Sport, ushort Dport, uint Seq) p)
     {
-        var f = new byte[TcpSynTemplate.FrameLength];
+        var f = new byte[TcpTemplate.FrameLength];
         t.Write(f, p.Dst, p.Sport, p.Dport, p.Seq, (ushort)(p.Seq >> 16));
         return f;
     }
@@ -35,7 +35,7 @@ public class SynFrameTests
     [Fact]
     public void ChecksumsVerifyAgainstFullRecompute()
     {
-        var t = new TcpSynTemplate(Frames.ScannerMac, Frames.TargetMac, Src);
+        var t = new TcpTemplate(Frames.ScannerMac, Frames.TargetMac, Src);
         foreach (var p in Probes())
         {
             var f = Build(t, p);
@@ -51,7 +51,7 @@ public class SynFrameTests
     [Fact]
     public void TcpdumpDecodesEveryFrameWithCorrectChecksums()
     {
-        var t = new TcpSynTemplate(Frames.ScannerMac, Frames.TargetMac, Src);
+        var t = new TcpTemplate(Frames.ScannerMac, Frames.TargetMac, Src);
         var probes = Probes().ToList();
         string pcap = Path.Combine(Path.GetTempPath(), $"rawscan-syn-{Environment.ProcessId}.pcap");
         try
@@ -59,7 +59,7 @@ public class SynFrameTests
             using (var sink = new PcapFileSink(pcap))
             {
                 var batch = new FrameBatch(probes.Count);
-                foreach (var p in probes) { Build(t, p).CopyTo(batch.Next()); batch.Commit(TcpSynTemplate.FrameLength); }
+                foreach (var p in probes) { Build(t, p).CopyTo(batch.Next()); batch.Commit(TcpTemplate.FrameLength); }
                 Assert.Equal(probes.Count, sink.Send(batch));
             }
             var lines = Exec.Run("tcpdump", "-r", pcap, "-nn", "-vv", "-S", "-t").Split('\n', StringSplitOptions.RemoveEmptyEntries);

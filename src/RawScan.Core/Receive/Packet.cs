@@ -4,20 +4,34 @@ namespace RawScan.Receive;
 
 /// <summary>
 /// The fields of a captured frame the matcher needs, parsed in place over a span with every length
-/// checked: a truncated or malformed frame yields false, never an exception.
+/// checked: a truncated or malformed frame yields false, never an exception, and nothing is allocated.
+/// Ethernet (one 802.1Q tag), IPv4 (with options) or IPv6 (with extension headers), then TCP, UDP,
+/// ICMP or ICMPv6; for an ICMP error, the header of the datagram it quotes.
 /// </summary>
 public struct Packet
 {
     public ushort EtherType;
-    public uint SrcIp, DstIp;
-    public byte Protocol, Ttl;
+    public bool IsIpv6;
+    public uint SrcIp, DstIp;                 // IPv4, host order
+    public UInt128 SrcIp6, DstIp6;            // IPv6, host order
+    public byte Protocol, Ttl;                // Protocol: the transport after IP (6, 17, 1, 58)
     public ushort SrcPort, DstPort;
     public uint Seq, Ack;
     public byte TcpFlags;
+    public int PayloadOffset, PayloadLength;  // UDP payload, within the frame
+
+    // ICMP / ICMPv6
+    public byte IcmpType, IcmpCode;
+    public bool HasQuote;                     // an error that quotes our datagram's header
+    public byte QuotedProtocol;
+    public uint QuotedSrcIp, QuotedDstIp;
+    public ushort QuotedSrcPort, QuotedDstPort;
+    public uint QuotedSeq;                    // TCP only: the SYN's sequence number, i.e. our cookie
+    public bool QuotedHasSeq;
 
     public const byte FIN = 0x01, SYN = 0x02, RST = 0x04, ACK = 0x10;
+    public const byte ProtoIcmp = 1, ProtoTcp = 6, ProtoUdp = 17, ProtoIcmp6 = 58;
 
-    /// <summary>Parses Ethernet (with one 802.1Q tag), IPv4 (with options) and TCP.</summary>
     public static bool TryParse(ReadOnlySpan<byte> frame, out Packet p)
     {
         p = default;
@@ -32,9 +46,17 @@ public struct Packet
         }
         off += 2;
         p.EtherType = type;
-        if (type != 0x0800) return type == 0x0806; // ARP is handled by the caller; other types are not ours
+        return type switch
+        {
+            0x0800 => ParseIpv4(frame[off..], off, ref p),
+            0x86DD => ParseIpv6(frame[off..], off, ref p),
+            0x0806 => true,                    // ARP: the caller reads it
+            _ => false,
+        };
+    }
 
-        var ip = frame[off..];
+    private static bool ParseIpv4(ReadOnlySpan<byte> ip, int ipOffset, ref Packet p)
+    {
         if (ip.Length < 20 || ip[0] >> 4 != 4) return false;
         int ihl = (ip[0] & 0x0f) * 4;
         int total = BinaryPrimitives.ReadUInt16BigEndian(ip[2..]);
@@ -45,20 +67,107 @@ public struct Packet
         p.Protocol = ip[9];
         p.SrcIp = BinaryPrimitives.ReadUInt32BigEndian(ip[12..]);
         p.DstIp = BinaryPrimitives.ReadUInt32BigEndian(ip[16..]);
+        return ParseTransport(ip[ihl..], ipOffset + ihl, ref p);
+    }
 
-        var l4 = ip[ihl..];
-        if (p.Protocol == 6)
+    private static bool ParseIpv6(ReadOnlySpan<byte> ip, int ipOffset, ref Packet p)
+    {
+        if (ip.Length < 40 || ip[0] >> 4 != 6) return false;
+        int payload = BinaryPrimitives.ReadUInt16BigEndian(ip[4..]);
+        if (ip.Length > 40 + payload) ip = ip[..(40 + payload)];
+        p.IsIpv6 = true;
+        p.Ttl = ip[7];
+        p.SrcIp6 = BinaryPrimitives.ReadUInt128BigEndian(ip[8..]);
+        p.DstIp6 = BinaryPrimitives.ReadUInt128BigEndian(ip[24..]);
+        byte next = ip[6];
+        int off = 40;
+        // Extension headers before the transport: hop-by-hop, routing, destination options, fragment.
+        for (int hops = 0; hops < 8; hops++)
         {
-            if (l4.Length < 20) return false;
-            int doff = (l4[12] >> 4) * 4;
-            if (doff < 20 || l4.Length < doff) return false;
-            p.SrcPort = BinaryPrimitives.ReadUInt16BigEndian(l4);
-            p.DstPort = BinaryPrimitives.ReadUInt16BigEndian(l4[2..]);
-            p.Seq = BinaryPrimitives.ReadUInt32BigEndian(l4[4..]);
-            p.Ack = BinaryPrimitives.ReadUInt32BigEndian(l4[8..]);
-            p.TcpFlags = l4[13];
-            return true;
+            if (next is 0 or 43 or 60)
+            {
+                if (ip.Length < off + 8) return false;
+                next = ip[off];
+                off += (ip[off + 1] + 1) * 8;
+                continue;
+            }
+            if (next == 44)
+            {
+                if (ip.Length < off + 8) return false;
+                if ((BinaryPrimitives.ReadUInt16BigEndian(ip[(off + 2)..]) & 0xfff8) != 0) return false; // not the first fragment
+                next = ip[off];
+                off += 8;
+                continue;
+            }
+            break;
         }
-        return false;
+        if (off > ip.Length) return false;
+        p.Protocol = next;
+        return ParseTransport(ip[off..], ipOffset + off, ref p);
+    }
+
+    private static bool ParseTransport(ReadOnlySpan<byte> l4, int l4Offset, ref Packet p)
+    {
+        switch (p.Protocol)
+        {
+            case ProtoTcp:
+            {
+                if (l4.Length < 20) return false;
+                int doff = (l4[12] >> 4) * 4;
+                if (doff < 20 || l4.Length < doff) return false;
+                p.SrcPort = BinaryPrimitives.ReadUInt16BigEndian(l4);
+                p.DstPort = BinaryPrimitives.ReadUInt16BigEndian(l4[2..]);
+                p.Seq = BinaryPrimitives.ReadUInt32BigEndian(l4[4..]);
+                p.Ack = BinaryPrimitives.ReadUInt32BigEndian(l4[8..]);
+                p.TcpFlags = l4[13];
+                return true;
+            }
+            case ProtoUdp:
+            {
+                if (l4.Length < 8) return false;
+                int len = BinaryPrimitives.ReadUInt16BigEndian(l4[4..]);
+                if (len < 8 || len > l4.Length) return false;
+                p.SrcPort = BinaryPrimitives.ReadUInt16BigEndian(l4);
+                p.DstPort = BinaryPrimitives.ReadUInt16BigEndian(l4[2..]);
+                p.PayloadOffset = l4Offset + 8;
+                p.PayloadLength = len - 8;
+                return true;
+            }
+            case ProtoIcmp:
+            case ProtoIcmp6:
+            {
+                if (l4.Length < 8) return false;
+                p.IcmpType = l4[0];
+                p.IcmpCode = l4[1];
+                bool error = p.Protocol == ProtoIcmp ? p.IcmpType is 3 or 11 or 12 : p.IcmpType is 1 or 3 or 4;
+                if (error && p.Protocol == ProtoIcmp) ParseQuotedIpv4(l4[8..], ref p);
+                return true;
+            }
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>
+    /// The IPv4 header and at least the first 8 bytes of the datagram an ICMP error quotes (RFC 792):
+    /// enough for the ports and, for TCP, the sequence number that carries our cookie.
+    /// </summary>
+    private static void ParseQuotedIpv4(ReadOnlySpan<byte> q, ref Packet p)
+    {
+        if (q.Length < 20 || q[0] >> 4 != 4) return;
+        int ihl = (q[0] & 0x0f) * 4;
+        if (ihl < 20 || q.Length < ihl + 4) return;
+        p.QuotedProtocol = q[9];
+        p.QuotedSrcIp = BinaryPrimitives.ReadUInt32BigEndian(q[12..]);
+        p.QuotedDstIp = BinaryPrimitives.ReadUInt32BigEndian(q[16..]);
+        var t = q[ihl..];
+        p.QuotedSrcPort = BinaryPrimitives.ReadUInt16BigEndian(t);
+        p.QuotedDstPort = BinaryPrimitives.ReadUInt16BigEndian(t[2..]);
+        if (p.QuotedProtocol == ProtoTcp && t.Length >= 8)
+        {
+            p.QuotedSeq = BinaryPrimitives.ReadUInt32BigEndian(t[4..]);
+            p.QuotedHasSeq = true;
+        }
+        p.HasQuote = true;
     }
 }

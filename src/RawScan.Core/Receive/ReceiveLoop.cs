@@ -1,5 +1,8 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using RawScan.Interop;
 using RawScan.Match;
+using RawScan.Probes;
 using RawScan.Results;
 using RawScan.Routing;
 
@@ -7,17 +10,21 @@ namespace RawScan.Receive;
 
 /// <summary>
 /// The receive loop, run on its own thread: pulls frames from libpcap (never a callback per packet
-/// from native code), parses them in place, keeps what the matcher proves ours, reports each port
-/// once, and answers ARP for a source address the host does not own.
+/// from native code), parses them in place, keeps what the matcher proves ours, settles each probe
+/// once in the four-tuple table (the first answer is the result, the rest are duplicates), samples the
+/// RTT from the capture's own timestamps (no clock read per packet), answers ARP for a source address
+/// the host does not own, and writes every result: the send thread's "filtered" verdicts reach the
+/// sinks through this thread too, so the sinks have one writer.
 /// </summary>
-public sealed class ReceiveLoop(PcapDevice device, ReplyMatcher matcher, IResultSink sink, ScanCounters counters,
-    ArpIdentity? answerArpFor, TextWriter? trace = null)
+public sealed class ReceiveLoop(PcapDevice device, ReplyMatcher matcher, FourTupleTable table, RttEstimator rtt, ResultQueue filtered,
+    IResultSink sink, ScanCounters counters, ArpIdentity? answerArpFor, TcpTemplate? resetTemplate = null, TextWriter? trace = null)
 {
     private volatile bool _stop;
 
-    // One bit per (address, protocol, port) already reported. Replaced by the four-tuple table when
-    // probes in flight get state of their own; until then a set owned by this thread alone.
-    private readonly HashSet<ulong> _reported = new(1024);
+    // pcap timestamps are wall-clock microseconds; send times are Stopwatch ticks. One offset, taken
+    // once, turns the first into the second.
+    private readonly long _wallMinusMonotonicMicros =
+        (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) / 10 - Stopwatch.GetTimestamp() * 1_000_000 / Stopwatch.Frequency;
 
     public void Stop()
     {
@@ -27,44 +34,73 @@ public sealed class ReceiveLoop(PcapDevice device, ReplyMatcher matcher, IResult
 
     public void Run()
     {
-        Span<byte> arpReply = stackalloc byte[Arp.FrameLength];
+        Span<byte> reply = stackalloc byte[64];
         while (!_stop)
         {
             var r = device.Next(out var frame, out long ts);
+            filtered.Drain(sink);
             if (r == PullResult.Stopped) break;
             if (r == PullResult.Timeout) { RefreshDrops(); continue; }
             counters.FramesCaptured++;
             if (!Packet.TryParse(frame, out var p)) { counters.Malformed++; continue; }
-            if (p.EtherType == 0x0806)
-            {
-                if (answerArpFor is { } me && Arp.TryRead(frame, out var op, out var mac, out uint senderIp, out uint targetIp)
-                    && op == Arp.Request && targetIp == me.Ip)
-                {
-                    Arp.Write(arpReply, Arp.Reply, me.Mac, me.Ip, mac, senderIp, mac);
-                    if (device.Inject(arpReply)) counters.ArpAnswered++;
-                }
-                continue;
-            }
+            if (p.EtherType == 0x0806) { AnswerArp(frame, reply); continue; }
             var outcome = matcher.Match(p, out var result, ts);
             if (trace is not null && outcome != MatchOutcome.NotOurs) Trace(frame, outcome);
-            switch (outcome)
+            if (outcome == MatchOutcome.Forged) { counters.Forged++; continue; }
+            if (outcome != MatchOutcome.Result) continue;
+            counters.Replies++;
+            long key = FourTupleTable.Pack(result.Address, result.Port, (byte)result.Protocol);
+            switch (table.Resolve(key, result.State, out long sentTicks, out int tries))
             {
-                case MatchOutcome.Result:
-                    counters.Replies++;
-                    ulong key = ((ulong)result.Address << 32) | ((ulong)result.Protocol << 16) | result.Port;
-                    if (!_reported.Add(key)) { counters.Duplicates++; break; }
-                    if (result.State == PortState.Open) counters.Open++; else counters.Closed++;
-                    sink.OnResult(result);
+                case FourTupleTable.Resolution.First:
+                    if (tries == 1) rtt.Sample(ToTicks(ts) - sentTicks);   // Karn: only unambiguous samples
+                    Report(result);
+                    if (resetTemplate is not null && result.State == PortState.Open) Reset(p, reply);
                     break;
-                case MatchOutcome.Forged:
-                    counters.Forged++;
+                case FourTupleTable.Resolution.Duplicate:
+                    counters.Duplicates++;
+                    break;
+                default:
+                    counters.Late++;
                     break;
             }
         }
+        filtered.Drain(sink);
         RefreshDrops();
     }
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private void Report(in PortResult result)
+    {
+        switch (result.State)
+        {
+            case PortState.Open: counters.Open++; break;
+            case PortState.Closed: counters.Closed++; break;
+            default: counters.FilteredByIcmp++; break;
+        }
+        sink.OnResult(result);
+    }
+
+    private long ToTicks(long wallMicros) => (wallMicros - _wallMinusMonotonicMicros) * Stopwatch.Frequency / 1_000_000;
+
+    private void AnswerArp(ReadOnlySpan<byte> frame, Span<byte> reply)
+    {
+        if (answerArpFor is { } me && Arp.TryRead(frame, out var op, out var mac, out uint senderIp, out uint targetIp)
+            && op == Arp.Request && targetIp == me.Ip)
+        {
+            Arp.Write(reply, Arp.Reply, me.Mac, me.Ip, mac, senderIp, mac);
+            if (device.Inject(reply[..Arp.FrameLength])) counters.ArpAnswered++;
+        }
+    }
+
+    /// <summary>--reset: close the half-open connection the SYN-ACK left on the target, as a kernel would.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Reset(in Packet p, Span<byte> frame)
+    {
+        int n = resetTemplate!.Write(frame, p.SrcIp, p.DstPort, p.SrcPort, p.Ack, 0);
+        if (device.Inject(frame[..n])) counters.ResetsSent++;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private void Trace(ReadOnlySpan<byte> frame, MatchOutcome outcome) =>
         trace!.WriteLine($"RCVD {RawScan.Transmit.TracingSink.Describe(frame)}{(outcome == MatchOutcome.Forged ? " (failed the cookie)" : "")}");
 

@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using RawScan.Match;
 using RawScan.Permutation;
 using RawScan.Probes;
 using RawScan.Targets;
@@ -6,13 +9,19 @@ namespace RawScan.Transmit;
 
 /// <summary>
 /// The send loop: walks this shard's positions of the shuffled scan space, patches the template into
-/// a batch and hands whole batches to the sink, paced by the rate limiter. Per probe it permutes an
-/// index, computes a cookie and patches ~20 bytes; it allocates nothing and reads the clock once per batch.
+/// a batch and hands whole batches to the sink, paced by the rate limiter. Each batch first takes the
+/// probes whose timeout has passed unanswered (resent; answered ones never are), then new probes while
+/// the four-tuple table has room, so retransmissions interleave with new work and count in --rate.
+/// Per probe: a permutation step, a cookie, ~20 patched bytes; no allocation; one clock read per batch.
 /// </summary>
-public sealed class Transmitter(ScanSpace space, FeistelPermutation order, Shard shard, TcpSynTemplate template, SynCookie cookie,
+public sealed class Transmitter(ScanSpace space, FeistelPermutation order, Shard shard, TcpTemplate template, SynCookie cookie,
     ushort firstSourcePort, ushort lastSourcePort, IFrameSink sink, RateLimiter limiter, ScanCounters counters,
-    ulong startPosition = ulong.MaxValue)
+    ulong startPosition = ulong.MaxValue, Retransmission? retransmission = null)
 {
+    private readonly uint _portCount = (uint)(lastSourcePort - firstSourcePort + 1);
+    private FrameBatch _batch = null!;
+    private int[] _batchSlots = null!;
+
     /// <summary>
     /// The first position of the shuffled order not yet sent: every position of this shard before it
     /// has left. After a Ctrl-C this is where a resumed scan starts, so no probe is missed or repeated.
@@ -20,28 +29,76 @@ public sealed class Transmitter(ScanSpace space, FeistelPermutation order, Shard
     public ulong NextPosition { get; private set; } = startPosition == ulong.MaxValue ? shard.First : startPosition;
 
     // The loop runs once per scan: compiled optimised at once rather than first as tier-0 code.
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(CancellationToken ct)
     {
-        var batch = new FrameBatch(limiter.BatchSize);
-        uint src = template.SourceIp;
-        uint portCount = (uint)(lastSourcePort - firstSourcePort + 1);
-        ulong count = space.Count, step = (ulong)shard.Count;
-        for (ulong position = NextPosition; position < count && !ct.IsCancellationRequested;)
+        _batch = new FrameBatch(limiter.BatchSize);
+        _batchSlots = new int[_batch.Capacity];
+        var table = retransmission?.Table;
+        Func<int, long, bool> resend = Resend;
+        ulong count = space.Count, step = (ulong)shard.Count, position = NextPosition;
+        while (!ct.IsCancellationRequested)
         {
-            batch.Clear();
-            for (; position < count && !batch.IsFull; position += step)
+            _batch.Clear();
+            retransmission?.Sweep(Stopwatch.GetTimestamp(), resend, counters);
+            int resent = _batch.Count;
+            for (; position < count && !_batch.IsFull && (table is null || table.HasRoom); position += step)
             {
                 ulong i = order[position];
                 space.Decode(i, out uint dst, out ushort dport);
-                ushort sport = (ushort)(firstSourcePort + (uint)(position % portCount));
-                uint seq = cookie.Compute(src, dst, sport, dport);
-                batch.Commit(template.Write(batch.Next(), dst, sport, dport, seq, (ushort)(seq >> 16)));
+                ushort sport = SourcePort(position);
+                Write(dst, sport, dport);
+                if (table is not null) _batchSlots[_batch.Count - 1] = table.Insert(FourTupleTable.Pack(dst, dport, 6), position, 0);
             }
-            limiter.Acquire(batch.Count, ct);
-            int sent = sink.Send(batch);  // throws if the interface refuses: NextPosition stays at the batch
+            if (_batch.Count == 0)
+            {
+                if (position >= count && retransmission is not { RetriesPending: true }) break; // nothing new, nothing to resend
+                Thread.Sleep(1);                  // waiting for a timeout to pass or for room in the table
+                continue;
+            }
+            limiter.Acquire(_batch.Count, ct);
+            if (table is not null)
+            {
+                // Stamped before the frames leave, so a reply, however fast, finds its send time.
+                long now = Stopwatch.GetTimestamp();
+                for (int k = resent; k < _batch.Count; k++)
+                {
+                    table.SetSent(_batchSlots[k], now);
+                    retransmission!.Track(_batchSlots[k], table.KeyAt(_batchSlots[k]), 1);
+                }
+                for (int k = 0; k < resent; k++) table.SetSent(_batchSlots[k], now);
+            }
+            int sent = sink.Send(_batch);  // throws if the interface refuses: NextPosition stays at the batch
             Interlocked.Add(ref counters.ProbesSent, sent);
+            counters.Retransmits += resent;
             NextPosition = position;
         }
+    }
+
+    /// <summary>Puts a due, unanswered probe back in the batch; false when the batch is full.</summary>
+    private bool Resend(int slot, long key)
+    {
+        if (_batch.IsFull) return false;
+        var table = retransmission!.Table;
+        if (!table.MarkRetransmitted(slot))                       // answered since the sweep looked: settled
+        {
+            table.Remove(slot);
+            return true;
+        }
+        var (dst, dport, _) = FourTupleTable.Unpack(key);
+        Write(dst, SourcePort(table.PositionAt(slot)), dport);
+        _batchSlots[_batch.Count - 1] = slot;
+        retransmission.Track(slot, key, table.TriesAt(slot));
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ushort SourcePort(ulong position) => (ushort)(firstSourcePort + (uint)(position % _portCount));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Write(uint dst, ushort sport, ushort dport)
+    {
+        uint seq = cookie.Compute(template.SourceIp, dst, sport, dport);
+        _batch.Commit(template.Write(_batch.Next(), dst, sport, dport, seq, (ushort)(seq >> 16)));
     }
 }

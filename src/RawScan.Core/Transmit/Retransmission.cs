@@ -1,0 +1,117 @@
+using RawScan.Match;
+using RawScan.Results;
+
+namespace RawScan.Transmit;
+
+/// <summary>
+/// The send thread's view of probes in flight: the four-tuple table, plus a FIFO of its slots in send
+/// order. Probes time out in the order they were sent, so the oldest is always at the head: a batch
+/// takes the due ones from there, resends the unanswered (never the answered), gives up on those out
+/// of tries (filtered, handed to the receive thread) and frees what is settled.
+/// </summary>
+public sealed class Retransmission
+{
+    private readonly (int Slot, long Key)[] _fifo;
+    private readonly int _mask;
+    private long _head, _tail;          // send thread only
+    private long _retryable;            // FIFO entries that may still need a resend
+
+    public Retransmission(FourTupleTable table, RttEstimator rtt, int retries, ResultQueue filtered)
+    {
+        Table = table;
+        Rtt = rtt;
+        MaxTries = retries + 1;
+        Filtered = filtered;
+        _fifo = new (int, long)[table.Capacity];
+        _mask = table.Capacity - 1;
+    }
+
+    public FourTupleTable Table { get; }
+    public RttEstimator Rtt { get; }
+    public int MaxTries { get; }
+    public ResultQueue Filtered { get; }
+
+    /// <summary>Probes that may still be resent: while any remain, the send loop is not done.</summary>
+    public bool RetriesPending => _retryable > 0;
+
+    public bool IsEmpty => _head == _tail;
+
+    /// <summary>Puts a slot at the back of the FIFO (just sent, first try or again).</summary>
+    public void Track(int slot, long key, int tries)
+    {
+        _fifo[_tail++ & _mask] = (slot, key);
+        if (tries < MaxTries) _retryable++;
+    }
+
+    /// <summary>
+    /// Handles the head of the FIFO while it is due (sent at least one timeout ago): resolved probes are
+    /// freed, unanswered ones with tries left are handed to <paramref name="resend"/> (false when the
+    /// batch is full: stop), the rest are given up as filtered.
+    /// </summary>
+    public void Sweep(long now, Func<int, long, bool> resend, ScanCounters counters)
+    {
+        long timeout = Rtt.TimeoutTicks;
+        long end = _tail;                                            // not what this sweep itself puts back
+        while (_head != end)
+        {
+            var (slot, key) = _fifo[_head & _mask];
+            if (Table.SentTicksAt(slot) + timeout > now) return;  // the oldest is not due: nor is anything after it
+            int tries = Table.TriesAt(slot);
+            if (Table.IsSettled(slot))
+            {
+                Pop(tries);
+                Table.Remove(slot);
+                continue;
+            }
+            if (tries < MaxTries)
+            {
+                if (!resend(slot, key)) return;                      // batch full: the rest waits for the next one
+                Pop(tries);
+                continue;
+            }
+            if (!GiveUp(slot, key, counters)) return;                // queue to the receiver full: try again later
+            Pop(tries);
+        }
+    }
+
+    private void Pop(int tries)
+    {
+        _head++;
+        if (tries < MaxTries) _retryable--;
+    }
+
+    private bool GiveUp(int slot, long key, ScanCounters counters)
+    {
+        if (!Filtered.HasRoom) return false;                    // only this thread enqueues: room now is room below
+        if (Table.TryGiveUp(slot))                              // false: a reply settled it first
+        {
+            var (address, port, protocol) = FourTupleTable.Unpack(key);
+            Filtered.TryEnqueue(new PortResult(address, (Protocol)protocol, port, PortState.Filtered, 0, 0));
+            counters.Filtered++;
+        }
+        Table.Remove(slot);
+        return true;
+    }
+
+    /// <summary>
+    /// After the scan (its threads joined): everything still in flight is settled. Unanswered probes
+    /// are filtered; they go straight to <paramref name="sink"/>, the receive thread being gone.
+    /// </summary>
+    public void Finish(IResultSink sink, ScanCounters counters)
+    {
+        Filtered.Drain(sink);
+        for (; _head != _tail; _head++)
+        {
+            var (slot, key) = _fifo[_head & _mask];
+            if (Table.KeyAt(slot) != key) continue;
+            if (Table.TryGiveUp(slot))
+            {
+                var (address, port, protocol) = FourTupleTable.Unpack(key);
+                sink.OnResult(new PortResult(address, (Protocol)protocol, port, PortState.Filtered, 0, 0));
+                counters.Filtered++;
+            }
+            Table.Remove(slot);
+        }
+        _retryable = 0;
+    }
+}
