@@ -214,7 +214,8 @@ internal static class ScanCommand
         try
         {
             var options = p.PacketTrace ? p.Options with { PacketTrace = Console.Error } : p.Options;
-            summary = scanner.Run(options, new Fanout([.. sinks]), cts.Token);
+            using (p.PacketTrace ? null : new Progress(scanner.Counters, Console.Error, terminal: !Console.IsErrorRedirected))
+                summary = scanner.Run(options, new Fanout([.. sinks]), cts.Token);
         }
         finally
         {
