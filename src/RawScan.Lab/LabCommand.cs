@@ -1,4 +1,7 @@
+using System.Diagnostics;
+using System.Globalization;
 using System.Runtime.InteropServices;
+using RawScan.Lab.Interop;
 using RawScan.Lab.Internal;
 using RawScan.Results;
 using RawScan.Targets;
@@ -6,20 +9,28 @@ using RawScan.Targets;
 namespace RawScan.Lab;
 
 /// <summary>
-/// <c>rawscan lab up|down|status [--name NAME]</c>, and the hidden <c>lab serve NAME</c> that
-/// <c>up</c> starts inside the target namespace. The CLI hands it the arguments after "lab".
+/// <c>rawscan lab up|down|status|verify|loss|forge</c>, and the hidden <c>lab serve NAME</c> and
+/// <c>lab forge-run NAME</c> that <c>up</c> and <c>forge</c> start inside the target namespace. The
+/// CLI hands it the arguments after "lab".
 /// </summary>
 public static class LabCommand
 {
     public const string Usage = """
         usage: rawscan lab up|down|status [--name NAME]
                rawscan lab verify [--name NAME] --results FILE TARGETS -p PORTS
+               rawscan lab loss PERCENT [--name NAME]
+               rawscan lab forge [--name NAME] [--rate PPS] [--seconds S] [--count N]
           up       build the isolated lab NAME (default rawscan): network namespaces
                    rawscan-NAME-scan and rawscan-NAME-target, and the target's services
           down     stop its processes and remove its namespaces and state
           status   describe it; exit status 1 if it is not up or its services are not running
           verify   compare a scan's JSON lines (-oJ FILE) of TARGETS x PORTS with the lab's truth;
                    exit status 1 if an open port is missing or anything was reported that is not open
+          loss     drop PERCENT (0-100, steps of 0.01; 0 removes it) of the TCP and UDP packets
+                   entering the target from the link, at random: the probes, not the replies
+          forge    send forged SYN-ACKs and RSTs from random lab addresses to the scanner's
+                   addresses and source ports (61000-65535), from the target namespace, at --rate
+                   PPS (default 10000) until --count N are sent, --seconds S pass, or Ctrl-C
           NAME is 1-16 characters of a-z, 0-9 and '-'. Needs root.
         """;
 
@@ -56,6 +67,9 @@ public static class LabCommand
                 "down" => Down(a.Spec),
                 "status" => Status(a.Spec),
                 "verify" => Verify(a.Spec, a),
+                "loss" => Loss(a.Spec, a.Loss!.Value),
+                "forge" => Forge(a.Spec, a.Forge!, selfCommand),
+                "forge-run" => ForgeRun(a.Spec, a.Forge!),
                 _ => Serve(a.Spec, a.Log),
             };
         }
@@ -67,18 +81,25 @@ public static class LabCommand
         }
     }
 
-    private sealed record Arguments(string Verb, LabSpec Spec, string? Log, string? Results = null, TargetSet? Targets = null, PortSet? Ports = null);
+    private sealed record Arguments(string Verb, LabSpec Spec, string? Log, string? Results = null, TargetSet? Targets = null, PortSet? Ports = null,
+        double? Loss = null, ForgeOptions? Forge = null);
+
+    /// <summary>What to forge: <see cref="Count"/> 0 and <see cref="Seconds"/> 0 mean no limit.</summary>
+    private sealed record ForgeOptions(double Rate, long Count, double Seconds);
+
+    public const double DefaultForgeRate = 10_000;
 
     /// <exception cref="BadInputException">Names the token that is wrong.</exception>
     private static Arguments Parse(string[] args)
     {
         string verb = args[0] switch
         {
-            "up" or "down" or "status" or "serve" or "verify" => args[0],
+            "up" or "down" or "status" or "serve" or "verify" or "loss" or "forge" or "forge-run" => args[0],
             "-h" or "--help" or "help" => "help",
-            _ => throw new BadInputException("lab command", args[0], "expected up, down or status"),
+            _ => throw new BadInputException("lab command", args[0], "expected up, down, status, verify, loss or forge"),
         };
-        string? name = null, log = null, results = null, ports = null;
+        string? name = null, log = null, results = null, ports = null, loss = null, rate = null, count = null, seconds = null;
+        bool forging = verb is "forge" or "forge-run";
         var targets = new List<string>();
         for (int i = 1; i < args.Length; i++)
         {
@@ -93,7 +114,34 @@ public static class LabCommand
             else if (verb == "verify" && arg == "--results") results = Once(results, arg, Value(args, ref i));
             else if (verb == "verify" && arg is "-p" or "--ports") ports = Once(ports, arg, Value(args, ref i));
             else if (verb == "verify" && !arg.StartsWith('-')) targets.Add(arg);
-            else throw new BadInputException("argument", arg, $"lab {verb} takes only --name NAME");
+            // A percentage is never negative, so "-1" is read as the (bad) value, not an option.
+            else if (verb == "loss" && (!arg.StartsWith('-') || double.TryParse(arg, CultureInfo.InvariantCulture, out _))) loss = Once(loss, "PERCENT", arg);
+            else if (forging && arg == "--rate") rate = Once(rate, arg, Value(args, ref i));
+            else if (forging && arg == "--count") count = Once(count, arg, Value(args, ref i));
+            else if (forging && arg == "--seconds") seconds = Once(seconds, arg, Value(args, ref i));
+            // Only for forge-run, as forge starts it: "lab forge-run NAME --rate ...".
+            else if (verb == "forge-run" && !arg.StartsWith('-')) name = Once(name, "NAME", arg);
+            else throw new BadInputException("argument", arg, verb switch
+            {
+                "verify" => "lab verify takes --name NAME, --results FILE, TARGETS and -p PORTS",
+                "loss" => "lab loss takes PERCENT and --name NAME",
+                "forge" or "forge-run" => "lab forge takes --name NAME, --rate PPS, --seconds S and --count N",
+                _ => $"lab {verb} takes only --name NAME",
+            });
+        }
+        if (verb == "loss")
+        {
+            if (loss is null) throw new BadInputException("lab command", "loss", "needs PERCENT, e.g. 'rawscan lab loss 5' (0 removes it)");
+            return new Arguments(verb, LabSpec.For(name ?? LabSpec.DefaultName), null, Loss: LabManager.ParseLossPercent(loss));
+        }
+        if (forging)
+        {
+            var forge = new ForgeOptions(
+                rate is null ? DefaultForgeRate : Positive(rate, "--rate", max: 10_000_000),
+                count is null ? 0 : long.TryParse(count, NumberStyles.None, CultureInfo.InvariantCulture, out long n) && n > 0
+                    ? n : throw new BadInputException("--count", count, "expected a whole number of packets, at least 1"),
+                seconds is null ? 0 : Positive(seconds, "--seconds", max: 365 * 86400));
+            return new Arguments(verb, LabSpec.For(name ?? LabSpec.DefaultName), null, Forge: forge);
         }
         if (verb != "verify") return new Arguments(verb, LabSpec.For(name ?? LabSpec.DefaultName), log);
         if (results is null) throw new BadInputException("lab command", "verify", "needs --results FILE");
@@ -106,6 +154,10 @@ public static class LabCommand
 
     private static string Once(string? previous, string option, string value) =>
         previous is null ? value : throw new BadInputException("option", option, "given twice");
+
+    private static double Positive(string token, string option, double max) =>
+        double.TryParse(token, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double v) && v > 0 && v <= max
+            ? v : throw new BadInputException(option, token, $"expected a number above 0, at most {max.ToString(CultureInfo.InvariantCulture)}");
 
     private static int Up(LabSpec spec, IReadOnlyList<string> selfCommand)
     {
@@ -141,7 +193,63 @@ public static class LabCommand
         Console.WriteLine($"  target     namespace {info.TargetNamespace}, answering for {RangeText.Format(spec.LiveRange)}");
         Console.WriteLine($"  services   {(info.ServeAlive ? "running" : "NOT running")}"
             + $"{(info.ServePid is int pid ? $", pid {pid}" : "")}, log {LabManager.ServeLogPath(spec.Name)}");
+        Console.WriteLine($"  loss       {(info.LossPercent > 0 ? $"{info.LossPercent.ToString("0.##", CultureInfo.InvariantCulture)}% of TCP and UDP packets entering the target, at random ('rawscan lab loss 0' removes it)" : "none")}");
         Console.WriteLine($"  truth      {info.TruthPath}");
+    }
+
+    private static int Loss(LabSpec spec, double percent)
+    {
+        LabManager.SetLoss(spec.Name, percent);
+        Console.WriteLine(percent == 0
+            ? $"lab {spec.Name}: no loss"
+            : $"lab {spec.Name}: dropping {percent.ToString("0.##", CultureInfo.InvariantCulture)}% of TCP and UDP packets entering the target, at random");
+        return 0;
+    }
+
+    /// <summary>
+    /// Runs <c>ip netns exec TARGET SELF lab forge-run NAME ...</c> in the foreground, sharing our
+    /// terminal, and passes SIGTERM on (Ctrl-C reaches it directly, being in our process group).
+    /// </summary>
+    private static int Forge(LabSpec spec, ForgeOptions o, IReadOnlyList<string> selfCommand)
+    {
+        if (LabManager.Status(spec.Name) is null)
+        {
+            Console.Error.WriteLine($"rawscan lab forge: lab {spec.Name} is not up ('rawscan lab up --name {spec.Name}' first)");
+            return 1;
+        }
+        string[] argv = ["ip", "netns", "exec", spec.TargetNamespace, .. selfCommand, "lab", "forge-run", spec.Name,
+            "--rate", o.Rate.ToString("R", CultureInfo.InvariantCulture),
+            .. o.Count > 0 ? new[] { "--count", o.Count.ToString(CultureInfo.InvariantCulture) } : [],
+            .. o.Seconds > 0 ? new[] { "--seconds", o.Seconds.ToString("R", CultureInfo.InvariantCulture) } : []];
+        var psi = new ProcessStartInfo(argv[0]) { UseShellExecute = false };
+        foreach (var arg in argv.Skip(1)) psi.ArgumentList.Add(arg);
+        using var child = Process.Start(psi) ?? throw new LabException($"'{Exec.CommandLine(argv)}' did not start");
+        void Pass(PosixSignalContext context)
+        {
+            context.Cancel = true; // we exit when it has, with its count printed
+            Libc.Kill(child.Id, Libc.SIGTERM); // ip netns exec execs in place: the pid is the forger's
+        }
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Pass);
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Pass);
+        child.WaitForExit();
+        return child.ExitCode;
+    }
+
+    private static int ForgeRun(LabSpec spec, ForgeOptions o)
+    {
+        using var cts = new CancellationTokenSource();
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true; // stop sending, then say how many went
+            cts.Cancel();
+        }
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        var clock = Stopwatch.StartNew();
+        long sent = LabForger.Run(spec, o.Rate, o.Count, TimeSpan.FromSeconds(o.Seconds), cts.Token);
+        Console.WriteLine($"lab {spec.Name}: forged {sent} replies (SYN-ACK, RST+ACK, RST) to "
+            + $"{Ipv4.Format(spec.ScannerAddress)} and {Ipv4.Format(spec.SpareAddress)} in {clock.Elapsed.TotalSeconds:0.00} s");
+        return 0;
     }
 
     /// <summary>

@@ -7,6 +7,7 @@ namespace RawScan.Lab;
 /// <param name="SpareAddress">A free address on the link, for the scanner's --source-ip.</param>
 /// <param name="ServePid">The target's service process, if its pid file is there.</param>
 /// <param name="ServeAlive">Whether that process is alive in the target namespace.</param>
+/// <param name="LossPercent">Random loss on probes entering the target (<see cref="LabManager.SetLoss"/>); 0 when none.</param>
 public sealed record LabInfo(
     string Name,
     string ScannerNamespace,
@@ -17,4 +18,5 @@ public sealed record LabInfo(
     uint SpareAddress,
     string TruthPath,
     int? ServePid,
-    bool ServeAlive);
+    bool ServeAlive,
+    double LossPercent = 0);

@@ -140,7 +140,7 @@ public static partial class LabManager
         // Alive means in the target namespace, not merely existing: a stale pid may name another process.
         bool alive = pid is int servePid && Netns.Pids(spec.TargetNamespace).Contains(servePid);
         return new LabInfo(spec.Name, spec.ScannerNamespace, spec.TargetNamespace, spec.ScannerInterface,
-            spec.ScannerAddress, spec.Gateway, spec.SpareAddress, TruthPath(name), pid, alive);
+            spec.ScannerAddress, spec.Gateway, spec.SpareAddress, TruthPath(name), pid, alive, ReadLoss(name));
     }
 
     /// <summary>The labs that are up, by name: those with namespaces or state on this host.</summary>

@@ -44,4 +44,29 @@ internal static class NftScripts
     /// <summary>An anonymous nft set, "{ 22, 443 }" or "{ 1-79, 81-65535 }": one rule per filter.</summary>
     private static string Ports(PortSet ports) =>
         "{ " + string.Join(", ", ports.Ranges.Select(r => r.First == r.Last ? $"{r.First}" : $"{r.First}-{r.Last}")) + " }";
+
+    /// <summary>Table of the target's emulated loss, apart from <see cref="Table"/> so it is replaced without touching the filters.</summary>
+    public const string LossTable = "rawscan_loss";
+
+    /// <summary>
+    /// Replaces the target's loss table in one transaction (<c>nft -f</c> applies a script atomically):
+    /// declaring the table first makes the delete succeed whether or not it was there, and with
+    /// <paramref name="perTenThousand"/> 0 the table is simply gone. The kernel has no netem, so loss
+    /// is <c>numgen random</c>: each TCP or UDP packet arriving on the link is dropped with probability
+    /// N/10000, at priority -300 (raw), before conntrack and before the target's stack sees it. The
+    /// counter lets tests and people see how many were dropped.
+    /// </summary>
+    public static string Loss(LabSpec spec, int perTenThousand)
+    {
+        var sb = new StringBuilder();
+        sb.Append($"table inet {LossTable}\n");
+        sb.Append($"delete table inet {LossTable}\n");
+        if (perTenThousand <= 0) return sb.ToString();
+        sb.Append($"table inet {LossTable} {{\n");
+        sb.Append("  chain prerouting {\n");
+        sb.Append("    type filter hook prerouting priority -300; policy accept;\n");
+        sb.Append($"    iifname \"{spec.TargetInterface}\" meta l4proto {{ tcp, udp }} numgen random mod 10000 < {perTenThousand} counter drop\n");
+        sb.Append("  }\n}\n");
+        return sb.ToString();
+    }
 }
