@@ -121,14 +121,26 @@ public class ReplyMatchingTests
         Assert.True(Packet.TryParse(good, out _));
         for (int n = 0; n < good.Length; n++)             // every cut lands inside a header the matcher needs
             Assert.False(Packet.TryParse(good.AsSpan(0, n), out _));
+        // Random bytes, steered into every branch of the parser: IPv4 with TCP, UDP and ICMP (and a
+        // quoted header inside), IPv6 with extension headers, VLAN tags, and plain noise. Oversized
+        // frames (far beyond any header) are in the mix too.
         var rng = new Random(3);
-        var buf = new byte[200];
-        for (int i = 0; i < 100_000; i++)
+        var buf = new byte[2000];
+        int parsed = 0;
+        for (int i = 0; i < 200_000; i++)
         {
-            int n = rng.Next(buf.Length);
+            int n = i % 50 == 0 ? rng.Next(buf.Length) : rng.Next(120);
             rng.NextBytes(buf);
-            if (i % 2 == 0) { buf[12] = 0x08; buf[13] = 0; buf[14] = (byte)(0x40 | rng.Next(16)); buf[23] = 6; }
-            if (Packet.TryParse(buf.AsSpan(0, n), out var p)) Matcher.Match(p, out _, 0);
+            switch (i % 6)
+            {
+                case 0: buf[12] = 0x08; buf[13] = 0; buf[14] = (byte)(0x40 | rng.Next(16)); buf[23] = 6; break;
+                case 1: buf[12] = 0x08; buf[13] = 0; buf[14] = 0x45; buf[23] = (byte)(rng.Next(2) == 0 ? 17 : 1); buf[34] = 3; buf[42] = 0x45; break;
+                case 2: buf[12] = 0x86; buf[13] = 0xDD; buf[14] = 0x60; buf[20] = (byte)new[] { 0, 6, 17, 43, 44, 58, 60 }[rng.Next(7)]; break;
+                case 3: buf[12] = 0x81; buf[13] = 0; buf[16] = 0x08; buf[17] = 0; buf[18] = 0x45; break;
+                case 4: buf[12] = 0x08; buf[13] = 0; buf[14] = 0x45; buf[16] = 0; buf[17] = (byte)rng.Next(60); buf[20] = 0; buf[21] = 0; break;
+            }
+            if (Packet.TryParse(buf.AsSpan(0, n), out var p)) { parsed++; Matcher.Match(p, out _, 0); }
         }
+        Assert.InRange(parsed, 1000, 199_000);                // the steering reached past the first checks
     }
 }
