@@ -46,7 +46,7 @@ internal sealed class Progress : IDisposable
         double done = Math.Min(100.0, 100.0 * fresh / planned);
         string eta = rate > 0 && fresh < planned ? TimeSpan.FromSeconds((planned - fresh) / rate).ToString(@"h\:mm\:ss") : "-";
         return $"rawscan: {done,5:F1}% {fresh}/{planned} probes, {rate:F0} pps, ETA {eta}; found {_c.Open} open, {_c.Closed} closed, " +
-               $"{_c.Filtered + _c.FilteredByIcmp} filtered; {_c.Retransmits} retransmitted; {Volatile.Read(ref _c.KernelDrops)} kernel drops";
+               $"{_c.Filtered + _c.FilteredByIcmp + _c.OpenFiltered} filtered; {_c.Retransmits} retransmitted; {Volatile.Read(ref _c.KernelDrops)} kernel drops";
     }
 
     private void Draw(string line)

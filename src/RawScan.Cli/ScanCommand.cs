@@ -20,7 +20,8 @@ internal static class ScanCommand
     public const string Usage = """
         usage: rawscan scan TARGETS -p PORTS [options]
           TARGETS               addresses, CIDR blocks (198.18.0.0/16) and ranges (a.b.c.d-e.f.g.h), comma or space separated
-          -p, --ports PORTS     ports and ranges: 22,80,8000-8100
+          -p, --ports PORTS     ports and ranges: 22,80,8000-8100; T: and U: pick the protocol: T:22,80,U:53,161
+          -sS, -sU              TCP SYN scan (the default), UDP scan; both for both: -p without T:/U: applies to each
           --rate PPS            packets per second over the whole scan (default 100000; 'max' for no ceiling)
           --wait SECONDS        keep listening this long after the last probe (default 2)
           --show STATES         also report these states: closed, filtered, or closed,filtered (default: open only)
@@ -76,11 +77,12 @@ internal static class ScanCommand
         var includeFiles = new List<string>();
         var excludes = new List<TargetSet>();
         bool builtinExclude = true, seedGiven = false, trace = false;
+        ScanTypes types = 0;
         string? ports = null, json = null, lab = null;
         string resumePath = ResumeFile.DefaultPath;
         var show = new ShownStates(false, false);
         var inner = new List<string>();
-        var o = new ScanOptions { Targets = TargetSet.Empty, Ports = PortSet.Parse("0") };
+        var o = new ScanOptions { Targets = TargetSet.Empty, Ports = new ScanPorts(PortSet.None, PortSet.None) };
         var r = new OptionReader(args);
         while (r.More)
         {
@@ -152,6 +154,8 @@ internal static class ScanCommand
                         : throw new BadInputException("retries", value, "a whole number 0-20") };
                     break;
                 case "--reset": o = o with { Reset = true }; break;
+                case "-sS": types |= ScanTypes.Tcp; break;
+                case "-sU": types |= ScanTypes.Udp; break;
                 default:
                     if (a.StartsWith('-') && a.Length > 1) throw new BadInputException("option", a, "unknown option (see 'rawscan scan --help')");
                     targets.Add(a);
@@ -168,7 +172,7 @@ internal static class ScanCommand
         if (builtinExclude) excludes.Add(TargetFiles.BuiltinExclude);
         var scanned = new TargetSet(all).Except(new TargetSet(excludes.SelectMany(e => e.Ranges)));
         if (scanned.Count == 0) throw new BadInputException("targets", string.Join(",", targets.Concat(includeFiles)), "no address left to scan after excludes");
-        o = o with { Targets = scanned, Ports = PortSet.Parse(ports), Seed = seedGiven ? o.Seed : RandomSeed() };
+        o = o with { Targets = scanned, Ports = ScanPorts.Parse(ports, types == 0 ? ScanTypes.Tcp : types), Seed = seedGiven ? o.Seed : RandomSeed() };
         if (lab is not null) LabSpec.ValidateName(lab);
         if (o.WritePcap is not null && !o.DryRun) throw new BadInputException("option", "--write-pcap", "goes with --dry-run");
         return new Parsed(o, json, json == "-", show, trace, lab, [.. inner], Without(inner, "--seed"), resumePath);
@@ -250,7 +254,7 @@ internal static class ScanCommand
         var e = Console.Error;
         e.WriteLine($"rawscan: {s.NewProbesSent}/{s.ProbesPlanned} probes sent (+{s.Retransmits} retransmitted) on {s.Interface} ({s.SendPath}) " +
                     $"from {Ipv4.Format(s.SourceIp)} via {s.NextHopMac} in {s.SendTime.TotalSeconds:F2}s ({s.SendRate:F0} pps); total {s.Duration.TotalSeconds:F2}s");
-        e.WriteLine($"rawscan: {s.Open} open, {s.Closed} closed, {s.Filtered} filtered; {s.Replies} replies ({s.Duplicates} duplicate, {s.Late} late), " +
+        e.WriteLine($"rawscan: {s.Open} open, {s.Closed} closed, {s.Filtered} filtered{(s.OpenFiltered > 0 ? $", {s.OpenFiltered} open|filtered" : "")}; {s.Replies} replies ({s.Duplicates} duplicate, {s.Late} late), " +
                     $"{s.Forged} failed the cookie, {s.Malformed} malformed, {s.KernelDrops} dropped by the kernel");
         if (s.Retransmits > 0 || s.SmoothedRtt > TimeSpan.Zero)
             e.WriteLine($"rawscan: smoothed RTT {s.SmoothedRtt.TotalMilliseconds:F3} ms, timeout {s.Timeout.TotalMilliseconds:F0} ms" +
@@ -314,7 +318,7 @@ internal static class ScanCommand
         {
             PortState.Open => true,
             PortState.Closed => Closed,
-            _ => Filtered,
+            _ => Filtered,                                // filtered, and open|filtered (UDP's silence)
         };
 
         public static ShownStates Parse(string value)

@@ -15,8 +15,9 @@ public sealed class ScanCounters
     public long Malformed;        // truncated or inconsistent frames
     public long ArpAnswered;
     public long Open, Closed;
-    public long Filtered;         // written by the send thread (gave up) and, after the scan, the caller
-    public long FilteredByIcmp;   // receive thread: ICMP unreachable quoting our probe
+    public long Filtered;         // TCP given up: written by the send thread and, after the scan, the caller
+    public long OpenFiltered;     // UDP given up: likewise
+    public long FilteredByIcmp;   // receive thread: ICMP unreachable quoting our probe (not port unreachable for UDP)
     public long Retransmits;
     public long Late;             // proved ours, but the probe was no longer in flight (given up)
     public long ResetsSent;       // --reset

@@ -1,4 +1,5 @@
 using RawScan.Permutation;
+using RawScan.Probes;
 using RawScan.Targets;
 
 namespace RawScan;
@@ -18,7 +19,10 @@ public enum SendPath
 public sealed record ScanOptions
 {
     public required TargetSet Targets { get; init; }
-    public required PortSet Ports { get; init; }
+    public required ScanPorts Ports { get; init; }
+
+    /// <summary>The UDP probe for each port (built-in protocol payloads, or a user's --udp-payloads).</summary>
+    public IUdpPayloads? UdpPayloads { get; init; }
 
     /// <summary>Packets per second over the whole scan; +infinity for as fast as the path goes.</summary>
     public double Rate { get; init; } = 100_000;

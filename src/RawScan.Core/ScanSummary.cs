@@ -20,6 +20,7 @@ public sealed record ScanSummary
     public required long Open { get; init; }
     public required long Closed { get; init; }
     public required long Filtered { get; init; }
+    public required long OpenFiltered { get; init; }
     public required long Retransmits { get; init; }
     public required long Late { get; init; }
     public required long ResetsSent { get; init; }

@@ -42,7 +42,9 @@ public sealed class Scanner
         if (o.PacketTrace is { } trace) sender = new TracingSink(sender, trace);
         using var _ = sender;
 
-        var template = new TcpTemplate(path.Mac, nextHopMac, path.SourceIp);
+        var probes = new ProbeBuilder(new TcpTemplate(path.Mac, nextHopMac, path.SourceIp), cookie,
+            new UdpTemplate(path.Mac, nextHopMac, path.SourceIp), o.UdpPayloads);
+        var sourcePorts = new SourcePorts(firstPort, lastPort);
         Retransmission? retransmission = null;
         ReceiveLoop? receiver = null;
         Exception? rxError = null;
@@ -52,15 +54,15 @@ public sealed class Scanner
             var table = new FourTupleTable(TableCapacity(o.Rate));
             var rtt = new RttEstimator(MinTimeout, InitialTimeout);
             retransmission = new Retransmission(table, rtt, o.Retries, new ResultQueue(1 << 16));
-            var matcher = new ReplyMatcher(cookie, path.SourceIp, firstPort, lastPort);
+            var matcher = new ReplyMatcher(probes, sourcePorts);
             var reset = o.Reset ? new TcpTemplate(path.Mac, nextHopMac, path.SourceIp, flags: TcpTemplate.Rst) : null;
-            receiver = new ReceiveLoop(rx, matcher, table, rtt, retransmission.Filtered, sink, Counters,
+            receiver = new ReceiveLoop(rx, matcher, table, sourcePorts, rtt, retransmission.Filtered, sink, Counters,
                 path.AnswerArp ? new ArpIdentity(path.SourceIp, path.Mac) : null, reset, o.PacketTrace);
             rxThread = new Thread(() => { try { receiver.Run(); } catch (Exception e) { rxError = e; } })
             { Name = "rawscan-rx", IsBackground = true, Priority = ThreadPriority.AboveNormal };
             rxThread.Start();
         }
-        var transmitter = new Transmitter(space, order, o.Shard, template, cookie, firstPort, lastPort, sender,
+        var transmitter = new Transmitter(space, order, o.Shard, probes, sourcePorts, sender,
             new RateLimiter(o.Rate), Counters, start, retransmission);
         bool ReceiverAlive() => rxThread is null || rxThread.IsAlive;
 
@@ -112,6 +114,7 @@ public sealed class Scanner
             Open = c.Open,
             Closed = c.Closed,
             Filtered = c.Filtered + c.FilteredByIcmp,
+            OpenFiltered = c.OpenFiltered,
             Retransmits = c.Retransmits,
             Late = c.Late,
             ResetsSent = c.ResetsSent,
@@ -151,7 +154,7 @@ public sealed class Scanner
     /// <summary>Only replies to our source address and ports, ICMP errors to us, and ARP requests for a source we answer for.</summary>
     private static string CaptureFilter(NetPath path, ushort firstPort, ushort lastPort)
     {
-        string filter = $"(tcp and dst host {Ipv4.Format(path.SourceIp)} and dst portrange {firstPort}-{lastPort})"
+        string filter = $"((tcp or udp) and dst host {Ipv4.Format(path.SourceIp)} and dst portrange {firstPort}-{lastPort})"
                       + $" or (icmp and dst host {Ipv4.Format(path.SourceIp)} and icmp[0] = 3)";
         if (path.AnswerArp) filter += $" or (arp and arp[6:2] = 1 and arp[24:4] = {path.SourceIp})";
         return filter;

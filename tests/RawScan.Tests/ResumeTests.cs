@@ -43,8 +43,8 @@ public class ResumeTests
         {
             using var cts = new CancellationTokenSource();
             var sink = new StopAfter(stopAfter, cts);
-            var t = new Transmitter(space, order, shard, new TcpTemplate(Frames.ScannerMac, Frames.TargetMac, 0xC6130002),
-                new SynCookie(1, 2), 61000, 65535, sink, new RateLimiter(double.PositiveInfinity), new ScanCounters(), start ?? ulong.MaxValue);
+            var t = new Transmitter(space, order, shard, new ProbeBuilder(new TcpTemplate(Frames.ScannerMac, Frames.TargetMac, 0xC6130002), new SynCookie(1, 2)),
+                new SourcePorts(61000, 65535), sink, new RateLimiter(double.PositiveInfinity), new ScanCounters(), start ?? ulong.MaxValue);
             t.Run(cts.Token);
             all.AddRange(sink.Probes);
             start = t.NextPosition;

@@ -49,7 +49,7 @@ public class RetransmissionTests
         var net = new Network(table, Answers);
         var counters = new ScanCounters();
         var t = new Transmitter(space, new FeistelPermutation(space.Count, 3), Shard.Whole,
-            new TcpTemplate(Frames.ScannerMac, Frames.TargetMac, 0xC6130002), new SynCookie(1, 2), 61000, 65535,
+            new ProbeBuilder(new TcpTemplate(Frames.ScannerMac, Frames.TargetMac, 0xC6130002), new SynCookie(1, 2)), new SourcePorts(61000, 65535),
             net, new RateLimiter(double.PositiveInfinity), counters, ulong.MaxValue, retx);
         t.Run(CancellationToken.None);
         var sink = new Collect();

@@ -31,8 +31,7 @@ public class ShardAndExcludeTests
         var space = new ScanSpace(targets, ports);
         var sink = new Collect();
         var t = new Transmitter(space, new FeistelPermutation(space.Count, seed), shard,
-            new TcpTemplate(Frames.ScannerMac, Frames.TargetMac, 0xC6130002), new SynCookie(1, 2),
-            61000, 65535, sink, new RateLimiter(double.PositiveInfinity), new ScanCounters());
+            new ProbeBuilder(new TcpTemplate(Frames.ScannerMac, Frames.TargetMac, 0xC6130002), new SynCookie(1, 2)), new SourcePorts(61000, 65535), sink, new RateLimiter(double.PositiveInfinity), new ScanCounters());
         t.Run(CancellationToken.None);
         return sink.Probes;
     }

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using RawScan.Probes;
 using RawScan.Receive;
@@ -12,53 +13,113 @@ public enum MatchOutcome
     NotOurs,
     /// <summary>Addressed to this scan but failing the proof: forged, or from another scan.</summary>
     Forged,
-    /// <summary>Proved to answer one of our probes: see the result.</summary>
+    /// <summary>Proved (or, where the protocol cannot prove it, claimed) to answer one of our probes: see the result.</summary>
     Result,
-    /// <summary>Proved ours but saying nothing about the port (e.g. ICMP time exceeded).</summary>
+    /// <summary>Ours but saying nothing about the port (e.g. ICMP fragmentation needed).</summary>
     Ignored,
 }
 
 /// <summary>
-/// Decides whether a reply answers one of our probes, by proof only. TCP: ack-1 must equal the keyed
-/// cookie of the four-tuple (masscan syn-cookie.c). ICMP errors: the TCP header they quote must be
-/// our probe's, with the cookie as its sequence number. Anything else is not ours or forged.
-/// States follow nmap's -sS: SYN-ACK open, RST closed, ICMP unreachable 0, 1, 2, 3, 9, 10 or 13
-/// filtered.
+/// Decides whether a reply answers one of our probes, by proof where the protocol allows one:
+/// <list type="bullet">
+/// <item>TCP: ack-1 equals the keyed cookie of the four-tuple (masscan syn-cookie.c).</item>
+/// <item>UDP: the echo the port's protocol returns (DNS ID and name case, SNMP request-id, NTP origin
+/// time...) equals the cookie's; a protocol that echoes nothing leaves the proof to the four-tuple
+/// table (the reply must come back to the source port its probe left from).</item>
+/// <item>ICMP errors: the quoted header must be our probe's: for TCP its sequence number is the
+/// cookie; for UDP its checksum, which covers the cookie-bearing payload, must be our probe's.</item>
+/// </list>
+/// States follow nmap: TCP SYN-ACK open, RST closed; UDP reply open, ICMP port unreachable closed;
+/// ICMP unreachable 0, 1, 2, 3 (TCP), 9, 10, 13 filtered.
 /// </summary>
-public sealed class ReplyMatcher(SynCookie cookie, uint sourceIp, ushort firstSourcePort, ushort lastSourcePort)
+public sealed class ReplyMatcher(ProbeBuilder probes, SourcePorts ours)
 {
+    private readonly SynCookie _cookie = probes.Cookie;
+    private readonly uint _me = probes.SourceIp;
+
+    public ReplyMatcher(SynCookie cookie, uint sourceIp, ushort firstSourcePort, ushort lastSourcePort)
+        : this(new ProbeBuilder(new TcpTemplate(new byte[6], new byte[6], sourceIp), cookie), new SourcePorts(firstSourcePort, lastSourcePort)) { }
+
+    /// <summary>Matches a reply; <paramref name="ourPort"/> is the source port of the probe it answers, and
+    /// <paramref name="proved"/> says whether the reply proved itself (else the table must vouch for it).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public MatchOutcome Match(in Packet p, out PortResult result, long timestampMicros)
+    public MatchOutcome Match(in Packet p, ReadOnlySpan<byte> frame, out PortResult result, out ushort ourPort, out bool proved, long timestampMicros)
     {
-        result = default;
-        if (p.IsIpv6 || p.DstIp != sourceIp) return MatchOutcome.NotOurs;
-        if (p.Protocol == Packet.ProtoTcp)
+        result = default; ourPort = 0; proved = true;
+        if (p.IsIpv6 || p.DstIp != _me) return MatchOutcome.NotOurs;
+        switch (p.Protocol)
         {
-            if (p.DstPort < firstSourcePort || p.DstPort > lastSourcePort) return MatchOutcome.NotOurs;
-            // The reply's source is our probe's destination: recompute the cookie the SYN carried.
-            if (p.Ack - 1 != cookie.Compute(sourceIp, p.SrcIp, p.DstPort, p.SrcPort)) return MatchOutcome.Forged;
-            PortState state;
-            if ((p.TcpFlags & (Packet.SYN | Packet.ACK)) == (Packet.SYN | Packet.ACK)) state = PortState.Open;
-            else if ((p.TcpFlags & Packet.RST) != 0) state = PortState.Closed;
-            else return MatchOutcome.Forged;
-            result = new PortResult(p.SrcIp, Protocol.Tcp, p.SrcPort, state, p.Ttl, timestampMicros);
-            return MatchOutcome.Result;
+            case Packet.ProtoTcp:
+            {
+                if (!ours.Contains(p.DstPort)) return MatchOutcome.NotOurs;
+                ourPort = p.DstPort;
+                // The reply's source is our probe's destination: recompute the cookie the SYN carried.
+                if (p.Ack - 1 != _cookie.Compute(_me, p.SrcIp, p.DstPort, p.SrcPort)) return MatchOutcome.Forged;
+                PortState state;
+                if ((p.TcpFlags & (Packet.SYN | Packet.ACK)) == (Packet.SYN | Packet.ACK)) state = PortState.Open;
+                else if ((p.TcpFlags & Packet.RST) != 0) state = PortState.Closed;
+                else return MatchOutcome.Forged;
+                result = new PortResult(p.SrcIp, Protocol.Tcp, p.SrcPort, state, p.Ttl, timestampMicros);
+                return MatchOutcome.Result;
+            }
+            case Packet.ProtoUdp:
+            {
+                if (!ours.Contains(p.DstPort)) return MatchOutcome.NotOurs;
+                ourPort = p.DstPort;
+                uint cookie = _cookie.Compute(_me, p.SrcIp, p.DstPort, p.SrcPort, Packet.ProtoUdp);
+                var payload = frame.Slice(p.PayloadOffset, p.PayloadLength);
+                switch (probes.Payloads.For(p.SrcPort).Check(payload, cookie))
+                {
+                    case EchoCheck.Refuted: return MatchOutcome.Forged;
+                    case EchoCheck.Unverifiable: proved = false; break;
+                }
+                result = new PortResult(p.SrcIp, Protocol.Udp, p.SrcPort, PortState.Open, p.Ttl, timestampMicros);
+                return MatchOutcome.Result;
+            }
+            case Packet.ProtoIcmp when p.HasQuote && p.QuotedSrcIp == _me && ours.Contains(p.QuotedSrcPort):
+                ourPort = p.QuotedSrcPort;
+                return p.QuotedProtocol switch
+                {
+                    Packet.ProtoTcp => MatchIcmpTcp(p, out result, timestampMicros),
+                    Packet.ProtoUdp => MatchIcmpUdp(p, frame, out result, out proved, timestampMicros),
+                    _ => MatchOutcome.NotOurs,
+                };
+            default:
+                return MatchOutcome.NotOurs;
         }
-        if (p.Protocol == Packet.ProtoIcmp && p.HasQuote)
-            return MatchIcmp(p, out result, timestampMicros);
-        return MatchOutcome.NotOurs;
     }
 
-    private MatchOutcome MatchIcmp(in Packet p, out PortResult result, long timestampMicros)
+    /// <summary>For tests and callers that only care about TCP.</summary>
+    public MatchOutcome Match(in Packet p, out PortResult result, long timestampMicros) =>
+        Match(p, default, out result, out _, out _, timestampMicros);
+
+    private MatchOutcome MatchIcmpTcp(in Packet p, out PortResult result, long timestampMicros)
     {
         result = default;
-        if (p.QuotedProtocol != Packet.ProtoTcp || p.QuotedSrcIp != sourceIp
-            || p.QuotedSrcPort < firstSourcePort || p.QuotedSrcPort > lastSourcePort)
-            return MatchOutcome.NotOurs;
-        if (!p.QuotedHasSeq || p.QuotedSeq != cookie.Compute(sourceIp, p.QuotedDstIp, p.QuotedSrcPort, p.QuotedDstPort))
+        if (!p.QuotedHasSeq || p.QuotedSeq != _cookie.Compute(_me, p.QuotedDstIp, p.QuotedSrcPort, p.QuotedDstPort))
             return MatchOutcome.Forged;
         if (p.IcmpType != 3 || p.IcmpCode is not (0 or 1 or 2 or 3 or 9 or 10 or 13)) return MatchOutcome.Ignored;
         result = new PortResult(p.QuotedDstIp, Protocol.Tcp, p.QuotedDstPort, PortState.Filtered, p.Ttl, timestampMicros);
+        return MatchOutcome.Result;
+    }
+
+    private MatchOutcome MatchIcmpUdp(in Packet p, ReadOnlySpan<byte> frame, out PortResult result, out bool proved, long timestampMicros)
+    {
+        result = default;
+        proved = false;                                    // a checksum is 16 bits: the table must vouch too
+        // Rebuild the probe we sent to the quoted four-tuple; its UDP checksum must be the quoted one.
+        Span<byte> probe = stackalloc byte[UdpTemplate.HeaderLength + UdpTemplate.MaxPayload];
+        probes.Write(probe, p.QuotedDstIp, p.QuotedSrcPort, p.QuotedDstPort, Protocol.Udp);
+        if (BinaryPrimitives.ReadUInt16BigEndian(probe[(UdpTemplate.UdpOffset + 6)..]) != p.QuotedUdpChecksum) return MatchOutcome.Forged;
+        if (p.IcmpType != 3) return MatchOutcome.Ignored;
+        PortState state = p.IcmpCode switch
+        {
+            3 => PortState.Closed,
+            0 or 1 or 2 or 9 or 10 or 13 => PortState.Filtered,
+            _ => (PortState)255,
+        };
+        if ((byte)state == 255) return MatchOutcome.Ignored;
+        result = new PortResult(p.QuotedDstIp, Protocol.Udp, p.QuotedDstPort, state, p.Ttl, timestampMicros);
         return MatchOutcome.Result;
     }
 }

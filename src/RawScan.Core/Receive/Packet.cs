@@ -28,6 +28,7 @@ public struct Packet
     public ushort QuotedSrcPort, QuotedDstPort;
     public uint QuotedSeq;                    // TCP only: the SYN's sequence number, i.e. our cookie
     public bool QuotedHasSeq;
+    public ushort QuotedUdpChecksum;          // UDP only: covers the probe's payload, which carries the cookie
 
     public const byte FIN = 0x01, SYN = 0x02, RST = 0x04, ACK = 0x10;
     public const byte ProtoIcmp = 1, ProtoTcp = 6, ProtoUdp = 17, ProtoIcmp6 = 58;
@@ -168,6 +169,8 @@ public struct Packet
             p.QuotedSeq = BinaryPrimitives.ReadUInt32BigEndian(t[4..]);
             p.QuotedHasSeq = true;
         }
+        else if (p.QuotedProtocol == ProtoUdp && t.Length >= 8) p.QuotedUdpChecksum = BinaryPrimitives.ReadUInt16BigEndian(t[6..]);
+        else if (p.QuotedProtocol == ProtoUdp) return;      // no checksum to check: not a usable quote
         p.HasQuote = true;
     }
 }

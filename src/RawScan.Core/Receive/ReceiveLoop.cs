@@ -16,8 +16,9 @@ namespace RawScan.Receive;
 /// the host does not own, and writes every result: the send thread's "filtered" verdicts reach the
 /// sinks through this thread too, so the sinks have one writer.
 /// </summary>
-public sealed class ReceiveLoop(PcapDevice device, ReplyMatcher matcher, FourTupleTable table, RttEstimator rtt, ResultQueue filtered,
-    IResultSink sink, ScanCounters counters, ArpIdentity? answerArpFor, TcpTemplate? resetTemplate = null, TextWriter? trace = null)
+public sealed class ReceiveLoop(PcapDevice device, ReplyMatcher matcher, FourTupleTable table, SourcePorts sourcePorts, RttEstimator rtt,
+    ResultQueue filtered, IResultSink sink, ScanCounters counters, ArpIdentity? answerArpFor, TcpTemplate? resetTemplate = null,
+    TextWriter? trace = null)
 {
     private volatile bool _stop;
 
@@ -44,12 +45,15 @@ public sealed class ReceiveLoop(PcapDevice device, ReplyMatcher matcher, FourTup
             counters.FramesCaptured++;
             if (!Packet.TryParse(frame, out var p)) { counters.Malformed++; continue; }
             if (p.EtherType == 0x0806) { AnswerArp(frame, reply); continue; }
-            var outcome = matcher.Match(p, out var result, ts);
+            var outcome = matcher.Match(p, frame, out var result, out ushort ourPort, out bool proved, ts);
+            long key = FourTupleTable.Pack(result.Address, result.Port, (byte)result.Protocol);
+            // A reply that could not prove itself (UDP with no echo) must at least come back to the
+            // source port its probe left from, which only the table knows.
+            if (outcome == MatchOutcome.Result && !proved && !CameBackToItsPort(key, ourPort)) outcome = MatchOutcome.Forged;
             if (trace is not null && outcome != MatchOutcome.NotOurs) Trace(frame, outcome);
             if (outcome == MatchOutcome.Forged) { counters.Forged++; continue; }
             if (outcome != MatchOutcome.Result) continue;
             counters.Replies++;
-            long key = FourTupleTable.Pack(result.Address, result.Port, (byte)result.Protocol);
             switch (table.Resolve(key, result.State, out long sentTicks, out int tries))
             {
                 case FourTupleTable.Resolution.First:
@@ -67,6 +71,12 @@ public sealed class ReceiveLoop(PcapDevice device, ReplyMatcher matcher, FourTup
         }
         filtered.Drain(sink);
         RefreshDrops();
+    }
+
+    private bool CameBackToItsPort(long key, ushort ourPort)
+    {
+        int slot = table.Find(key);
+        return slot < 0 || sourcePorts.For(table.PositionAt(slot)) == ourPort; // no slot: Resolve says late
     }
 
     private void Report(in PortResult result)

@@ -20,6 +20,9 @@ public sealed class PortSet
 
     public int Count { get; }
 
+    /// <summary>No ports: the other protocol's set in a scan of one protocol.</summary>
+    public static PortSet None { get; } = new([]);
+
     public IReadOnlyList<(ushort First, ushort Last)> Ranges => _ranges;
 
     public static PortSet Parse(string text)

@@ -85,12 +85,25 @@ public sealed class Retransmission
         if (!Filtered.HasRoom) return false;                    // only this thread enqueues: room now is room below
         if (Table.TryGiveUp(slot))                              // false: a reply settled it first
         {
-            var (address, port, protocol) = FourTupleTable.Unpack(key);
-            Filtered.TryEnqueue(new PortResult(address, (Protocol)protocol, port, PortState.Filtered, 0, 0));
-            counters.Filtered++;
+            var r = Silent(key);
+            Filtered.TryEnqueue(r);
+            CountSilent(r, counters);
         }
         Table.Remove(slot);
         return true;
+    }
+
+    /// <summary>No answer after every try: filtered for TCP, open|filtered for UDP (nmap's meanings).</summary>
+    private static PortResult Silent(long key)
+    {
+        var (address, port, protocol) = FourTupleTable.Unpack(key);
+        var p = (Protocol)protocol;
+        return new PortResult(address, p, port, p == Protocol.Udp ? PortState.OpenFiltered : PortState.Filtered, 0, 0);
+    }
+
+    private static void CountSilent(in PortResult r, ScanCounters counters)
+    {
+        if (r.State == PortState.OpenFiltered) counters.OpenFiltered++; else counters.Filtered++;
     }
 
     /// <summary>
@@ -106,9 +119,9 @@ public sealed class Retransmission
             if (Table.KeyAt(slot) != key) continue;
             if (Table.TryGiveUp(slot))
             {
-                var (address, port, protocol) = FourTupleTable.Unpack(key);
-                sink.OnResult(new PortResult(address, (Protocol)protocol, port, PortState.Filtered, 0, 0));
-                counters.Filtered++;
+                var r = Silent(key);
+                sink.OnResult(r);
+                CountSilent(r, counters);
             }
             Table.Remove(slot);
         }

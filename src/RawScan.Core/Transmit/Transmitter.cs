@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using RawScan.Match;
 using RawScan.Permutation;
 using RawScan.Probes;
+using RawScan.Results;
 using RawScan.Targets;
 
 namespace RawScan.Transmit;
@@ -14,11 +15,10 @@ namespace RawScan.Transmit;
 /// the four-tuple table has room, so retransmissions interleave with new work and count in --rate.
 /// Per probe: a permutation step, a cookie, ~20 patched bytes; no allocation; one clock read per batch.
 /// </summary>
-public sealed class Transmitter(ScanSpace space, FeistelPermutation order, Shard shard, TcpTemplate template, SynCookie cookie,
-    ushort firstSourcePort, ushort lastSourcePort, IFrameSink sink, RateLimiter limiter, ScanCounters counters,
+public sealed class Transmitter(ScanSpace space, FeistelPermutation order, Shard shard, ProbeBuilder probes,
+    SourcePorts sourcePorts, IFrameSink sink, RateLimiter limiter, ScanCounters counters,
     ulong startPosition = ulong.MaxValue, Retransmission? retransmission = null)
 {
-    private readonly uint _portCount = (uint)(lastSourcePort - firstSourcePort + 1);
     private FrameBatch _batch = null!;
     private int[] _batchSlots = null!;
 
@@ -32,7 +32,8 @@ public sealed class Transmitter(ScanSpace space, FeistelPermutation order, Shard
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(CancellationToken ct)
     {
-        _batch = new FrameBatch(limiter.BatchSize);
+        int longest = probes.MaxFrameLength(space.Ports.Udp.Count > 0 ? ScanTypes.Udp : ScanTypes.Tcp, UdpPorts());
+        _batch = new FrameBatch(limiter.BatchSize, Math.Max(FrameBatch.DefaultStride, (longest + 63) & ~63));
         _batchSlots = new int[_batch.Capacity];
         var table = retransmission?.Table;
         Func<int, long, bool> resend = Resend;
@@ -45,10 +46,10 @@ public sealed class Transmitter(ScanSpace space, FeistelPermutation order, Shard
             for (; position < count && !_batch.IsFull && (table is null || table.HasRoom); position += step)
             {
                 ulong i = order[position];
-                space.Decode(i, out uint dst, out ushort dport);
+                space.Decode(i, out uint dst, out ushort dport, out Protocol protocol);
                 ushort sport = SourcePort(position);
-                Write(dst, sport, dport);
-                if (table is not null) _batchSlots[_batch.Count - 1] = table.Insert(FourTupleTable.Pack(dst, dport, 6), position, 0);
+                _batch.Commit(probes.Write(_batch.Next(), dst, sport, dport, protocol));
+                if (table is not null) _batchSlots[_batch.Count - 1] = table.Insert(FourTupleTable.Pack(dst, dport, (byte)protocol), position, 0);
             }
             if (_batch.Count == 0)
             {
@@ -85,20 +86,19 @@ public sealed class Transmitter(ScanSpace space, FeistelPermutation order, Shard
             table.Remove(slot);
             return true;
         }
-        var (dst, dport, _) = FourTupleTable.Unpack(key);
-        Write(dst, SourcePort(table.PositionAt(slot)), dport);
+        var (dst, dport, protocol) = FourTupleTable.Unpack(key);
+        _batch.Commit(probes.Write(_batch.Next(), dst, SourcePort(table.PositionAt(slot)), dport, (Protocol)protocol));
         _batchSlots[_batch.Count - 1] = slot;
         retransmission.Track(slot, key, table.TriesAt(slot));
         return true;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private ushort SourcePort(ulong position) => (ushort)(firstSourcePort + (uint)(position % _portCount));
+    private ushort SourcePort(ulong position) => sourcePorts.For(position);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Write(uint dst, ushort sport, ushort dport)
+    private IEnumerable<ushort> UdpPorts()
     {
-        uint seq = cookie.Compute(template.SourceIp, dst, sport, dport);
-        _batch.Commit(template.Write(_batch.Next(), dst, sport, dport, seq, (ushort)(seq >> 16)));
+        foreach (var (first, last) in space.Ports.Udp.Ranges)
+            for (int p = first; p <= last; p++) yield return (ushort)p;
     }
 }
