@@ -1,0 +1,152 @@
+using System.Buffers.Binary;
+using RawScan.Match;
+using RawScan.Probes;
+using RawScan.Receive;
+using RawScan.Results;
+using RawScan.Targets;
+using Xunit;
+
+namespace RawScan.Tests;
+
+public class UdpMatchingTests
+{
+    private static readonly uint Me = Ipv4Range.Parse("198.19.0.2").First;
+    private static readonly uint Target = Ipv4Range.Parse("198.18.4.5").First;
+    private static readonly SynCookie Cookie = new(42, 4242);
+
+    /// <summary>A stand-in protocol: echoes the cookie's low 16 bits in its first two bytes (port 7), or nothing (port 9).</summary>
+    private sealed class EchoProbe : IUdpProbe
+    {
+        public string Name => "echo";
+        public int Write(Span<byte> payload, uint cookie) { BinaryPrimitives.WriteUInt16BigEndian(payload, (ushort)cookie); payload[2] = 0x55; return 3; }
+        public EchoCheck Check(ReadOnlySpan<byte> reply, uint cookie) =>
+            reply.Length >= 2 && BinaryPrimitives.ReadUInt16BigEndian(reply) == (ushort)cookie ? EchoCheck.Proved : EchoCheck.Refuted;
+    }
+
+    private sealed class Payloads : IUdpPayloads
+    {
+        public IUdpProbe For(ushort port) => port == 7 ? new EchoProbe() : EmptyUdpProbe.Instance;
+    }
+
+    private static readonly ProbeBuilder Probes = new(new TcpTemplate(Frames.ScannerMac, Frames.TargetMac, Me), Cookie,
+        new UdpTemplate(Frames.ScannerMac, Frames.TargetMac, Me), new Payloads());
+    private static readonly ReplyMatcher Matcher = new(Probes, new SourcePorts(61000, 65535));
+
+    private static byte[] Udp(uint src, ushort sport, ushort dport, byte[] payload)
+    {
+        var f = new byte[42 + payload.Length];
+        BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(12), 0x0800);
+        f[14] = 0x45; BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(16), (ushort)(28 + payload.Length)); f[22] = 64; f[23] = 17;
+        BinaryPrimitives.WriteUInt32BigEndian(f.AsSpan(26), src);
+        BinaryPrimitives.WriteUInt32BigEndian(f.AsSpan(30), Me);
+        BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(34), sport);
+        BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(36), dport);
+        BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(38), (ushort)(8 + payload.Length));
+        payload.CopyTo(f, 42);
+        return f;
+    }
+
+    /// <summary>An ICMP error from the target, quoting the UDP probe we sent to Target:dport (first 8 bytes of UDP, as RFC 792 asks).</summary>
+    private static byte[] IcmpFor(ushort dport, byte code, ushort sport = 61001, ushort? checksum = null)
+    {
+        var probe = new byte[100];
+        Probes.Write(probe, Target, sport, dport, Protocol.Udp);
+        if (checksum is { } c) BinaryPrimitives.WriteUInt16BigEndian(probe.AsSpan(40), c);
+        var f = new byte[14 + 20 + 8 + 28];
+        BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(12), 0x0800);
+        f[14] = 0x45; BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(16), (ushort)(f.Length - 14)); f[22] = 64; f[23] = 1;
+        BinaryPrimitives.WriteUInt32BigEndian(f.AsSpan(26), Target);
+        BinaryPrimitives.WriteUInt32BigEndian(f.AsSpan(30), Me);
+        f[34] = 3; f[35] = code;
+        probe.AsSpan(14, 28).CopyTo(f.AsSpan(42));
+        return f;
+    }
+
+    private static (MatchOutcome, PortResult, bool) Judge(byte[] f)
+    {
+        Assert.True(Packet.TryParse(f, out var p));
+        var o = Matcher.Match(p, f, out var r, out _, out bool proved, 0);
+        return (o, r, proved);
+    }
+
+    [Fact]
+    public void EchoedCookieProvesAReplyAndAnotherRefutesIt()
+    {
+        ushort c = (ushort)Cookie.Compute(Me, Target, 61001, 7, 17);
+        var (o, r, proved) = Judge(Udp(Target, 7, 61001, [(byte)(c >> 8), (byte)c, 1]));
+        Assert.Equal((MatchOutcome.Result, true), (o, proved));
+        Assert.Equal(new PortResult(Target, Protocol.Udp, 7, PortState.Open, 64, 0), r);
+        Assert.Equal(MatchOutcome.Forged, Judge(Udp(Target, 7, 61001, [(byte)(c >> 8), (byte)(c + 1), 1])).Item1);
+        Assert.Equal(MatchOutcome.Forged, Judge(Udp(Target, 7, 61002, [(byte)(c >> 8), (byte)c, 1])).Item1); // the cookie covers our port
+    }
+
+    [Fact]
+    public void AReplyWithNoEchoIsLeftToTheTable()
+    {
+        var (o, r, proved) = Judge(Udp(Target, 9, 61001, [1, 2, 3]));
+        Assert.Equal((MatchOutcome.Result, false), (o, proved));
+        Assert.Equal(PortState.Open, r.State);
+        Assert.Equal(MatchOutcome.NotOurs, Judge(Udp(Target, 9, 60999, [1])).Item1);
+    }
+
+    [Theory]
+    [InlineData(3, PortState.Closed)]
+    [InlineData(1, PortState.Filtered)]
+    [InlineData(2, PortState.Filtered)]
+    [InlineData(9, PortState.Filtered)]
+    [InlineData(10, PortState.Filtered)]
+    [InlineData(13, PortState.Filtered)]
+    public void IcmpQuotingOurUdpProbeSetsTheState(byte code, PortState state)
+    {
+        foreach (ushort port in new ushort[] { 7, 9 })
+        {
+            var (o, r, _) = Judge(IcmpFor(port, code));
+            Assert.Equal(MatchOutcome.Result, o);
+            Assert.Equal((Protocol.Udp, port, state), (r.Protocol, r.Port, r.State));
+        }
+    }
+
+    [Fact]
+    public void IcmpQuotingAnotherChecksumIsForged()
+    {
+        Assert.Equal(MatchOutcome.Forged, Judge(IcmpFor(7, 3, checksum: 0x1234)).Item1);
+        Assert.Equal(MatchOutcome.Ignored, Judge(IcmpFor(7, 4)).Item1);
+    }
+
+    [Theory]
+    [InlineData("22,80", ScanTypes.Tcp, "22,80", "")]
+    [InlineData("53,161", ScanTypes.Udp, "", "53,161")]
+    [InlineData("53", ScanTypes.Tcp | ScanTypes.Udp, "53", "53")]
+    [InlineData("T:22,80,U:53,161", ScanTypes.Tcp, "22,80", "53,161")]
+    [InlineData("53,T:80,u:161-162", ScanTypes.Tcp | ScanTypes.Udp, "53,80", "53,161-162")]
+    public void PortSpecsSplitByProtocol(string spec, ScanTypes types, string tcp, string udp)
+    {
+        var p = ScanPorts.Parse(spec, types);
+        Assert.Equal(tcp, p.Tcp.ToString());
+        Assert.Equal(udp, p.Udp.ToString());
+    }
+
+    [Theory]
+    [InlineData("X:53", "X:53")]
+    [InlineData("T:22,T:", "T:22,T:")]
+    [InlineData("U:70000", "70000")]
+    public void BadPortSpecsNameTheToken(string spec, string token)
+    {
+        Assert.Equal(token, Assert.Throws<BadInputException>(() => ScanPorts.Parse(spec, ScanTypes.Tcp)).Token);
+    }
+
+    [Fact]
+    public void OneSpaceCoversBothProtocols()
+    {
+        var space = new ScanSpace(TargetSet.Parse("198.18.0.0/30"), ScanPorts.Parse("T:22,80,U:53", ScanTypes.Tcp));
+        Assert.Equal(12ul, space.Count);
+        var seen = new HashSet<(uint, ushort, Protocol)>();
+        for (ulong i = 0; i < space.Count; i++)
+        {
+            space.Decode(i, out uint a, out ushort port, out Protocol proto);
+            Assert.True(seen.Add((a, port, proto)));
+        }
+        Assert.Equal(4, seen.Count(x => x.Item3 == Protocol.Udp && x.Item2 == 53));
+        Assert.Equal(8, seen.Count(x => x.Item3 == Protocol.Tcp));
+    }
+}
