@@ -8,12 +8,17 @@ namespace RawScan.Tests;
 /// <summary>tcpdump on the target's side of a lab: an independent witness of what the scanner put on the wire.</summary>
 internal static class LabCapture
 {
-    /// <summary>Captures frames matching <paramref name="filter"/> on tgt0 while <paramref name="send"/> runs; returns tcpdump -vv's decoding.</summary>
-    public static string[] While(LabInfo lab, string filter, Action send)
+    /// <summary>Captures frames matching <paramref name="filter"/> on the target's side (tgt0) while <paramref name="send"/> runs; returns tcpdump -vv's decoding.</summary>
+    public static string[] While(LabInfo lab, string filter, Action send) => While(lab.TargetNamespace, "tgt0", filter, send);
+
+    /// <summary>The same on the scanner's side (scan0), where replies arrive.</summary>
+    public static string[] OnScanner(LabInfo lab, string filter, Action send) => While(lab.ScannerNamespace, lab.ScannerInterface, filter, send);
+
+    private static string[] While(string ns, string iface, string filter, Action send)
     {
         string pcap = Path.Combine(Path.GetTempPath(), $"rawscan-capture-{Guid.NewGuid():N}.pcap");
         var psi = new ProcessStartInfo("ip") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in new[] { "netns", "exec", lab.TargetNamespace, "tcpdump", "-i", "tgt0", "--immediate-mode", "-U", "-nn", "-B", "8192", "-w", pcap, filter })
+        foreach (var a in new[] { "netns", "exec", ns, "tcpdump", "-i", iface, "--immediate-mode", "-U", "-nn", "-B", "8192", "-w", pcap, filter })
             psi.ArgumentList.Add(a);
         using var tcpdump = Process.Start(psi)!;
         try

@@ -40,7 +40,7 @@ public partial class LabForgerTests
         try
         {
             var lab = LabManager.Up(name, Cli.Command);
-            var lines = CaptureOnScanner(lab, "tcp and dst net 198.19.0.0/24", () =>
+            var lines = LabCapture.OnScanner(lab, "tcp and dst net 198.19.0.0/24", () =>
             {
                 var r = Cli.Run(["lab", "forge", "--name", name, "--count", "1000", "--rate", "20000"]);
                 Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
@@ -104,34 +104,6 @@ public partial class LabForgerTests
         finally
         {
             LabManager.Down(name);
-        }
-    }
-
-    /// <summary>
-    /// tcpdump on the scanner's interface while <paramref name="send"/> runs: LabCapture's pattern,
-    /// on the other end of the link, where the forged replies arrive.
-    /// </summary>
-    private static string[] CaptureOnScanner(LabInfo lab, string filter, Action send)
-    {
-        string pcap = Path.Combine(Path.GetTempPath(), $"rawscan-forge-{Guid.NewGuid():N}.pcap");
-        var psi = new ProcessStartInfo("ip") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in new[] { "netns", "exec", lab.ScannerNamespace, "tcpdump", "-i", lab.ScannerInterface, "--immediate-mode", "-U", "-nn", "-B", "8192", "-w", pcap, filter })
-            psi.ArgumentList.Add(a);
-        using var tcpdump = Process.Start(psi)!;
-        try
-        {
-            var ready = Task.Run(() => { string? l; while ((l = tcpdump.StandardError.ReadLine()) is not null) if (l.Contains("listening on")) return true; return false; });
-            Assert.True(ready.Wait(TimeSpan.FromSeconds(15)) && ready.Result, "tcpdump did not start listening");
-            send();
-            Thread.Sleep(500);
-            tcpdump.Kill();
-            tcpdump.WaitForExit();
-            return Exec.Run("tcpdump", "-r", pcap, "-nn", "-vv", "-t").Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        }
-        finally
-        {
-            if (!tcpdump.HasExited) tcpdump.Kill();
-            File.Delete(pcap);
         }
     }
 
