@@ -191,6 +191,10 @@ public static class LabCommand
             + $"address {Ipv4.Format(info.ScannerAddress)}/{spec.LinkPrefixLength}, gateway {Ipv4.Format(info.Gateway)}");
         Console.WriteLine($"  source ip  {Ipv4.Format(info.SpareAddress)} (spare: for --source-ip)");
         Console.WriteLine($"  target     namespace {info.TargetNamespace}, answering for {RangeText.Format(spec.LiveRange)}");
+        Console.WriteLine($"  open tcp   {string.Join(", ", spec.TcpOpenPorts)} (every other port: RST)");
+        Console.WriteLine($"  open udp   {string.Join(", ", spec.UdpOpenPorts.Select(p => $"{p} ({LabSpec.UdpServiceName(p) ?? "?"})"))}, replying from the address asked (every other port: ICMP port unreachable)");
+        foreach (var rule in spec.FilterRules)
+            Console.WriteLine($"  dropped    {RangeText.Format(rule.Addresses)} {rule.Protocol.Name()} {rule.Ports} ({(rule.Protocol == Protocol.Tcp ? "filtered" : "open|filtered")})");
         Console.WriteLine($"  services   {(info.ServeAlive ? "running" : "NOT running")}"
             + $"{(info.ServePid is int pid ? $", pid {pid}" : "")}, log {LabManager.ServeLogPath(spec.Name)}");
         Console.WriteLine($"  loss       {(info.LossPercent > 0 ? $"{info.LossPercent.ToString("0.##", CultureInfo.InvariantCulture)}% of TCP and UDP packets entering the target, at random ('rawscan lab loss 0' removes it)" : "none")}");

@@ -8,23 +8,32 @@ namespace RawScan.Lab;
 /// </summary>
 public static class LabServices
 {
+    /// <summary>Reply buffer per datagram for SNMP: a GetRequest of up to 4 KiB, its values grown to sysDescr.</summary>
+    private const int SnmpReplySize = 8192;
+
     /// <summary>
     /// Opens every service of <paramref name="spec"/> and serves until <paramref name="ct"/> is
-    /// cancelled (the caller maps SIGTERM and SIGINT to it).
+    /// cancelled (the caller maps SIGTERM and SIGINT to it). A service that fails stops them all, and
+    /// its exception comes out of here: a lab that has stopped answering must not look alive.
     /// </summary>
     /// <returns>0 once stopped.</returns>
     /// <exception cref="System.Net.Sockets.SocketException">A port could not be bound.</exception>
     public static int Serve(LabSpec spec, CancellationToken ct)
     {
         var services = new List<ILabService>();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         try
         {
             foreach (var service in Open(spec)) services.Add(service);
             Console.WriteLine($"lab {spec.Name}: serving {string.Join(", ", services.Select(s => s.Description))}");
-            Task.WhenAll(services.Select(s => s.RunAsync(ct))).GetAwaiter().GetResult();
+            var running = services.Select(s => s.RunAsync(stop.Token)).ToList();
+            foreach (var task in running)
+                _ = task.ContinueWith(_ => stop.Cancel(), TaskContinuationOptions.OnlyOnFaulted);
+            Task.WhenAll(running).GetAwaiter().GetResult();
         }
         finally
         {
+            stop.Cancel();
             foreach (var service in services) service.Dispose();
         }
         Console.WriteLine($"lab {spec.Name}: stopped");
@@ -35,5 +44,14 @@ public static class LabServices
     private static IEnumerable<ILabService> Open(LabSpec spec)
     {
         foreach (ushort port in spec.TcpOpenPorts) yield return new TcpAcceptService(port);
+        foreach (ushort port in spec.UdpOpenPorts)
+        {
+            yield return LabSpec.UdpServiceName(port) switch
+            {
+                "dns" => new UdpResponderService(port, "dns", DnsResponder.Respond, DnsResponder.MaxReplyLength),
+                "snmp" => new UdpResponderService(port, "snmp", static (query, _, reply) => SnmpResponder.Respond(query, reply), SnmpReplySize),
+                _ => throw new LabException($"no responder for udp/{port}: the lab serves udp 53 (dns) and 161 (snmp)"),
+            };
+        }
     }
 }

@@ -94,14 +94,33 @@ public sealed record LabSpec
     public IReadOnlyList<ushort> TcpOpenPorts { get; internal init; } = [22, 25, 80, 443, 3306, 8080, 31337];
 
     /// <summary>
-    /// Dropped in the target namespace, so silent. Port 80 is filtered nowhere: a test scans the whole
-    /// /16 on port 80 and expects every address open.
+    /// Open on every live address, each answered by a responder of <c>lab serve</c> (53: DNS, 161:
+    /// SNMP, see <see cref="UdpServiceName"/>); every other UDP port answers with ICMP port unreachable.
+    /// </summary>
+    public IReadOnlyList<ushort> UdpOpenPorts { get; internal init; } = [53, 161];
+
+    /// <summary>What answers on an open UDP port: "dns", "snmp", or null for a port no responder serves.</summary>
+    public static string? UdpServiceName(ushort port) => port switch
+    {
+        53 => "dns",
+        161 => "snmp",
+        _ => null,
+    };
+
+    /// <summary>
+    /// Dropped in the target namespace, so silent (filtered for TCP, open|filtered for UDP). Neither TCP
+    /// 80 nor UDP 53 is filtered anywhere: tests scan the whole /16 on each and expect every address open.
     /// </summary>
     public IReadOnlyList<FilterRule> FilterRules { get; internal init; } =
     [
         new(Ipv4Range.Parse("198.18.0.128/25"), Protocol.Tcp, PortSet.Parse("22,443")),
         // A firewalled subnet where only port 80 gets through.
         new(Ipv4Range.Parse("198.18.3.0/24"), Protocol.Tcp, PortSet.Parse("1-79,81-65535")),
+        // The same for UDP: SNMP dropped on the upper /25, and only DNS through the firewalled /24.
+        new(Ipv4Range.Parse("198.18.0.128/25"), Protocol.Udp, PortSet.Parse("161")),
+        new(Ipv4Range.Parse("198.18.3.0/24"), Protocol.Udp, PortSet.Parse("1-52,54-65535")),
+        // Silent on every address, so any scan of the /16 that includes it meets all three UDP states.
+        new(Ipv4Range.Parse("198.18.0.0/16"), Protocol.Udp, PortSet.Parse("500")),
     ];
 
     /// <summary>

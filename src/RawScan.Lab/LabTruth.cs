@@ -13,11 +13,13 @@ namespace RawScan.Lab;
 public sealed class LabTruth
 {
     private readonly HashSet<ushort> _tcpOpen;
+    private readonly HashSet<ushort> _udpOpen;
 
     private LabTruth(LabSpec spec)
     {
         Spec = spec;
         _tcpOpen = [.. spec.TcpOpenPorts];
+        _udpOpen = [.. spec.UdpOpenPorts];
     }
 
     public LabSpec Spec { get; }
@@ -49,6 +51,7 @@ public sealed class LabTruth
             ScannerSourcePorts = PortSet.Parse(file.ScannerSourcePorts),
             LiveRange = Ipv4Range.Parse(file.LiveRange, "lab live range"),
             TcpOpenPorts = file.TcpOpen,
+            UdpOpenPorts = file.UdpOpen,
             FilterRules = [.. file.Filters.Select(f => new FilterRule(
                 Ipv4Range.Parse(f.Addresses, "lab filter addresses"), ProtocolOf(path, f.Protocol), PortSet.Parse(f.Ports)))],
             DefaultState = PortStateNames.TryParse(file.DefaultState, out var s) ? s
@@ -65,7 +68,7 @@ public sealed class LabTruth
         var file = new TruthFile(
             s.Name, s.ScannerNamespace, s.TargetNamespace, s.ScannerInterface, s.TargetInterface,
             Ipv4.Format(s.ScannerAddress), s.LinkPrefixLength, Ipv4.Format(s.Gateway), Ipv4.Format(s.SpareAddress),
-            s.ScannerSourcePorts.ToString(), RangeText.Format(s.LiveRange), [.. s.TcpOpenPorts],
+            s.ScannerSourcePorts.ToString(), RangeText.Format(s.LiveRange), [.. s.TcpOpenPorts], [.. s.UdpOpenPorts],
             [.. s.FilterRules.Select(r => new TruthFilterRule(RangeText.Format(r.Addresses), r.Protocol.Name(), r.Ports.ToString()))],
             s.DefaultState.Name());
         return JsonSerializer.Serialize(file, TruthJsonContext.Default.TruthFile) + "\n";
@@ -81,7 +84,7 @@ public sealed class LabTruth
         if (!Spec.LiveRange.Contains(address) && address != Spec.Gateway) return Silent(protocol);
         foreach (var rule in Spec.FilterRules)
             if (rule.Matches(address, protocol, port)) return Silent(protocol);
-        if (protocol == Protocol.Tcp && _tcpOpen.Contains(port)) return PortState.Open;
+        if ((protocol == Protocol.Tcp ? _tcpOpen : _udpOpen).Contains(port)) return PortState.Open;
         return Spec.DefaultState;
     }
 

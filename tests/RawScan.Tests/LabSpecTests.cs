@@ -50,6 +50,10 @@ public class LabSpecTests
         Assert.Equal("198.19.0.10", Ipv4.Format(s.SpareAddress));
         Assert.Equal(Ipv4Range.Parse("198.18.0.0/16"), s.LiveRange);
         Assert.Equal([22, 25, 80, 443, 3306, 8080, 31337], s.TcpOpenPorts);
+        Assert.Equal([53, 161], s.UdpOpenPorts);
+        Assert.All(s.UdpOpenPorts, p => Assert.NotNull(LabSpec.UdpServiceName(p)));
+        // Neither TCP 80 nor UDP 53 is filtered anywhere: the /16 sweeps of each expect every address.
+        Assert.DoesNotContain(s.FilterRules, r => r.Ports.Contains(r.Protocol == RawScan.Results.Protocol.Tcp ? (ushort)80 : (ushort)53));
         // The spare and scanner addresses must be on the link but not in the live range the target owns.
         var link = Ipv4Range.FromCidr(s.Gateway, s.LinkPrefixLength);
         Assert.All([s.ScannerAddress, s.SpareAddress], a => Assert.True(link.Contains(a) && !s.LiveRange.Contains(a)));
@@ -76,7 +80,10 @@ public class LabSpecTests
         Assert.Contains("type filter hook input priority filter; policy accept;", script);
         Assert.Contains("ip daddr 198.18.0.128/25 tcp dport { 22, 443 } drop", script);
         Assert.Contains("ip daddr 198.18.3.0/24 tcp dport { 1-79, 81-65535 } drop", script);
-        Assert.Equal(2, script.Split('\n').Count(l => l.TrimEnd().EndsWith(" drop")));
+        Assert.Contains("ip daddr 198.18.0.128/25 udp dport { 161 } drop", script);
+        Assert.Contains("ip daddr 198.18.3.0/24 udp dport { 1-52, 54-65535 } drop", script);
+        Assert.Contains("ip daddr 198.18.0.0/16 udp dport { 500 } drop", script);
+        Assert.Equal(5, script.Split('\n').Count(l => l.TrimEnd().EndsWith(" drop")));
     }
 
     [Fact]

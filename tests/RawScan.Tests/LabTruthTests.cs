@@ -44,9 +44,42 @@ public class LabTruthTests
         Assert.Equal(expected, Truth.Expected(Ip(address), Protocol.Tcp, (ushort)port));
 
     [Theory]
-    [InlineData("198.18.7.9", 53, PortState.Closed)]        // no UDP services yet: ICMP port unreachable
-    [InlineData("198.18.3.7", 81, PortState.Closed)]        // the filters are TCP only
-    [InlineData("198.18.0.200", 22, PortState.Closed)]
+    [InlineData("198.18.7.9", 53, PortState.Open)]          // the DNS responder
+    [InlineData("198.18.7.9", 161, PortState.Open)]         // the SNMP responder
+    [InlineData("198.18.0.0", 53, PortState.Open)]
+    [InlineData("198.18.255.255", 53, PortState.Open)]
+    [InlineData("198.18.7.9", 52, PortState.Closed)]        // ICMP port unreachable
+    [InlineData("198.18.7.9", 54, PortState.Closed)]
+    [InlineData("198.18.7.9", 0, PortState.Closed)]
+    [InlineData("198.18.7.9", 1000, PortState.Closed)]
+    [InlineData("198.18.7.9", 65535, PortState.Closed)]
+    [InlineData("198.18.7.9", 499, PortState.Closed)]
+    [InlineData("198.18.7.9", 500, PortState.OpenFiltered)] // dropped on every address
+    [InlineData("198.18.0.0", 500, PortState.OpenFiltered)]
+    [InlineData("198.18.255.255", 500, PortState.OpenFiltered)]
+    [InlineData("198.18.7.9", 501, PortState.Closed)]
+    [InlineData("198.18.0.127", 161, PortState.Open)]       // last address below the /25 where 161 is dropped
+    [InlineData("198.18.0.128", 161, PortState.OpenFiltered)]
+    [InlineData("198.18.0.255", 161, PortState.OpenFiltered)]
+    [InlineData("198.18.0.200", 53, PortState.Open)]        // only 161 is dropped there
+    [InlineData("198.18.0.200", 22, PortState.Closed)]      // the TCP rules do not touch UDP
+    [InlineData("198.18.1.0", 161, PortState.Open)]
+    [InlineData("198.18.3.0", 53, PortState.Open)]          // the firewalled /24 lets 53 through...
+    [InlineData("198.18.3.255", 53, PortState.Open)]
+    [InlineData("198.18.3.7", 52, PortState.OpenFiltered)]  // ...and nothing else
+    [InlineData("198.18.3.7", 54, PortState.OpenFiltered)]
+    [InlineData("198.18.3.7", 161, PortState.OpenFiltered)]
+    [InlineData("198.18.3.7", 80, PortState.OpenFiltered)]  // the TCP exception is not a UDP one
+    [InlineData("198.18.3.7", 1, PortState.OpenFiltered)]
+    [InlineData("198.18.3.7", 65535, PortState.OpenFiltered)]
+    [InlineData("198.18.3.7", 0, PortState.Closed)]         // the rule is 1-52,54-65535
+    [InlineData("198.18.2.255", 54, PortState.Closed)]
+    [InlineData("198.18.4.0", 54, PortState.Closed)]
+    [InlineData("198.19.0.1", 53, PortState.Open)]          // the gateway is the target itself: responders bind 0.0.0.0
+    [InlineData("198.19.0.1", 500, PortState.Closed)]       // and the /16 rule does not cover it
+    [InlineData("198.19.0.10", 53, PortState.OpenFiltered)] // the spare address: nobody answers
+    [InlineData("198.17.255.255", 53, PortState.OpenFiltered)]
+    [InlineData("198.19.0.0", 53, PortState.OpenFiltered)]
     [InlineData("10.0.0.1", 53, PortState.OpenFiltered)]    // silence is open|filtered for UDP
     public void ClassifiesUdp(string address, int port, PortState expected) =>
         Assert.Equal(expected, Truth.Expected(Ip(address), Protocol.Udp, (ushort)port));
@@ -57,6 +90,32 @@ public class LabTruthTests
         var states = Truth.Expect(TargetSet.Parse("198.18.0.0/16"), PortSet.Parse("80"), Protocol.Tcp).ToList();
         Assert.Equal(65536, states.Count);
         Assert.All(states, s => Assert.Equal(PortState.Open, s.State));
+    }
+
+    [Fact]
+    public void WholeLiveRangeIsOpenOnUdp53()
+    {
+        var states = Truth.Expect(TargetSet.Parse("198.18.0.0/16"), PortSet.Parse("53"), Protocol.Udp).ToList();
+        Assert.Equal(65536, states.Count);
+        Assert.All(states, s => Assert.Equal(PortState.Open, s.State));
+    }
+
+    [Fact]
+    public void EveryHostOfASlash20ShowsAllThreeUdpStates()
+    {
+        // 198.18.0.0/20 holds both UDP filters' subnets; 500 is silent everywhere, 1000 and 1900 closed outside 198.18.3.0/24.
+        var byHost = Truth.Expect(TargetSet.Parse("198.18.0.0/20"), PortSet.Parse("53,161,500,1000,1900"), Protocol.Udp)
+            .GroupBy(e => e.Address).ToList();
+        Assert.Equal(4096, byHost.Count);
+        foreach (var host in byHost)
+        {
+            var states = host.ToDictionary(e => e.Port, e => e.State);
+            Assert.Equal(PortState.Open, states[53]);
+            Assert.Equal(PortState.OpenFiltered, states[500]);
+            bool firewalled = Ipv4Range.Parse("198.18.3.0/24").Contains(host.Key);
+            Assert.Equal(firewalled ? PortState.OpenFiltered : PortState.Closed, states[1000]);
+            Assert.Equal(firewalled || Ipv4Range.Parse("198.18.0.128/25").Contains(host.Key) ? PortState.OpenFiltered : PortState.Open, states[161]);
+        }
     }
 
     [Fact]
@@ -88,11 +147,63 @@ public class LabTruthTests
             var addresses = new List<uint> { Ip("198.17.255.255"), Ip("198.19.0.1"), Ip("198.19.0.10") };
             foreach (var r in LabSpec.Default.FilterRules.Select(r => r.Addresses).Append(LabSpec.Default.LiveRange))
                 addresses.AddRange([r.First - 1, r.First, r.First + 1, r.Last - 1, r.Last, r.Last + 1]);
-            var ports = PortSet.Parse("0-100,442-444,3305-3307,8079-8081,31336-31338,60999-61001,65534-65535");
+            var ports = PortSet.Parse("0-100,160-162,442-444,499-501,999-1001,3305-3307,8079-8081,31336-31338,60999-61001,65534-65535");
             foreach (var protocol in new[] { Protocol.Tcp, Protocol.Udp })
                 foreach (uint a in addresses)
                     for (int i = 0; i < ports.Count; i++)
                         Assert.Equal(Truth.Expected(a, protocol, ports[i]), loaded.Expected(a, protocol, ports[i]));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void TruthFileRoundTripsAnotherSpec()
+    {
+        var spec = LabSpec.For("other") with
+        {
+            UdpOpenPorts = [7, 53, 65535],
+            TcpOpenPorts = [1],
+            FilterRules =
+            [
+                new(Ipv4Range.Parse("198.18.9.0/24"), Protocol.Udp, PortSet.Parse("7,100-200")),
+                new(Ipv4Range.Parse("198.18.0.0/16"), Protocol.Tcp, PortSet.Parse("9")),
+            ],
+        };
+        var truth = LabTruth.FromSpec(spec);
+        string path = Path.Combine(Path.GetTempPath(), $"rawscan-truth-{Guid.NewGuid():N}.json");
+        try
+        {
+            truth.Save(path);
+            var loaded = LabTruth.Load(path);
+            Assert.Equal(truth.ToJson(), loaded.ToJson());
+            Assert.Equal(spec.UdpOpenPorts, loaded.Spec.UdpOpenPorts);
+            var ports = PortSet.Parse("0-10,52-54,99-101,199-201,65534-65535");
+            foreach (uint a in new[] { Ip("198.18.8.255"), Ip("198.18.9.0"), Ip("198.18.9.255"), Ip("198.18.10.0"), Ip("198.19.0.1"), Ip("198.19.0.10") })
+                foreach (var protocol in new[] { Protocol.Tcp, Protocol.Udp })
+                    for (int i = 0; i < ports.Count; i++)
+                        Assert.Equal(truth.Expected(a, protocol, ports[i]), loaded.Expected(a, protocol, ports[i]));
+            Assert.Equal(PortState.Open, loaded.Expected(Ip("198.18.9.1"), Protocol.Udp, 53));
+            Assert.Equal(PortState.OpenFiltered, loaded.Expected(Ip("198.18.9.1"), Protocol.Udp, 7));
+            Assert.Equal(PortState.Open, loaded.Expected(Ip("198.18.10.1"), Protocol.Udp, 7));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void LoadRejectsAFileWithoutUdpPorts()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"rawscan-truth-{Guid.NewGuid():N}.json");
+        try
+        {
+            File.WriteAllText(path, System.Text.RegularExpressions.Regex.Replace(Truth.ToJson(), "\"udpOpen\": \\[[^\\]]*\\],", ""));
+            Assert.DoesNotContain("udpOpen", File.ReadAllText(path));
+            Assert.Throws<BadInputException>(() => LabTruth.Load(path));
         }
         finally
         {
@@ -107,6 +218,9 @@ public class LabTruthTests
         Assert.Contains("\"liveRange\": \"198.18.0.0/16\"", json);
         Assert.Contains("\"addresses\": \"198.18.3.0/24\"", json);
         Assert.Contains("\"ports\": \"1-79,81-65535\"", json);
+        Assert.Contains("\"ports\": \"1-52,54-65535\"", json);
+        Assert.Contains("\"protocol\": \"udp\"", json);
+        Assert.Matches("\"udpOpen\": \\[\\s*53,\\s*161\\s*\\]", json);
         Assert.Contains("\"scannerNamespace\": \"rawscan-rawscan-scan\"", json);
         Assert.Contains("\"spareAddress\": \"198.19.0.10\"", json);
         Assert.Contains("\"defaultState\": \"closed\"", json);

@@ -39,14 +39,16 @@ internal static class ServeLauncher
         var deadline = DateTime.UtcNow + ReadyTimeout;
         while (true)
         {
-            var missing = spec.TcpOpenPorts.Except(ListeningTcpPorts(spec.TargetNamespace)).ToList();
+            // A bound UDP socket is ready: what arrives before its thread runs waits in its buffer.
+            var missing = spec.TcpOpenPorts.Except(ListeningPorts(spec.TargetNamespace, "tcp", "0A")).Select(port => $"tcp {port}")
+                .Concat(spec.UdpOpenPorts.Except(ListeningPorts(spec.TargetNamespace, "udp", "07")).Select(port => $"udp {port}")).ToList();
             if (missing.Count == 0) return p.Id;
             if (p.HasExited)
                 throw Failed($"exited with code {p.ExitCode}");
             if (DateTime.UtcNow >= deadline)
             {
                 p.Kill();
-                throw Failed($"was not listening on tcp {string.Join(",", missing)} after {ReadyTimeout.TotalSeconds:0} s");
+                throw Failed($"was not listening on {string.Join(", ", missing)} after {ReadyTimeout.TotalSeconds:0} s");
             }
             Thread.Sleep(PollInterval);
         }
@@ -63,17 +65,18 @@ internal static class ServeLauncher
     }
 
     /// <summary>
-    /// TCP ports in LISTEN (state 0A) on 0.0.0.0, read from the namespace's own /proc/net/tcp:
-    /// the kernel's word that SYNs to them will be answered.
+    /// Ports bound on 0.0.0.0 in <paramref name="state"/>, read from the namespace's own /proc/net/tcp or
+    /// /proc/net/udp: TCP in LISTEN (0A), the kernel's word that SYNs to them will be answered; UDP
+    /// bound and unconnected (07, TCP_CLOSE), so datagrams to them are queued for the responder.
     /// </summary>
-    private static HashSet<ushort> ListeningTcpPorts(string ns)
+    private static HashSet<ushort> ListeningPorts(string ns, string protocol, string state)
     {
         var ports = new HashSet<ushort>();
-        foreach (var line in Exec.Run("ip", "netns", "exec", ns, "cat", "/proc/net/tcp").Split('\n').Skip(1))
+        foreach (var line in Exec.Run("ip", "netns", "exec", ns, "cat", $"/proc/net/{protocol}").Split('\n').Skip(1))
         {
             // "   0: 00000000:0016 00000000:0000 0A ...": sl, local address:port, remote, state
             var f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (f.Length < 4 || f[3] != "0A") continue;
+            if (f.Length < 4 || f[3] != state) continue;
             var local = f[1].Split(':');
             if (local[0] == "00000000") ports.Add(ushort.Parse(local[1], NumberStyles.HexNumber, CultureInfo.InvariantCulture));
         }

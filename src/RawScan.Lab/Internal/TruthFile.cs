@@ -20,6 +20,7 @@ internal sealed record TruthFile(
     string ScannerSourcePorts,
     string LiveRange,
     ushort[] TcpOpen,
+    ushort[] UdpOpen,
     TruthFilterRule[] Filters,
     string DefaultState);
 
