@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using RawScan.Lab;
 using RawScan.Output;
 using RawScan.Permutation;
+using RawScan.Probes;
 using RawScan.Results;
 using RawScan.Routing;
 using RawScan.Targets;
@@ -22,6 +23,7 @@ internal static class ScanCommand
           TARGETS               addresses, CIDR blocks (198.18.0.0/16) and ranges (a.b.c.d-e.f.g.h), comma or space separated
           -p, --ports PORTS     ports and ranges: 22,80,8000-8100; T: and U: pick the protocol: T:22,80,U:53,161
           -sS, -sU              TCP SYN scan (the default), UDP scan; both for both: -p without T:/U: applies to each
+          --udp-payloads FILE   UDP payloads per port ('udp PORTS "bytes"' lines), over the built-in protocol probes
           --rate PPS            packets per second over the whole scan (default 100000; 'max' for no ceiling)
           --wait SECONDS        keep listening this long after the last probe (default 2)
           --show STATES         also report these states: closed, filtered, or closed,filtered (default: open only)
@@ -82,7 +84,7 @@ internal static class ScanCommand
         string resumePath = ResumeFile.DefaultPath;
         var show = new ShownStates(false, false);
         var inner = new List<string>();
-        var o = new ScanOptions { Targets = TargetSet.Empty, Ports = new ScanPorts(PortSet.None, PortSet.None) };
+        var o = new ScanOptions { Targets = TargetSet.Empty, Ports = new ScanPorts(PortSet.None, PortSet.None), UdpPayloads = UdpPayloadTable.Default };
         var r = new OptionReader(args);
         while (r.More)
         {
@@ -156,6 +158,7 @@ internal static class ScanCommand
                 case "--reset": o = o with { Reset = true }; break;
                 case "-sS": types |= ScanTypes.Tcp; break;
                 case "-sU": types |= ScanTypes.Udp; break;
+                case "--udp-payloads": o = o with { UdpPayloads = UdpPayloadTable.Load(value = V(), UdpPayloadTable.Default) }; break;
                 default:
                     if (a.StartsWith('-') && a.Length > 1) throw new BadInputException("option", a, "unknown option (see 'rawscan scan --help')");
                     targets.Add(a);
@@ -255,7 +258,7 @@ internal static class ScanCommand
         e.WriteLine($"rawscan: {s.NewProbesSent}/{s.ProbesPlanned} probes sent (+{s.Retransmits} retransmitted) on {s.Interface} ({s.SendPath}) " +
                     $"from {Ipv4.Format(s.SourceIp)} via {s.NextHopMac} in {s.SendTime.TotalSeconds:F2}s ({s.SendRate:F0} pps); total {s.Duration.TotalSeconds:F2}s");
         e.WriteLine($"rawscan: {s.Open} open, {s.Closed} closed, {s.Filtered} filtered{(s.OpenFiltered > 0 ? $", {s.OpenFiltered} open|filtered" : "")}; {s.Replies} replies ({s.Duplicates} duplicate, {s.Late} late), " +
-                    $"{s.Forged} failed the cookie, {s.Malformed} malformed, {s.KernelDrops} dropped by the kernel");
+                    $"{s.Forged} failed the proof, {s.Malformed} malformed, {s.KernelDrops} dropped by the kernel");
         if (s.Retransmits > 0 || s.SmoothedRtt > TimeSpan.Zero)
             e.WriteLine($"rawscan: smoothed RTT {s.SmoothedRtt.TotalMilliseconds:F3} ms, timeout {s.Timeout.TotalMilliseconds:F0} ms" +
                         (s.ResetsSent > 0 ? $"; {s.ResetsSent} RSTs sent (--reset)" : ""));

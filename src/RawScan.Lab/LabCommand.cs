@@ -17,9 +17,9 @@ public static class LabCommand
 {
     public const string Usage = """
         usage: rawscan lab up|down|status [--name NAME]
-               rawscan lab verify [--name NAME] --results FILE TARGETS -p PORTS
+               rawscan lab verify [--name NAME] --results FILE TARGETS -p PORTS [-sS] [-sU]
                rawscan lab loss PERCENT [--name NAME]
-               rawscan lab forge [--name NAME] [--rate PPS] [--seconds S] [--count N]
+               rawscan lab forge [--name NAME] [--rate PPS] [--seconds S] [--count N] [--udp]
           up       build the isolated lab NAME (default rawscan): network namespaces
                    rawscan-NAME-scan and rawscan-NAME-target, and the target's services
           down     stop its processes and remove its namespaces and state
@@ -28,7 +28,7 @@ public static class LabCommand
                    exit status 1 if an open port is missing or anything was reported that is not open
           loss     drop PERCENT (0-100, steps of 0.01; 0 removes it) of the TCP and UDP packets
                    entering the target from the link, at random: the probes, not the replies
-          forge    send forged SYN-ACKs and RSTs from random lab addresses to the scanner's
+          forge    send forged SYN-ACKs and RSTs (--udp: UDP answers and ICMP port unreachables) from random lab addresses to the scanner's
                    addresses and source ports (61000-65535), from the target namespace, at --rate
                    PPS (default 10000) until --count N are sent, --seconds S pass, or Ctrl-C
           NAME is 1-16 characters of a-z, 0-9 and '-'. Needs root.
@@ -81,11 +81,11 @@ public static class LabCommand
         }
     }
 
-    private sealed record Arguments(string Verb, LabSpec Spec, string? Log, string? Results = null, TargetSet? Targets = null, PortSet? Ports = null,
+    private sealed record Arguments(string Verb, LabSpec Spec, string? Log, string? Results = null, TargetSet? Targets = null, ScanPorts? Ports = null,
         double? Loss = null, ForgeOptions? Forge = null);
 
     /// <summary>What to forge: <see cref="Count"/> 0 and <see cref="Seconds"/> 0 mean no limit.</summary>
-    private sealed record ForgeOptions(double Rate, long Count, double Seconds);
+    private sealed record ForgeOptions(double Rate, long Count, double Seconds, bool Udp);
 
     public const double DefaultForgeRate = 10_000;
 
@@ -99,6 +99,8 @@ public static class LabCommand
             _ => throw new BadInputException("lab command", args[0], "expected up, down, status, verify, loss or forge"),
         };
         string? name = null, log = null, results = null, ports = null, loss = null, rate = null, count = null, seconds = null;
+        ScanTypes types = 0;
+        bool udp = false;
         bool forging = verb is "forge" or "forge-run";
         var targets = new List<string>();
         for (int i = 1; i < args.Length; i++)
@@ -113,19 +115,22 @@ public static class LabCommand
             else if (verb == "serve" && !arg.StartsWith('-')) name = Once(name, "NAME", arg);
             else if (verb == "verify" && arg == "--results") results = Once(results, arg, Value(args, ref i));
             else if (verb == "verify" && arg is "-p" or "--ports") ports = Once(ports, arg, Value(args, ref i));
+            else if (verb == "verify" && arg == "-sS") types |= ScanTypes.Tcp;
+            else if (verb == "verify" && arg == "-sU") types |= ScanTypes.Udp;
             else if (verb == "verify" && !arg.StartsWith('-')) targets.Add(arg);
             // A percentage is never negative, so "-1" is read as the (bad) value, not an option.
             else if (verb == "loss" && (!arg.StartsWith('-') || double.TryParse(arg, CultureInfo.InvariantCulture, out _))) loss = Once(loss, "PERCENT", arg);
             else if (forging && arg == "--rate") rate = Once(rate, arg, Value(args, ref i));
             else if (forging && arg == "--count") count = Once(count, arg, Value(args, ref i));
             else if (forging && arg == "--seconds") seconds = Once(seconds, arg, Value(args, ref i));
+            else if (forging && arg == "--udp") udp = true;
             // Only for forge-run, as forge starts it: "lab forge-run NAME --rate ...".
             else if (verb == "forge-run" && !arg.StartsWith('-')) name = Once(name, "NAME", arg);
             else throw new BadInputException("argument", arg, verb switch
             {
                 "verify" => "lab verify takes --name NAME, --results FILE, TARGETS and -p PORTS",
                 "loss" => "lab loss takes PERCENT and --name NAME",
-                "forge" or "forge-run" => "lab forge takes --name NAME, --rate PPS, --seconds S and --count N",
+                "forge" or "forge-run" => "lab forge takes --name NAME, --rate PPS, --seconds S, --count N and --udp",
                 _ => $"lab {verb} takes only --name NAME",
             });
         }
@@ -140,13 +145,15 @@ public static class LabCommand
                 rate is null ? DefaultForgeRate : Positive(rate, "--rate", max: 10_000_000),
                 count is null ? 0 : long.TryParse(count, NumberStyles.None, CultureInfo.InvariantCulture, out long n) && n > 0
                     ? n : throw new BadInputException("--count", count, "expected a whole number of packets, at least 1"),
-                seconds is null ? 0 : Positive(seconds, "--seconds", max: 365 * 86400));
+                seconds is null ? 0 : Positive(seconds, "--seconds", max: 365 * 86400),
+                udp);
             return new Arguments(verb, LabSpec.For(name ?? LabSpec.DefaultName), null, Forge: forge);
         }
         if (verb != "verify") return new Arguments(verb, LabSpec.For(name ?? LabSpec.DefaultName), log);
         if (results is null) throw new BadInputException("lab command", "verify", "needs --results FILE");
         if (targets.Count == 0 || ports is null) throw new BadInputException("lab command", "verify", "needs the scan's TARGETS and -p PORTS");
-        return new Arguments(verb, LabSpec.For(name ?? LabSpec.DefaultName), null, results, TargetSet.Parse(targets), PortSet.Parse(ports));
+        return new Arguments(verb, LabSpec.For(name ?? LabSpec.DefaultName), null, results, TargetSet.Parse(targets),
+            ScanPorts.Parse(ports, types == 0 ? ScanTypes.Tcp : types));
     }
 
     private static string Value(string[] args, ref int i) =>
@@ -224,7 +231,8 @@ public static class LabCommand
         string[] argv = ["ip", "netns", "exec", spec.TargetNamespace, .. selfCommand, "lab", "forge-run", spec.Name,
             "--rate", o.Rate.ToString("R", CultureInfo.InvariantCulture),
             .. o.Count > 0 ? new[] { "--count", o.Count.ToString(CultureInfo.InvariantCulture) } : [],
-            .. o.Seconds > 0 ? new[] { "--seconds", o.Seconds.ToString("R", CultureInfo.InvariantCulture) } : []];
+            .. o.Seconds > 0 ? new[] { "--seconds", o.Seconds.ToString("R", CultureInfo.InvariantCulture) } : [],
+            .. o.Udp ? new[] { "--udp" } : []];
         var psi = new ProcessStartInfo(argv[0]) { UseShellExecute = false };
         foreach (var arg in argv.Skip(1)) psi.ArgumentList.Add(arg);
         using var child = Process.Start(psi) ?? throw new LabException($"'{Exec.CommandLine(argv)}' did not start");
@@ -250,8 +258,8 @@ public static class LabCommand
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
         var clock = Stopwatch.StartNew();
-        long sent = LabForger.Run(spec, o.Rate, o.Count, TimeSpan.FromSeconds(o.Seconds), cts.Token);
-        Console.WriteLine($"lab {spec.Name}: forged {sent} replies (SYN-ACK, RST+ACK, RST) to "
+        long sent = LabForger.Run(spec, o.Rate, o.Count, TimeSpan.FromSeconds(o.Seconds), cts.Token, o.Udp);
+        Console.WriteLine($"lab {spec.Name}: forged {sent} replies ({(o.Udp ? "UDP answers, ICMP port unreachable" : "SYN-ACK, RST+ACK, RST")}) to "
             + $"{Ipv4.Format(spec.ScannerAddress)} and {Ipv4.Format(spec.SpareAddress)} in {clock.Elapsed.TotalSeconds:0.00} s");
         return 0;
     }
@@ -277,14 +285,15 @@ public static class LabCommand
         foreach (var r in found) reported[(r.Address, r.Protocol, r.Port)] = r.State;
         var problems = new List<string>();
         int expectedOpen = 0, foundOpen = 0;
-        foreach (var (address, port, state) in truth.Expect(a.Targets!, a.Ports!, Protocol.Tcp))
-        {
-            bool has = reported.Remove((address, Protocol.Tcp, port), out var got);
-            if (state == PortState.Open) expectedOpen++;
-            if (has && got == state) { if (state == PortState.Open) foundOpen++; continue; }
-            if (state == PortState.Open) problems.Add($"missing: {Ipv4.Format(address)} {port}/tcp open");
-            else if (has) problems.Add($"unexpected: {Ipv4.Format(address)} {port}/tcp reported {got.Name()}, the lab has it {state.Name()}");
-        }
+        foreach (var (protocol, ports) in new[] { (Protocol.Tcp, a.Ports!.Tcp), (Protocol.Udp, a.Ports!.Udp) })
+            foreach (var (address, port, state) in truth.Expect(a.Targets!, ports, protocol))
+            {
+                bool has = reported.Remove((address, protocol, port), out var got);
+                if (state == PortState.Open) expectedOpen++;
+                if (has && got == state) { if (state == PortState.Open) foundOpen++; continue; }
+                if (state == PortState.Open) problems.Add($"missing: {Ipv4.Format(address)} {port}/{protocol.Name()} open");
+                else if (has) problems.Add($"unexpected: {Ipv4.Format(address)} {port}/{protocol.Name()} reported {got.Name()}, the lab has it {state.Name()}");
+            }
         foreach (var ((address, proto, port), state) in reported)
             problems.Add($"unexpected: {Ipv4.Format(address)} {port}/{proto.Name()} {state.Name()} is outside the scan");
         if (problems.Count == 0)

@@ -87,8 +87,8 @@ public class LabAdversityTests(AdversityLabFixture lab) : IClassFixture<Adversit
             Assert.Equal(results.Count, found.Count);
             Assert.Equal(expected.Count, found.Count);                   // no false positive, nothing missing
             foreach (var (pair, state) in expected) Assert.Equal(state, found[pair]);
-            var forgedLine = r.Stderr.Split('\n').Single(l => l.Contains("failed the cookie"));
-            long forged = long.Parse(System.Text.RegularExpressions.Regex.Match(forgedLine, @"(\d+) failed the cookie").Groups[1].Value);
+            var forgedLine = r.Stderr.Split('\n').Single(l => l.Contains("failed the proof"));
+            long forged = long.Parse(System.Text.RegularExpressions.Regex.Match(forgedLine, @"(\d+) failed the proof").Groups[1].Value);
             Assert.True(forged > 1000, $"the forger's replies did not reach the scanner: {forgedLine}");
         }
         finally
@@ -97,6 +97,60 @@ public class LabAdversityTests(AdversityLabFixture lab) : IClassFixture<Adversit
             forger.WaitForExit(10_000);
             await forgerOut;
         }
+    }
+
+    /// <summary>
+    /// A UDP scan of a /20 over open, closed and dropped ports reproduces the truth exactly, while the
+    /// forger sends UDP "answers" and ICMP port unreachables at the scanner's ports.
+    /// </summary>
+    [LabFact]
+    public async Task UdpScanMatchesTheTruthDespiteForgedReplies()
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in (string[])[Cli.Dll, "lab", "forge", "--name", lab.Name, "--udp", "--rate", "20000", "--seconds", "30"]) psi.ArgumentList.Add(a);
+        using var forger = Process.Start(psi)!;
+        var forgerOut = forger.StandardOutput.ReadToEndAsync();
+        var forgerErr = forger.StandardError.ReadToEndAsync();
+        try
+        {
+            await Task.Delay(1000);
+            const string targets = "198.18.0.0/20", ports = "53,161,500,1000,1900";
+            var r = Cli.Run(["scan", "--lab", lab.Name, targets, "-sU", "-p", ports, "--show", "closed,filtered", "--wait", "1", "-oJ", "-"]);
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            if (forger.HasExited) Assert.Fail("the forger stopped before the scan ended: " + await forgerErr);
+            var found = JsonLinesWriter.Read(new StringReader(r.Stdout)).ToDictionary(x => (x.Address, x.Protocol, x.Port), x => x.State);
+            var truth = LabTruth.Load(lab.Info!.TruthPath);
+            var expected = truth.Expect(TargetSet.Parse(targets), PortSet.Parse(ports), Protocol.Udp).ToList();
+            Assert.Equal(expected.Count, found.Count);
+            var states = new Dictionary<PortState, int>();
+            foreach (var (address, port, state) in expected)
+            {
+                Assert.True(found.TryGetValue((address, Protocol.Udp, port), out var got), $"{Ipv4.Format(address)}:{port}/udp not reported");
+                if (got != state) Assert.Fail($"{Ipv4.Format(address)}:{port}/udp: the lab has it {state.Name()}, the scan said {got.Name()}");
+                states[state] = states.GetValueOrDefault(state) + 1;
+            }
+            Assert.True(states.GetValueOrDefault(PortState.Open) > 4000 && states.GetValueOrDefault(PortState.Closed) > 4000
+                && states.GetValueOrDefault(PortState.OpenFiltered) > 4000, "the truth lacks variety");
+            var line = r.Stderr.Split('\n').Single(l => l.Contains("failed the proof"));
+            Assert.True(long.Parse(System.Text.RegularExpressions.Regex.Match(line, @"(\d+) failed the proof").Groups[1].Value) > 1000,
+                $"the forged replies did not reach the scanner: {line}");
+        }
+        finally
+        {
+            if (!forger.HasExited) RawScan.Lab.Internal.Exec.Run("kill", "-INT", forger.Id.ToString());
+            forger.WaitForExit(10_000);
+            await forgerOut;
+        }
+    }
+
+    /// <summary>Every address of the /16 runs a DNS responder: a UDP 53 sweep finds all 65,536.</summary>
+    [LabFact]
+    public void EveryDnsResponderOfASlash16IsFound()
+    {
+        var results = Scan("198.18.0.0/16", "-sU", "-p", "53", "--rate", "100000", "--wait", "1");
+        Assert.All(results, x => Assert.Equal((Protocol.Udp, (ushort)53, PortState.Open), (x.Protocol, x.Port, x.State)));
+        Assert.Equal(65_536, results.Select(x => x.Address).Distinct().Count());
+        Assert.Equal(65_536, results.Count);
     }
 
     [LabFact]

@@ -73,10 +73,14 @@ public sealed class ReceiveLoop(PcapDevice device, ReplyMatcher matcher, FourTup
         RefreshDrops();
     }
 
+    /// <summary>
+    /// With no probe in flight to vouch for it, an unproved reply cannot be told from a forgery (a
+    /// genuine one after its probe was given up included): it fails the proof.
+    /// </summary>
     private bool CameBackToItsPort(long key, ushort ourPort)
     {
         int slot = table.Find(key);
-        return slot < 0 || sourcePorts.For(table.PositionAt(slot)) == ourPort; // no slot: Resolve says late
+        return slot >= 0 && sourcePorts.For(table.PositionAt(slot)) == ourPort;
     }
 
     private void Report(in PortResult result)
@@ -112,7 +116,7 @@ public sealed class ReceiveLoop(PcapDevice device, ReplyMatcher matcher, FourTup
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void Trace(ReadOnlySpan<byte> frame, MatchOutcome outcome) =>
-        trace!.WriteLine($"RCVD {RawScan.Transmit.TracingSink.Describe(frame)}{(outcome == MatchOutcome.Forged ? " (failed the cookie)" : "")}");
+        trace!.WriteLine($"RCVD {RawScan.Transmit.TracingSink.Describe(frame)}{(outcome == MatchOutcome.Forged ? " (failed the proof)" : "")}");
 
     private void RefreshDrops() => Volatile.Write(ref counters.KernelDrops, device.Stats().Dropped);
 }
