@@ -473,6 +473,9 @@ public class UdpPayloadTests
             Assert.Equal(EchoCheck.Refuted, mc.Check(MemcachedReply((ushort)~c), c));
             Assert.Equal(EchoCheck.Refuted, mc.Check(MemcachedReply((ushort)c, 1, 1), c));     // sequence past the count
             Assert.Equal(EchoCheck.Refuted, mc.Check(MemcachedReply((ushort)c)[..7], c));
+            var reflected = new byte[MemcachedProbe.Length];                               // our request, mirrored back
+            mc.Write(reflected, c);
+            Assert.Equal(EchoCheck.Refuted, mc.Check(reflected, c));
         }
     }
 

@@ -26,10 +26,15 @@ public sealed class MemcachedProbe : IUdpProbe
         return Request.Length;
     }
 
-    /// <summary>Proved: a frame header with our request ID and a sequence number within its count.</summary>
+    /// <summary>
+    /// Proved: a frame header with our request ID and a sequence number within its count, carrying an
+    /// answer. Our own request reflected back (a mirror, not a memcached) carries the command, not an
+    /// answer: refuted.
+    /// </summary>
     public EchoCheck Check(ReadOnlySpan<byte> reply, uint cookie)
     {
         if (reply.Length < 8) return EchoCheck.Refuted;
+        if (reply[8..].SequenceEqual(Request.AsSpan(8))) return EchoCheck.Refuted;
         ushort sequence = BinaryPrimitives.ReadUInt16BigEndian(reply[2..]), count = BinaryPrimitives.ReadUInt16BigEndian(reply[4..]);
         if (sequence >= count) return EchoCheck.Refuted;
         return BinaryPrimitives.ReadUInt16BigEndian(reply) == (ushort)cookie ? EchoCheck.Proved : EchoCheck.Refuted;
