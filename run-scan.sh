@@ -52,7 +52,7 @@ build() {
 demo() {
     lab=demo
     out=$(mktemp -d)  # globals: the EXIT trap runs after demo has returned
-    local targets="198.18.0.120-198.18.0.135,198.18.3.7" ports="1-1024,3306,8080,31337"
+    local targets="198.18.0.120-198.18.0.135,198.18.3.7" ports="T:1-1024,3306,8080,31337,U:53,123,161,500"
     trap '"$BIN" lab down --name "$lab" >/dev/null 2>&1 || true; rm -rf "$out"' EXIT
     "$BIN" lab down --name "$lab" >/dev/null 2>&1 || true
     "$BIN" lab up --name "$lab"
