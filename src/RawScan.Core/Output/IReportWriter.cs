@@ -1,0 +1,19 @@
+using RawScan.Results;
+using RawScan.Targets;
+
+namespace RawScan.Output;
+
+/// <summary>What a report says about the scan before its first result.</summary>
+/// <param name="CommandLine">The command as typed, for the report's header (nmap XML's args).</param>
+public sealed record ScanHeader(string CommandLine, DateTimeOffset Start, ScanPorts Ports, ulong Targets, string Version);
+
+/// <summary>
+/// One output format. Results arrive one at a time on the receive thread (as <see cref="IResultSink"/>);
+/// <see cref="Begin"/> comes before the first, <see cref="End"/> after the last, also when the scan was
+/// interrupted or failed, so what was found is always written out whole.
+/// </summary>
+public interface IReportWriter : IResultSink, IDisposable
+{
+    void Begin(ScanHeader header);
+    void End(ScanSummary summary);
+}
