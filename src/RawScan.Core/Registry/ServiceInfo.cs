@@ -32,7 +32,7 @@ public readonly record struct ServiceInfo(Protocol Protocol, ushort Port, string
 {
     public static PortClass ClassOf(ushort port) => port <= 1023 ? PortClass.WellKnown : port <= 49151 ? PortClass.Registered : PortClass.Dynamic;
 
-    public static string Name(PortClass c) => c switch
+    public static string ClassName(PortClass c) => c switch
     {
         PortClass.WellKnown => "well-known",
         PortClass.Registered => "registered",
