@@ -19,10 +19,12 @@ try
             return 0;
         case "scan":
             return ScanCommand.Run(args[1..]);
+        case "diff":
+            return DiffCommand.Run(args[1..]);
         case "lab":
             return LabCommand.Run(args[1..], Self.Command);
         default:
-            throw new BadInputException("command", args[0], "expected scan or lab (see 'rawscan --help')");
+            throw new BadInputException("command", args[0], "expected scan, diff or lab (see 'rawscan --help')");
     }
 }
 catch (BadInputException e)
@@ -42,6 +44,7 @@ internal static class Help
         rawscan: a raw-packet port scanner
 
           rawscan scan TARGETS -p PORTS [options]   SYN-scan TARGETS (see 'rawscan scan --help')
+          rawscan diff OLD NEW                      what opened, closed, appeared between two RawScan outputs
           rawscan lab up|down|status [--name NAME]  the built-in isolated lab network (needs root)
           rawscan --version
 

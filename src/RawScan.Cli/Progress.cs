@@ -1,60 +1,87 @@
 using System.Diagnostics;
+using System.Globalization;
 
 namespace RawScan.Cli;
 
+/// <summary>How progress is shown on standard error.</summary>
+internal enum ProgressStyle { Terminal, Plain, Json }
+
 /// <summary>
-/// Live progress on standard error while a scan runs: on a terminal one line redrawn twice a second;
-/// otherwise a plain line every five seconds, so a log is not flooded. It reads the scan's counters
-/// (one writer each, read without locks) on a thread of its own; kernel drops are always shown.
+/// Live progress on standard error while a scan runs: on a terminal a bar redrawn twice a second;
+/// otherwise a plain line every five seconds, so a log is not flooded; with --status-json one JSON
+/// object a second, for programs. It reads the scan's counters (one writer each, read without locks)
+/// on a thread of its own; kernel drops are always shown.
 /// </summary>
 internal sealed class Progress : IDisposable
 {
     private readonly ScanCounters _c;
     private readonly TextWriter _out;
-    private readonly bool _terminal;
+    private readonly ProgressStyle _style;
     private readonly Thread _thread;
     private readonly ManualResetEventSlim _stop = new();
+    private readonly long _start = Stopwatch.GetTimestamp();
     private bool _drawn;
 
-    public Progress(ScanCounters counters, TextWriter output, bool terminal)
+    public Progress(ScanCounters counters, TextWriter output, ProgressStyle style)
     {
         _c = counters;
         _out = output;
-        _terminal = terminal;
+        _style = style;
         _thread = new Thread(Run) { Name = "rawscan-progress", IsBackground = true };
         _thread.Start();
     }
 
     private void Run()
     {
-        var interval = TimeSpan.FromMilliseconds(_terminal ? 500 : 5000);
-        long lastSent = 0, lastTime = Stopwatch.GetTimestamp();
+        var interval = TimeSpan.FromMilliseconds(_style switch { ProgressStyle.Terminal => 500, ProgressStyle.Json => 1000, _ => 5000 });
+        long lastSent = 0, lastTime = _start;
         while (!_stop.Wait(interval))
         {
             long now = Stopwatch.GetTimestamp(), sent = Interlocked.Read(ref _c.ProbesSent);
             double rate = (sent - lastSent) / Stopwatch.GetElapsedTime(lastTime, now).TotalSeconds;
             (lastSent, lastTime) = (sent, now);
-            Draw(Line(sent, rate));
+            var s = Snapshot(sent, rate, Stopwatch.GetElapsedTime(_start, now));
+            switch (_style)
+            {
+                case ProgressStyle.Terminal: _out.Write($"\r\x1b[K{Bar(s)}"); _drawn = true; break;
+                case ProgressStyle.Json: _out.WriteLine(Json(s)); break;
+                default: _out.WriteLine(Line(s)); break;
+            }
+            _out.Flush();
         }
-        if (_terminal && _drawn) _out.Write("\r\x1b[K");                 // leave the terminal clean for the report
+        if (_drawn) _out.Write("\r\x1b[K");                 // leave the terminal clean for the report
         _out.Flush();
     }
 
-    internal string Line(long sent, double rate)
+    internal readonly record struct State(double Elapsed, long Sent, long Planned, long Retransmits, double Rate, double Percent, double? Eta,
+        long Open, long Closed, long Filtered, long KernelDrops);
+
+    internal State Snapshot(long sent, double rate, TimeSpan elapsed)
     {
-        long planned = Math.Max(1, _c.ProbesPlanned), fresh = sent - _c.Retransmits;
-        double done = Math.Min(100.0, 100.0 * fresh / planned);
-        string eta = rate > 0 && fresh < planned ? TimeSpan.FromSeconds((planned - fresh) / rate).ToString(@"h\:mm\:ss") : "-";
-        return $"rawscan: {done,5:F1}% {fresh}/{planned} probes, {rate:F0} pps, ETA {eta}; found {_c.Open} open, {_c.Closed} closed, " +
-               $"{_c.Filtered + _c.FilteredByIcmp + _c.OpenFiltered} filtered; {_c.Retransmits} retransmitted; {Volatile.Read(ref _c.KernelDrops)} kernel drops";
+        long planned = Math.Max(1, _c.ProbesPlanned), retransmits = _c.Retransmits, fresh = sent - retransmits;
+        double? eta = rate > 0 && fresh < planned ? (planned - fresh) / rate : null;
+        return new State(elapsed.TotalSeconds, fresh, planned, retransmits, rate, Math.Min(100.0, 100.0 * fresh / planned), eta,
+            _c.Open, _c.Closed, _c.Filtered + _c.FilteredByIcmp + _c.OpenFiltered, Volatile.Read(ref _c.KernelDrops));
     }
 
-    private void Draw(string line)
+    private static string Eta(State s) => s.Eta is { } e ? TimeSpan.FromSeconds(e).ToString(@"h\:mm\:ss") : "-";
+
+    internal static string Line(State s) =>
+        $"rawscan: {s.Percent,5:F1}% {s.Sent}/{s.Planned} probes, {s.Rate:F0} pps, ETA {Eta(s)}; found {s.Open} open, {s.Closed} closed, " +
+        $"{s.Filtered} filtered; {s.Retransmits} retransmitted; {s.KernelDrops} kernel drops";
+
+    internal static string Bar(State s)
     {
-        if (_terminal) { _out.Write($"\r\x1b[K{line}"); _drawn = true; }
-        else _out.WriteLine(line);
-        _out.Flush();
+        const int width = 24;
+        int filled = (int)(s.Percent / 100 * width);
+        return $"[{new string('#', filled)}{new string('.', width - filled)}] {s.Percent,5:F1}%  {s.Rate,9:N0} pps  ETA {Eta(s)}  " +
+               $"open {s.Open}  closed {s.Closed}  filtered {s.Filtered}  drops {s.KernelDrops}";
     }
+
+    internal static string Json(State s) => string.Create(CultureInfo.InvariantCulture,
+        $"{{\"elapsed\":{s.Elapsed:F3},\"sent\":{s.Sent},\"planned\":{s.Planned},\"retransmitted\":{s.Retransmits},\"rate\":{s.Rate:F0}," +
+        $"\"percent\":{s.Percent:F2},\"eta\":{(s.Eta is { } e ? e.ToString("F1", CultureInfo.InvariantCulture) : "null")}," +
+        $"\"open\":{s.Open},\"closed\":{s.Closed},\"filtered\":{s.Filtered},\"kernel_drops\":{s.KernelDrops}}}");
 
     public void Dispose()
     {

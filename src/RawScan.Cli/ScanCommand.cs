@@ -2,7 +2,9 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using RawScan.Lab;
 using RawScan.Output;
+using RawScan.Output.Html;
 using RawScan.Permutation;
+using RawScan.Registry;
 using RawScan.Probes;
 using RawScan.Results;
 using RawScan.Routing;
@@ -15,7 +17,8 @@ internal static class ScanCommand
 {
     /// <param name="InnerArgs">The arguments for the same scan inside the lab (all but --lab).</param>
     /// <param name="SavedArgs">The arguments a resume file keeps (all but --lab, --seed and --resume).</param>
-    internal sealed record Parsed(ScanOptions Options, string? JsonFile, bool JsonStdout, ShownStates Show, bool PacketTrace,
+    /// <param name="Outputs">(format, path) for each -oJ/-oC/-oX/-oG/-oH/-oA; "-" is standard output.</param>
+    internal sealed record Parsed(ScanOptions Options, IReadOnlyList<(string Format, string Path)> Outputs, ShownStates Show, bool PacketTrace, bool StatusJson,
         string? Lab, string[] InnerArgs, string[] SavedArgs, string ResumePath);
 
     public const string Usage = """
@@ -29,7 +32,11 @@ internal static class ScanCommand
           --show STATES         also report these states: closed, filtered, or closed,filtered (default: open only)
           --retries N           resend a probe still unanswered after the timeout up to N times (default 1)
           --reset               send a RST for every SYN-ACK, closing the half-open connection on the target
-          -oJ FILE              write results as JSON lines to FILE as they arrive ('-' for standard output)
+          -oJ FILE              JSON lines, streamed as results arrive ('-' for standard output)
+          -oC FILE, -oX FILE    CSV; nmap-compatible XML (valid against nmap.dtd, read by ndiff)
+          -oG FILE, -oH FILE    nmap-style grepable; a self-contained HTML report with charts
+          -oA BASE              BASE.json, BASE.csv, BASE.xml and BASE.gnmap
+          --top-ports N         the N most often open ports (of each protocol asked for) instead of -p
           --interface IF        send on IF instead of the one the route to the targets names
           --source-ip ADDR      send from ADDR; RawScan answers ARP for it if the host does not own it
           --router-mac MAC      next-hop MAC, instead of asking for it with ARP
@@ -45,6 +52,7 @@ internal static class ScanCommand
           --dry-run             everything but the wire: no capture, no ARP; frames are counted, or written by --write-pcap
           --write-pcap FILE     with --dry-run: write every frame to FILE (pcap, readable by tcpdump)
           --packet-trace        print each packet sent and each reply received (for small scans)
+          --status-json         progress as one JSON object a second on standard error, for programs
           --resume FILE         finish the scan an interrupted run saved to FILE
           --resume-file FILE    where to save the position if interrupted (default paused.rawscan)
           --lab NAME            run the scan inside the built-in lab NAME (brought up for the scan if it is down)
@@ -78,9 +86,10 @@ internal static class ScanCommand
         var targets = new List<string>();
         var includeFiles = new List<string>();
         var excludes = new List<TargetSet>();
-        bool builtinExclude = true, seedGiven = false, trace = false;
+        bool builtinExclude = true, seedGiven = false, trace = false, statusJson = false;
         ScanTypes types = 0;
-        string? ports = null, json = null, lab = null;
+        string? ports = null, lab = null, topPorts = null;
+        var outputs = new List<(string Format, string Path)>();
         string resumePath = ResumeFile.DefaultPath;
         var show = new ShownStates(false, false);
         var inner = new List<string>();
@@ -94,7 +103,19 @@ internal static class ScanCommand
             {
                 case "-p" or "--ports": ports = V(); inner.AddRange(["-p", ports]); continue;
                 case "--lab": lab = V(); continue; // consumed here: the inner run is already in the lab
-                case "-oJ": json = V(); inner.AddRange([a, json]); continue;
+                case "-oJ" or "-oC" or "-oX" or "-oG" or "-oH" or "-oA":
+                {
+                    string path = V();
+                    if (path.Length == 0) throw new BadInputException("output file", a, "needs a file name");
+                    if (a == "-oA")
+                    {
+                        if (path == "-") throw new BadInputException("output file", "-", "-oA writes four files: give a base name");
+                        foreach (var f in ReportFormats.AllFormats) outputs.Add((f, $"{path}.{ReportFormats.ExtensionOf(f)}"));
+                    }
+                    else outputs.Add((a switch { "-oJ" => "json", "-oC" => "csv", "-oX" => "xml", "-oG" => "grep", _ => "html" }, path));
+                    inner.AddRange([a, path]);
+                    continue;
+                }
             }
             if (a.StartsWith("-p", StringComparison.Ordinal) && a.Length > 2 && !a.StartsWith("--", StringComparison.Ordinal))
             {
@@ -143,6 +164,13 @@ internal static class ScanCommand
                 case "--resume-file": resumePath = value = V(); break;
                 case "--write-pcap": o = o with { WritePcap = value = V() }; break;
                 case "--packet-trace": trace = true; break;
+                case "--status-json": statusJson = true; break;
+                case "--top-ports":
+                    value = V();
+                    if (!int.TryParse(value, out int top) || top < 1 || top > 65536 || !value.All(char.IsAsciiDigit))
+                        throw new BadInputException("--top-ports", value, "a number of ports, 1-65536");
+                    topPorts = value;
+                    break;
                 case "--source-port":
                     value = V();
                     var sp = PortSet.Parse(value);
@@ -169,16 +197,31 @@ internal static class ScanCommand
             if (value is not null) inner.Add(value);
         }
         if (targets.Count == 0 && includeFiles.Count == 0) throw new BadInputException("command", "scan", "no targets given");
-        if (ports is null) throw new BadInputException("command", "scan", "no ports given (-p PORTS)");
+        if (ports is not null && topPorts is not null) throw new BadInputException("option", "--top-ports", "give -p or --top-ports, not both");
+        if (ports is null && topPorts is null) throw new BadInputException("command", "scan", "no ports given (-p PORTS or --top-ports N)");
+        if (outputs.Count(x => x.Path == "-") > 1) throw new BadInputException("output file", "-", "only one output can go to standard output");
+        foreach (var dup in outputs.GroupBy(x => x.Path).Where(g => g.Key != "-" && g.Count() > 1))
+            throw new BadInputException("output file", dup.Key, "named twice");
+        var scanTypes = types == 0 ? ScanTypes.Tcp : types;
+        if (topPorts is not null) ports = TopPorts(int.Parse(topPorts), scanTypes);
         var all = new List<Ipv4Range>(TargetSet.Parse(targets).Ranges);
         foreach (var f in includeFiles) all.AddRange(TargetFiles.Read(f, "target").Ranges);
         if (builtinExclude) excludes.Add(TargetFiles.BuiltinExclude);
         var scanned = new TargetSet(all).Except(new TargetSet(excludes.SelectMany(e => e.Ranges)));
         if (scanned.Count == 0) throw new BadInputException("targets", string.Join(",", targets.Concat(includeFiles)), "no address left to scan after excludes");
-        o = o with { Targets = scanned, Ports = ScanPorts.Parse(ports, types == 0 ? ScanTypes.Tcp : types), Seed = seedGiven ? o.Seed : RandomSeed() };
+        o = o with { Targets = scanned, Ports = ScanPorts.Parse(ports!, scanTypes), Seed = seedGiven ? o.Seed : RandomSeed() };
         if (lab is not null) LabSpec.ValidateName(lab);
         if (o.WritePcap is not null && !o.DryRun) throw new BadInputException("option", "--write-pcap", "goes with --dry-run");
-        return new Parsed(o, json, json == "-", show, trace, lab, [.. inner], Without(inner, "--seed"), resumePath);
+        return new Parsed(o, outputs, show, trace, statusJson, lab, [.. inner], Without(inner, "--seed"), resumePath);
+    }
+
+    /// <summary>The N most often open ports of each protocol asked for, from the registry, as a T:/U: list.</summary>
+    private static string TopPorts(int n, ScanTypes types)
+    {
+        var parts = new List<string>();
+        if (types.HasFlag(ScanTypes.Tcp)) parts.Add("T:" + string.Join(",", ServiceRegistry.Default.TopPorts(Protocol.Tcp, n)));
+        if (types.HasFlag(ScanTypes.Udp)) parts.Add("U:" + string.Join(",", ServiceRegistry.Default.TopPorts(Protocol.Udp, n)));
+        return string.Join(",", parts);
     }
 
     private static ulong RandomSeed()
@@ -197,44 +240,39 @@ internal static class ScanCommand
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; cts.Cancel(); });
 
+        var registry = ServiceRegistry.Default;
         var table = new TableWriter();
-        var sinks = new List<IResultSink> { table };
-        StreamWriter? jsonOut = null;
-        if (p.JsonFile is not null)
-        {
-            try
-            {
-                jsonOut = p.JsonStdout
-                    ? new StreamWriter(Console.OpenStandardOutput(), bufferSize: 1 << 16)
-                    // A resumed scan adds to what the interrupted run wrote, never over it.
-                    : new StreamWriter(p.JsonFile, append: p.Options.StartPosition is not null, new System.Text.UTF8Encoding(false), bufferSize: 1 << 16);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw new BadInputException("output file", p.JsonFile, e.Message);
-            }
-            sinks.Add(new Shown(new JsonLinesWriter(jsonOut), p.Show));
-        }
+        var summaryWriter = new SummaryWriter(registry);
+        var writers = OpenOutputs(p, registry);
+        var header = new ScanHeader(CommandLine(), DateTimeOffset.Now, p.Options.Ports, p.Options.Targets.Count,
+            typeof(Scanner).Assembly.GetName().Version?.ToString(3) ?? "0");
+        foreach (var w in writers) w.Begin(header);
 
         var scanner = new Scanner();
         ScanSummary summary;
-        try
-        {
-            var options = p.PacketTrace ? p.Options with { PacketTrace = Console.Error } : p.Options;
-            using (p.PacketTrace ? null : new Progress(scanner.Counters, Console.Error, terminal: !Console.IsErrorRedirected))
-                summary = scanner.Run(options, new Fanout([.. sinks]), cts.Token);
-        }
-        finally
-        {
-            jsonOut?.Dispose();
-        }
+        var options = p.PacketTrace ? p.Options with { PacketTrace = Console.Error } : p.Options;
+        var style = p.StatusJson ? ProgressStyle.Json : Console.IsErrorRedirected ? ProgressStyle.Plain : ProgressStyle.Terminal;
+        using (p.PacketTrace ? null : new Progress(scanner.Counters, Console.Error, style))
+            summary = scanner.Run(options, new Fanout([table, summaryWriter, .. writers]), cts.Token);
 
-        if (!p.JsonStdout)
+        // Every output is finished, also after Ctrl-C or a failure: what was found is written out whole.
+        foreach (var w in writers)
+        {
+            try { w.End(summary); w.Dispose(); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"rawscan: could not finish an output: {e.Message}");
+                summary = summary with { End = ScanEnd.Failed, Error = summary.Error ?? e.Message };
+            }
+        }
+        if (!p.Outputs.Any(x => x.Path == "-"))
         {
             table.Write(Console.Out, p.Show.Includes);
             Console.Out.Flush();
         }
-        PrintSummary(summary);
+        summaryWriter.Write(Console.Error, summary);
+        if (summary.End == ScanEnd.Interrupted) Console.Error.WriteLine("rawscan: interrupted: results found so far were written");
+        if (summary.End == ScanEnd.Failed) Console.Error.WriteLine($"rawscan: scan failed: {summary.Error}; results found so far were written");
         if (summary.End != ScanEnd.Completed && !summary.AllSent) SaveResume(p, summary);
         return summary.End switch { ScanEnd.Completed => 0, ScanEnd.Interrupted => 130, _ => 1 };
     }
@@ -252,19 +290,42 @@ internal static class ScanCommand
         }
     }
 
-    private static void PrintSummary(ScanSummary s)
+    /// <summary>
+    /// Opens every output before the scan starts, so a bad path fails before any packet. A resumed
+    /// scan appends to its JSON lines and CSV (they are streams of results); the other formats are
+    /// documents and describe the resumed part.
+    /// </summary>
+    private static List<IReportWriter> OpenOutputs(Parsed p, IServiceRegistry registry)
     {
-        var e = Console.Error;
-        e.WriteLine($"rawscan: {s.NewProbesSent}/{s.ProbesPlanned} probes sent (+{s.Retransmits} retransmitted) on {s.Interface} ({s.SendPath}) " +
-                    $"from {Ipv4.Format(s.SourceIp)} via {s.NextHopMac} in {s.SendTime.TotalSeconds:F2}s ({s.SendRate:F0} pps); total {s.Duration.TotalSeconds:F2}s");
-        e.WriteLine($"rawscan: {s.Open} open, {s.Closed} closed, {s.Filtered} filtered{(s.OpenFiltered > 0 ? $", {s.OpenFiltered} open|filtered" : "")}; {s.Replies} replies ({s.Duplicates} duplicate, {s.Late} late), " +
-                    $"{s.Forged} failed the proof, {s.Malformed} malformed, {s.KernelDrops} dropped by the kernel");
-        if (s.Retransmits > 0 || s.SmoothedRtt > TimeSpan.Zero)
-            e.WriteLine($"rawscan: smoothed RTT {s.SmoothedRtt.TotalMilliseconds:F3} ms, timeout {s.Timeout.TotalMilliseconds:F0} ms" +
-                        (s.ResetsSent > 0 ? $"; {s.ResetsSent} RSTs sent (--reset)" : ""));
-        if (s.End == ScanEnd.Interrupted) e.WriteLine("rawscan: interrupted: results found so far were written");
-        if (s.End == ScanEnd.Failed) e.WriteLine($"rawscan: scan failed: {s.Error}; results found so far were written");
+        var writers = new List<IReportWriter>();
+        try
+        {
+            foreach (var (format, path) in p.Outputs)
+            {
+                bool append = p.Options.StartPosition is not null && format is "json" or "csv" && File.Exists(path);
+                Stream stream;
+                try
+                {
+                    stream = path == "-" ? Console.OpenStandardOutput()
+                        : new FileStream(path, append ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
+                {
+                    throw new BadInputException("output file", path, e.Message);
+                }
+                IReportWriter w = format == "html" ? new HtmlReportWriter(stream, registry) : ReportFormats.Create(format, stream, registry);
+                writers.Add(new ShownWriter(w, p.Show, headerless: append));
+            }
+            return writers;
+        }
+        catch
+        {
+            foreach (var w in writers) w.Dispose();
+            throw;
+        }
     }
+
+    private static string CommandLine() => "rawscan " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1).Select(a => a.Contains(' ') ? $"\"{a}\"" : a));
 
     /// <summary>Validated already; bring the lab up if needed and run the same scan in its scanner namespace.</summary>
     private static int RunInLab(Parsed p)
@@ -309,9 +370,13 @@ internal static class ScanCommand
         public void OnResult(in PortResult r) { foreach (var s in sinks) s.OnResult(r); }
     }
 
-    private sealed class Shown(IResultSink inner, ShownStates show) : IResultSink
+    /// <summary>An output that lists only the states asked for (--show); a CSV appended to keeps its one header.</summary>
+    private sealed class ShownWriter(IReportWriter inner, ShownStates show, bool headerless) : IReportWriter
     {
+        public void Begin(ScanHeader header) { if (!headerless || inner is not CsvReportWriter) inner.Begin(header); }
         public void OnResult(in PortResult r) { if (show.Includes(r)) inner.OnResult(r); }
+        public void End(ScanSummary summary) => inner.End(summary);
+        public void Dispose() => inner.Dispose();
     }
 
     /// <summary>Which states the output lists: open always; closed and filtered when asked (--show).</summary>

@@ -109,6 +109,36 @@ public class LabScanTests(ScanLabFixture lab) : IClassFixture<ScanLabFixture>
         finally { Directory.Delete(dir, recursive: true); }
     }
 
+    /// <summary>One lab scan written in every format (-oA and -oH): each, read back, carries the same results.</summary>
+    [LabFact]
+    public void EveryFormatCarriesTheSameResults()
+    {
+        string dir = Directory.CreateTempSubdirectory("rawscan-formats-").FullName;
+        try
+        {
+            string b = Path.Combine(dir, "scan");
+            var r = Cli.Run(["scan", "--lab", lab.Name, "198.18.0.120-198.18.0.135,198.18.3.1", "-sS", "-sU",
+                "-p", "T:21-25,80,443,8080,12345,31337,U:53,161,500", "--show", "closed,filtered", "-oA", b, "-oH", b + ".html", "--wait", "0.5"]);
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            var sets = new Dictionary<string, HashSet<(uint, Protocol, ushort, PortState)>>();
+            foreach (var ext in new[] { "json", "csv", "xml", "gnmap" })
+            {
+                var results = ReportReader.Read($"{b}.{ext}");
+                sets[ext] = results.Select(x => (x.Address, x.Protocol, x.Port, x.State)).ToHashSet();
+                Assert.Equal(results.Count, sets[ext].Count);            // each result once
+            }
+            Assert.True(sets["json"].Count > 200, $"only {sets["json"].Count} results");
+            Assert.Contains(sets["json"], x => x.Item2 == Protocol.Udp && x.Item4 == PortState.Open);
+            Assert.Contains(sets["json"], x => x.Item4 == PortState.Filtered);
+            Assert.Contains(sets["json"], x => x.Item4 == PortState.OpenFiltered);
+            foreach (var ext in new[] { "csv", "xml", "gnmap" }) Assert.True(sets["json"].SetEquals(sets[ext]), $"{ext} differs from json");
+            var html = File.ReadAllText(b + ".html");
+            Assert.Contains("31337/tcp", html);
+            RawScan.Lab.Internal.Exec.Run("xmllint", "--noout", "--dtdvalid", "/usr/share/nmap/nmap.dtd", b + ".xml");
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
     [LabFact]
     public void SpareSourceAddressIsAnsweredByArpAndFindsEveryOpenPort()
     {

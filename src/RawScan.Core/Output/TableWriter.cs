@@ -1,3 +1,4 @@
+using RawScan.Registry;
 using RawScan.Results;
 using RawScan.Targets;
 
@@ -7,8 +8,9 @@ namespace RawScan.Output;
 /// The readable report: results grouped by host in address order, ports ascending, as nmap prints
 /// them. Collects as results arrive and writes at the end, since grouping needs them all: call
 /// <see cref="Write"/> only after the scan has returned (its threads joined), so no lock is needed.
+/// With a registry, a SERVICE column names each port as nmap's does.
 /// </summary>
-public sealed class TableWriter : IResultSink
+public sealed class TableWriter(IServiceRegistry? registry = null) : IResultSink
 {
     private readonly List<PortResult> _results = [];
     public void OnResult(in PortResult r)
@@ -26,9 +28,16 @@ public sealed class TableWriter : IResultSink
         foreach (var host in rows.GroupBy(r => r.Address))
         {
             w.WriteLine($"{Ipv4.Format(host.Key)}");
-            w.WriteLine($"  {"PORT",-11} {"STATE",-14} TTL");
+            if (registry is null)
+            {
+                w.WriteLine($"  {"PORT",-11} {"STATE",-14} TTL");
+                foreach (var r in host)
+                    w.WriteLine($"  {$"{r.Port}/{r.Protocol.Name()}",-11} {r.State.Name(),-14} {r.Ttl}");
+                continue;
+            }
+            w.WriteLine($"  {"PORT",-11} {"STATE",-14} {"TTL",-4} SERVICE");
             foreach (var r in host)
-                w.WriteLine($"  {$"{r.Port}/{r.Protocol.Name()}",-11} {r.State.Name(),-14} {r.Ttl}");
+                w.WriteLine($"  {$"{r.Port}/{r.Protocol.Name()}",-11} {r.State.Name(),-14} {r.Ttl,-4} {registry.Lookup(r.Protocol, r.Port).Name ?? "unknown"}".TrimEnd());
         }
     }
 }

@@ -1,0 +1,140 @@
+using System.Globalization;
+using System.Text;
+using RawScan.Registry;
+using RawScan.Results;
+using RawScan.Targets;
+
+namespace RawScan.Output;
+
+/// <summary>
+/// CSV (-oC), RFC 4180: a header row, then one row per result as it arrives, CRLF line ends, a
+/// field quoted when it holds a comma, quote, CR or LF (quotes doubled). Flags are one field,
+/// separated by ';': "backdoor;alternate-service".
+/// </summary>
+public sealed class CsvReportWriter(Stream stream, IServiceRegistry registry) : IReportWriter
+{
+    public const string Header = "ip,proto,port,state,service,class,flags,ttl";
+
+    private readonly StreamWriter _w = ReportText.Open(stream);
+    private bool _headerWritten;
+
+    public void Begin(ScanHeader header) => WriteHeader();
+
+    public void OnResult(in PortResult r)
+    {
+        WriteHeader();
+        var info = registry.Lookup(r.Protocol, r.Port);
+        _w.Write(Ipv4.Format(r.Address));
+        _w.Write(',');
+        _w.Write(r.Protocol.Name());
+        _w.Write(',');
+        _w.Write(r.Port.ToString(CultureInfo.InvariantCulture));
+        _w.Write(',');
+        _w.Write(r.State.Name());
+        _w.Write(',');
+        WriteField(_w, info.Name ?? "");
+        _w.Write(',');
+        _w.Write(ServiceInfo.ClassName(info.Class));
+        _w.Write(',');
+        WriteField(_w, string.Join(';', ReportText.FlagNames(info.Flags)));
+        _w.Write(',');
+        _w.Write(r.Ttl.ToString(CultureInfo.InvariantCulture));
+        _w.Write("\r\n");
+    }
+
+    /// <summary>Even a scan that found nothing (or failed before Begin) leaves a file with its header.</summary>
+    public void End(ScanSummary summary)
+    {
+        WriteHeader();
+        _w.Flush();
+    }
+
+    public void Dispose() => _w.Dispose();
+
+    private void WriteHeader()
+    {
+        if (_headerWritten) return;
+        _headerWritten = true;
+        _w.Write(Header);
+        _w.Write("\r\n");
+    }
+
+    internal static void WriteField(TextWriter w, string s)
+    {
+        if (s.AsSpan().IndexOfAny(",\"\r\n") < 0) { w.Write(s); return; }
+        w.Write('"');
+        w.Write(s.Replace("\"", "\"\""));
+        w.Write('"');
+    }
+
+    /// <summary>Reads results back: the header names the columns, so their order may differ.</summary>
+    /// <exception cref="FormatException">No header, or a row that is not a result (its line number is in the message).</exception>
+    public static IEnumerable<PortResult> Read(TextReader reader)
+    {
+        int line = 1;
+        var header = ReadRecord(reader, ref line);
+        if (header is null) yield break;
+        int Column(string name) => header.IndexOf(name) is var i and >= 0 ? i
+            : throw new FormatException($"line 1: no '{name}' column (expected the header {Header})");
+        int ip = Column("ip"), proto = Column("proto"), port = Column("port"), state = Column("state");
+        int ttl = header.IndexOf("ttl");
+        while (true)
+        {
+            int at = line;
+            var f = ReadRecord(reader, ref line);
+            if (f is null) yield break;
+            if (f.Count == 1 && f[0].Length == 0) continue;
+            if (f.Count != header.Count)
+                throw new FormatException($"line {at}: {f.Count} fields, the header has {header.Count}");
+            if (!Ipv4.TryParse(f[ip], out uint address)
+                || f[proto] is not ("tcp" or "udp")
+                || !ushort.TryParse(f[port], NumberStyles.None, CultureInfo.InvariantCulture, out ushort p)
+                || !PortStateNames.TryParse(f[state], out var s))
+                throw new FormatException($"line {at}: not a RawScan result");
+            byte t = 0;
+            if (ttl >= 0 && f[ttl].Length > 0 && !byte.TryParse(f[ttl], NumberStyles.None, CultureInfo.InvariantCulture, out t))
+                throw new FormatException($"line {at}: bad ttl '{f[ttl]}'");
+            yield return new PortResult(address, f[proto] == "udp" ? Protocol.Udp : Protocol.Tcp, p, s, t, 0);
+        }
+    }
+
+    /// <summary>One RFC 4180 record (quoted fields may span lines), or null at the end; CRLF or LF.</summary>
+    private static List<string>? ReadRecord(TextReader r, ref int line)
+    {
+        if (r.Peek() < 0) return null;
+        var fields = new List<string>();
+        var sb = new StringBuilder();
+        int startLine = line;
+        while (true)
+        {
+            int c = r.Read();
+            if (c == '"' && sb.Length == 0)
+            {
+                while (true)
+                {
+                    c = r.Read();
+                    if (c < 0) throw new FormatException($"line {startLine}: unterminated quoted field");
+                    if (c == '"')
+                    {
+                        if (r.Peek() == '"') { r.Read(); sb.Append('"'); continue; }
+                        break;
+                    }
+                    if (c == '\n') line++;
+                    sb.Append((char)c);
+                }
+                c = r.Read();
+                if (c is not (',' or '\r' or '\n' or -1))
+                    throw new FormatException($"line {line}: text after a quoted field");
+            }
+            if (c == ',') { fields.Add(sb.ToString()); sb.Clear(); continue; }
+            if (c == '\r' && r.Peek() == '\n') c = r.Read();
+            if (c is '\n' or -1)
+            {
+                if (c == '\n') line++;
+                fields.Add(sb.ToString());
+                return fields;
+            }
+            sb.Append((char)c);
+        }
+    }
+}

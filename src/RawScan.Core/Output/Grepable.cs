@@ -1,0 +1,121 @@
+using System.Globalization;
+using RawScan.Registry;
+using RawScan.Results;
+using RawScan.Targets;
+
+namespace RawScan.Output;
+
+/// <summary>
+/// nmap's grepable format (-oG): a "#" header, one line per host,
+/// "Host: 198.18.0.1 ()\tPorts: 22/open/tcp//ssh///, 53/open|filtered/udp//domain///", and a "#"
+/// footer. Each port is nmap's port/state/protocol/owner/service/rpc info/version/, so the fields
+/// RawScan does not have stay empty. A host's line needs all its ports, so results are kept (24
+/// bytes each) and written grouped at <see cref="End"/>, as for <see cref="NmapXmlWriter"/>; the
+/// header is written at <see cref="Begin"/>. The format has no place for a TTL: it reads back as 0.
+/// </summary>
+public sealed class GrepableWriter(Stream stream, IServiceRegistry registry) : IReportWriter
+{
+    public const string HeaderPrefix = "# Nmap-style grepable output by rawscan";
+    public const string FooterPrefix = "# rawscan done at";
+
+    private readonly StreamWriter _w = ReportText.Open(stream);
+    private readonly List<PortResult> _results = [];
+    private ScanHeader? _header;
+    private bool _ended;
+
+    public void Begin(ScanHeader header)
+    {
+        if (_header is not null) return;
+        _header = header;
+        _w.Write($"{HeaderPrefix} {OneLine(header.Version)} scan initiated {ReportText.CTime(header.Start)} as: {OneLine(header.CommandLine)}\n");
+    }
+
+    public void OnResult(in PortResult r)
+    {
+        if (!_ended) _results.Add(r);
+    }
+
+    public void End(ScanSummary summary)
+    {
+        if (_ended) return;
+        if (_header is null)
+            Begin(new ScanHeader("", DateTimeOffset.UtcNow - summary.Duration, new ScanPorts(PortSet.None, PortSet.None), 0, ""));
+        _ended = true;
+        int hosts = 0;
+        foreach (var host in ReportText.ByHost(_results))
+        {
+            hosts++;
+            _w.Write("Host: ");
+            _w.Write(Ipv4.Format(host[0].Address));
+            _w.Write(" ()\tPorts: ");
+            for (int i = 0; i < host.Count; i++)
+            {
+                var r = host[i];
+                if (i > 0) _w.Write(", ");
+                _w.Write(r.Port.ToString(CultureInfo.InvariantCulture));
+                _w.Write('/');
+                _w.Write(r.State.Name());
+                _w.Write('/');
+                _w.Write(r.Protocol.Name());
+                _w.Write("//");
+                _w.Write(Field(registry.Lookup(r.Protocol, r.Port).Name));
+                _w.Write("///");
+            }
+            _w.Write('\n');
+        }
+        _results.Clear();
+        _results.TrimExcess();
+        var finished = _header!.Start + summary.Duration;
+        long total = Math.Max((long)_header.Targets, hosts);
+        _w.Write($"{FooterPrefix} {ReportText.CTime(finished)} -- {ReportText.Plural(total, "IP address", "IP addresses")} ({ReportText.Plural(hosts, "host", "hosts")} up) scanned in {ReportText.Seconds(summary.Duration)} seconds");
+        if (summary.End != ScanEnd.Completed)
+            _w.Write($" ({(summary.End == ScanEnd.Interrupted ? "interrupted" : "failed")}{(summary.Error is { } e ? ": " + OneLine(e) : "")})");
+        _w.Write('\n');
+        _w.Flush();
+    }
+
+    public void Dispose() => _w.Dispose();
+
+    /// <summary>
+    /// A service name as a port field: '/' separates fields and ", " ports, so as nmap does for
+    /// version strings, '/' becomes '|' and ',' becomes ';'; tabs and line ends become spaces.
+    /// </summary>
+    internal static string Field(string? name) =>
+        name is null ? "" : name.Replace('/', '|').Replace(',', ';').Replace('\t', ' ').Replace('\r', ' ').Replace('\n', ' ');
+
+    private static string OneLine(string s) => s.Replace('\r', ' ').Replace('\n', ' ');
+
+    /// <summary>Reads the ports of grepable output back (RawScan's or nmap's -oG); TTLs read as 0.</summary>
+    /// <exception cref="FormatException">A line that is neither a comment nor a host line (its number is in the message).</exception>
+    public static IEnumerable<PortResult> Read(TextReader reader)
+    {
+        string? line;
+        int n = 0;
+        while ((line = reader.ReadLine()) is not null)
+        {
+            n++;
+            if (line.Length == 0 || line[0] == '#') continue;
+            if (!line.StartsWith("Host: ", StringComparison.Ordinal))
+                throw new FormatException($"line {n}: not a grepable host line");
+            var fields = line.Split('\t');
+            var head = fields[0]["Host: ".Length..];
+            int space = head.IndexOf(' ');
+            var ipText = space < 0 ? head : head[..space];
+            if (!Ipv4.TryParse(ipText, out uint ip)) throw new FormatException($"line {n}: bad address '{ipText}'");
+            foreach (var f in fields.Skip(1))
+            {
+                if (!f.StartsWith("Ports: ", StringComparison.Ordinal)) continue; // Status:, Ignored State:, OS:...
+                foreach (var entry in f["Ports: ".Length..].Split(", "))
+                {
+                    var parts = entry.Split('/');
+                    if (parts.Length < 3
+                        || !ushort.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out ushort port)
+                        || !PortStateNames.TryParse(parts[1], out var state)
+                        || parts[2] is not ("tcp" or "udp"))
+                        throw new FormatException($"line {n}: bad port entry '{entry}'");
+                    yield return new PortResult(ip, parts[2] == "udp" ? Protocol.Udp : Protocol.Tcp, port, state, 0, 0);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,414 @@
+using System.Text;
+using RawScan.Lab.Internal;
+using RawScan.Output;
+using RawScan.Registry;
+using RawScan.Results;
+using RawScan.Targets;
+using Xunit;
+
+namespace RawScan.Tests;
+
+/// <summary>
+/// Stands in for the project's ServiceRegistry until it lands: a few names, the IANA class from the
+/// port, two flagged ports. Ports it has no name for return a null name, as a registry would.
+/// </summary>
+internal sealed class StubServiceRegistry(Dictionary<(Protocol, ushort), string>? extra = null) : IServiceRegistry
+{
+    private static readonly Dictionary<(Protocol, ushort), string> Names = new()
+    {
+        [(Protocol.Tcp, 22)] = "ssh", [(Protocol.Tcp, 25)] = "smtp", [(Protocol.Tcp, 80)] = "http",
+        [(Protocol.Tcp, 443)] = "https", [(Protocol.Tcp, 8080)] = "http-proxy", [(Protocol.Tcp, 8443)] = "https-alt",
+        [(Protocol.Tcp, 12345)] = "netbus", [(Protocol.Udp, 53)] = "domain", [(Protocol.Udp, 123)] = "ntp",
+        [(Protocol.Udp, 161)] = "snmp", [(Protocol.Udp, 500)] = "isakmp",
+    };
+
+    public ServiceInfo Lookup(Protocol protocol, ushort port)
+    {
+        string? name = extra is not null && extra.TryGetValue((protocol, port), out var n) ? n : Names.GetValueOrDefault((protocol, port));
+        var flags = (protocol, port) switch
+        {
+            (Protocol.Tcp, 12345) => PortFlags.Backdoor,
+            (Protocol.Tcp, 8080) => PortFlags.AlternateService,
+            (Protocol.Tcp, 31337) => PortFlags.Backdoor | PortFlags.AlternateService,
+            _ => PortFlags.None,
+        };
+        return new ServiceInfo(protocol, port, name, ServiceInfo.ClassOf(port), flags, null, 0);
+    }
+}
+
+/// <summary>One set of results, written the way a scan writes them, for the format tests and the diff tests.</summary>
+internal static class Reports
+{
+    public static uint Ip(string s) => Ipv4.TryParse(s, out uint a) ? a : throw new ArgumentException(s);
+
+    public static PortResult R(string ip, Protocol p, ushort port, PortState s, byte ttl) => new(Ip(ip), p, port, s, ttl, 0);
+
+    /// <summary>Three hosts, TCP and UDP, every state, flagged ports, a port without a service name;
+    /// .10 sorts after .2 by number but before it as text.</summary>
+    public static readonly PortResult[] Sample =
+    [
+        R("198.18.0.1", Protocol.Tcp, 22, PortState.Open, 64),
+        R("198.18.0.1", Protocol.Tcp, 80, PortState.Open, 64),
+        R("198.18.0.1", Protocol.Tcp, 443, PortState.Closed, 64),
+        R("198.18.0.1", Protocol.Tcp, 25, PortState.Filtered, 0),
+        R("198.18.0.1", Protocol.Tcp, 31999, PortState.Filtered, 63),
+        R("198.18.0.1", Protocol.Udp, 53, PortState.Open, 64),
+        R("198.18.0.1", Protocol.Udp, 123, PortState.Closed, 64),
+        R("198.18.0.1", Protocol.Udp, 161, PortState.OpenFiltered, 0),
+        R("198.18.0.2", Protocol.Tcp, 12345, PortState.Open, 128),
+        R("198.18.0.2", Protocol.Tcp, 8080, PortState.Open, 128),
+        R("198.18.0.2", Protocol.Tcp, 31337, PortState.Closed, 128),
+        R("198.18.0.10", Protocol.Tcp, 22, PortState.Filtered, 0),
+        R("198.18.0.10", Protocol.Udp, 500, PortState.OpenFiltered, 0),
+    ];
+
+    public static readonly DateTimeOffset Start = new(2025, 1, 6, 12, 0, 0, TimeSpan.Zero);
+
+    public static ScanHeader Header => new(
+        "rawscan scan 198.18.0.0/24 -p T:22,25,80,443,8080,8443,12345,31337,31999,U:53,123,161,500 -sS -sU --rate 1000",
+        Start, ScanPorts.Parse("T:22,25,80,443,8080,8443,12345,31337,31999,U:53,123,161,500", ScanTypes.Tcp | ScanTypes.Udp), 256, "0.9.0");
+
+    public static ScanSummary Summary(ScanEnd end = ScanEnd.Completed, string? error = null) => new()
+    {
+        End = end, Error = error, Interface = "veth0", SendPath = "test", SourceIp = Ip("198.18.0.254"), NextHopMac = "02:00:00:00:00:01",
+        ProbesPlanned = 256 * 13, ProbesSent = 256 * 13, Replies = 9, Duplicates = 0, Forged = 0, Malformed = 0,
+        Open = 6, Closed = 4, Filtered = 3, OpenFiltered = 2, Retransmits = 0, Late = 0, ResetsSent = 0,
+        SmoothedRtt = TimeSpan.FromMilliseconds(1), Timeout = TimeSpan.FromSeconds(1), KernelDrops = 0,
+        SendTime = TimeSpan.FromSeconds(3), NextPosition = 256 * 13, Duration = TimeSpan.FromSeconds(4.25),
+    };
+
+    /// <summary>The results in a shuffled order (a host's ports far apart, as a scan's arrive).</summary>
+    public static PortResult[] Shuffled(IEnumerable<PortResult> results, int seed)
+    {
+        var a = results.ToArray();
+        new Random(seed).Shuffle(a);
+        return a;
+    }
+
+    public static string Write(string path, string format, IEnumerable<PortResult> results, IServiceRegistry? registry = null,
+        ScanSummary? summary = null, bool begin = true)
+    {
+        using var w = ReportFormats.Create(format, File.Create(path), registry ?? new StubServiceRegistry());
+        if (begin) w.Begin(Header);
+        foreach (var r in results) w.OnResult(r);
+        w.End(summary ?? Summary());
+        return path;
+    }
+
+    public static string Ext(string format) => ReportFormats.ExtensionOf(format);
+
+    /// <summary>What every format keeps of a result (the timestamp is for the scan only; grepable drops the TTL).</summary>
+    public static HashSet<(uint, Protocol, ushort, PortState, byte)> Keys(IEnumerable<PortResult> rs, bool ttl = true) =>
+        [.. rs.Select(r => (r.Address, r.Protocol, r.Port, r.State, ttl ? r.Ttl : (byte)0))];
+}
+
+public sealed class OutputFormatTests : IDisposable
+{
+    private const string Dtd = "/usr/share/nmap/nmap.dtd";
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("rawscan-output-");
+
+    public void Dispose() => _dir.Delete(recursive: true);
+
+    private string PathFor(string name) => Path.Combine(_dir.FullName, name);
+
+    [Theory]
+    [InlineData("json")]
+    [InlineData("csv")]
+    [InlineData("xml")]
+    [InlineData("grep")]
+    public void EveryFormatReadsBackTheSameResults(string format)
+    {
+        var path = Reports.Write(PathFor($"scan.{Reports.Ext(format)}"), format, Reports.Shuffled(Reports.Sample, 1));
+
+        var back = ReportReader.Read(path, out var detected);
+
+        Assert.Equal(format, detected);
+        Assert.Equal(Reports.Sample.Length, back.Count);
+        bool ttl = format != "grep";
+        Assert.Equal(Reports.Keys(Reports.Sample, ttl), Reports.Keys(back, ttl));
+    }
+
+    [Theory]
+    [InlineData("json")]
+    [InlineData("csv")]
+    [InlineData("xml")]
+    [InlineData("grep")]
+    public void AScanThatFoundNothingReadsBackEmpty(string format)
+    {
+        var path = Reports.Write(PathFor($"empty.{Reports.Ext(format)}"), format, []);
+        Assert.Empty(ReportReader.Read(path));
+    }
+
+    [Fact]
+    public void AllExtensionsMatchTheFormats()
+    {
+        Assert.Equal(["json", "csv", "xml", "grep"], ReportFormats.AllFormats);
+        Assert.Equal(["json", "csv", "xml", "gnmap"], ReportFormats.AllExtensions);
+        Assert.Throws<BadInputException>(() => ReportFormats.Create("yaml", new MemoryStream(), new StubServiceRegistry()));
+    }
+
+    [Fact]
+    public void CreateAllWritesEveryFormatBesideTheBase()
+    {
+        var writers = ReportFormats.CreateAll(PathFor("all"), new StubServiceRegistry());
+        foreach (var w in writers)
+        {
+            w.Begin(Reports.Header);
+            foreach (var r in Reports.Sample) w.OnResult(r);
+            w.End(Reports.Summary());
+            w.Dispose();
+        }
+        foreach (var (format, ext) in ReportFormats.AllFormats.Zip(ReportFormats.AllExtensions))
+        {
+            var back = ReportReader.Read(PathFor($"all.{ext}"), out var detected);
+            Assert.Equal(format, detected);
+            Assert.Equal(Reports.Keys(Reports.Sample, false), Reports.Keys(back, false));
+        }
+    }
+
+    [Fact]
+    public void ReaderRejectsWhatIsNoReport()
+    {
+        File.WriteAllText(PathFor("junk.txt"), "hello world\n");
+        var e = Assert.Throws<FormatException>(() => ReportReader.Read(PathFor("junk.txt")));
+        Assert.Contains("not a RawScan report", e.Message);
+
+        File.WriteAllText(PathFor("bad.json"), "{\"ip\":\"198.18.0.1\",\"proto\":\"tcp\",\"port\":22,\"state\":\"open\",\"ttl\":64}\n{\"ip\":\"300.1.1.1\"}\n");
+        e = Assert.Throws<FormatException>(() => ReportReader.Read(PathFor("bad.json")));
+        Assert.StartsWith("line 2:", e.Message);
+
+        File.WriteAllText(PathFor("bad.xml"), "<nmaprun><host><address addr=\"198.18.0.1\"/><ports><port protocol=\"tcp\" portid=\"1\"><state state=\"open\"");
+        e = Assert.Throws<FormatException>(() => ReportReader.Read(PathFor("bad.xml")));
+        Assert.Contains("not well-formed", e.Message);
+    }
+
+    // ---- JSON lines ----
+
+    [Fact]
+    public void JsonLinesCarryTheRegistrysFields()
+    {
+        var ms = new MemoryStream();
+        using (var w = new JsonLinesWriter(ms, new StubServiceRegistry(new() { [(Protocol.Tcp, 80)] = "we\"ird\\name\n" })))
+        {
+            w.Begin(Reports.Header);
+            w.OnResult(Reports.R("198.18.0.2", Protocol.Tcp, 12345, PortState.Open, 128));
+            w.OnResult(Reports.R("198.18.0.2", Protocol.Tcp, 31337, PortState.Closed, 128));
+            w.OnResult(Reports.R("198.18.0.1", Protocol.Udp, 161, PortState.OpenFiltered, 0));
+            w.OnResult(Reports.R("198.18.0.1", Protocol.Tcp, 31999, PortState.Filtered, 0));
+            w.OnResult(Reports.R("198.18.0.1", Protocol.Tcp, 80, PortState.Open, 64));
+            w.End(Reports.Summary());
+        }
+        Assert.Equal(
+            """
+            {"ip":"198.18.0.2","proto":"tcp","port":12345,"state":"open","ttl":128,"service":"netbus","class":"registered","flags":["backdoor"]}
+            {"ip":"198.18.0.2","proto":"tcp","port":31337,"state":"closed","ttl":128,"service":null,"class":"registered","flags":["backdoor","alternate-service"]}
+            {"ip":"198.18.0.1","proto":"udp","port":161,"state":"open|filtered","ttl":0,"service":"snmp","class":"well-known","flags":[]}
+            {"ip":"198.18.0.1","proto":"tcp","port":31999,"state":"filtered","ttl":0,"service":null,"class":"registered","flags":[]}
+            {"ip":"198.18.0.1","proto":"tcp","port":80,"state":"open","ttl":64,"service":"we\"ird\\name\u000a","class":"well-known","flags":[]}
+
+            """, Encoding.UTF8.GetString(ms.ToArray()));
+    }
+
+    [Fact]
+    public void JsonLinesOfBeforeTheRegistryStillRead()
+    {
+        const string old = """
+            {"ip":"198.18.0.1","proto":"tcp","port":80,"state":"open","ttl":64}
+
+            {"ip":"198.18.0.1","proto":"udp","port":53,"state":"open|filtered","ttl":0}
+            """;
+        var back = JsonLinesWriter.Read(new StringReader(old)).ToList();
+        Assert.Equal([Reports.R("198.18.0.1", Protocol.Tcp, 80, PortState.Open, 64), Reports.R("198.18.0.1", Protocol.Udp, 53, PortState.OpenFiltered, 0)], back);
+
+        // The old constructor, as the scan command uses it, writes the old lines.
+        var sw = new StringWriter();
+        new JsonLinesWriter(sw).OnResult(Reports.R("198.18.0.1", Protocol.Tcp, 80, PortState.Open, 64));
+        Assert.Equal("{\"ip\":\"198.18.0.1\",\"proto\":\"tcp\",\"port\":80,\"state\":\"open\",\"ttl\":64}\n", sw.ToString());
+    }
+
+    // ---- CSV ----
+
+    [Fact]
+    public void CsvWritesAHeaderThenOneQuotedRowPerResult()
+    {
+        var registry = new StubServiceRegistry(new()
+        {
+            [(Protocol.Tcp, 80)] = "odd, \"quoted\"\nname",
+            [(Protocol.Tcp, 81)] = "plain name",
+        });
+        var path = Reports.Write(PathFor("odd.csv"), "csv",
+        [
+            Reports.R("198.18.0.1", Protocol.Tcp, 80, PortState.Open, 64),
+            Reports.R("198.18.0.1", Protocol.Tcp, 81, PortState.Closed, 64),
+            Reports.R("198.18.0.2", Protocol.Tcp, 31337, PortState.Open, 128),
+            Reports.R("198.18.0.2", Protocol.Udp, 161, PortState.OpenFiltered, 0),
+        ], registry);
+
+        Assert.Equal(
+            "ip,proto,port,state,service,class,flags,ttl\r\n" +
+            "198.18.0.1,tcp,80,open,\"odd, \"\"quoted\"\"\nname\",well-known,,64\r\n" +
+            "198.18.0.1,tcp,81,closed,plain name,well-known,,64\r\n" +
+            "198.18.0.2,tcp,31337,open,,registered,backdoor;alternate-service,128\r\n" +
+            "198.18.0.2,udp,161,open|filtered,snmp,well-known,,0\r\n",
+            File.ReadAllText(PathFor("odd.csv")));
+
+        var back = ReportReader.Read(path, out var format);
+        Assert.Equal("csv", format);
+        Assert.Equal(4, back.Count);
+        Assert.Equal(Reports.R("198.18.0.1", Protocol.Tcp, 81, PortState.Closed, 64), back[1]);
+    }
+
+    // ---- grepable ----
+
+    [Fact]
+    public void GrepableWritesOneLinePerHostBetweenHeaderAndFooter()
+    {
+        var path = Reports.Write(PathFor("scan.gnmap"), "grep", Reports.Shuffled(Reports.Sample, 2),
+            new StubServiceRegistry(new() { [(Protocol.Tcp, 80)] = "http/alt,x" }));
+        var lines = File.ReadAllLines(path);
+
+        Assert.Equal(
+            "# Nmap-style grepable output by rawscan 0.9.0 scan initiated Mon Jan  6 12:00:00 2025 as: " + Reports.Header.CommandLine,
+            lines[0]);
+        Assert.Equal(
+        [
+            "Host: 198.18.0.1 ()\tPorts: 22/open/tcp//ssh///, 25/filtered/tcp//smtp///, 80/open/tcp//http|alt;x///, 443/closed/tcp//https///, 31999/filtered/tcp/////, 53/open/udp//domain///, 123/closed/udp//ntp///, 161/open|filtered/udp//snmp///",
+            "Host: 198.18.0.2 ()\tPorts: 8080/open/tcp//http-proxy///, 12345/open/tcp//netbus///, 31337/closed/tcp/////",
+            "Host: 198.18.0.10 ()\tPorts: 22/filtered/tcp//ssh///, 500/open|filtered/udp//isakmp///",
+        ], lines[1..^1]);
+        Assert.Equal("# rawscan done at Mon Jan  6 12:00:04 2025 -- 256 IP addresses (3 hosts up) scanned in 4.25 seconds", lines[^1]);
+    }
+
+    [Fact]
+    public void GrepableSaysWhenTheScanWasCutShort()
+    {
+        var path = Reports.Write(PathFor("cut.gnmap"), "grep", Reports.Sample, summary: Reports.Summary(ScanEnd.Interrupted));
+        Assert.EndsWith("seconds (interrupted)", File.ReadAllLines(path)[^1]);
+    }
+
+    // ---- table ----
+
+    [Fact]
+    public void TableNamesServicesWhenGivenARegistry()
+    {
+        var t = new TableWriter(new StubServiceRegistry());
+        t.OnResult(Reports.R("198.18.0.1", Protocol.Tcp, 31999, PortState.Filtered, 0));
+        t.OnResult(Reports.R("198.18.0.1", Protocol.Tcp, 22, PortState.Open, 64));
+        var sw = new StringWriter();
+        t.Write(sw, _ => true);
+        Assert.Equal(
+            "198.18.0.1\n" +
+            "  PORT        STATE          TTL  SERVICE\n" +
+            "  22/tcp      open           64   ssh\n" +
+            "  31999/tcp   filtered       0    unknown\n",
+            sw.ToString().ReplaceLineEndings("\n"));
+    }
+
+    // ---- nmap XML ----
+
+    [Theory]
+    [InlineData(ScanEnd.Completed, true)]
+    [InlineData(ScanEnd.Failed, true)]
+    [InlineData(ScanEnd.Interrupted, false)]
+    public void XmlIsValidAgainstNmapsDtd(ScanEnd end, bool begin)
+    {
+        // Odd names and a command line with "--" (not allowed in an XML comment) and markup.
+        var registry = new StubServiceRegistry(new() { [(Protocol.Tcp, 80)] = "<odd> & \"name\"\u0001" });
+        var path = Reports.Write(PathFor("scan.xml"), "xml", Reports.Shuffled(Reports.Sample, 3), registry,
+            Reports.Summary(end, end == ScanEnd.Failed ? "receive loop: <boom> & --fail" : null), begin);
+        AssertValid(path);
+        if (begin) Assert.Equal(Reports.Keys(Reports.Sample), Reports.Keys(ReportReader.Read(path)));
+    }
+
+    [Fact]
+    public void XmlOfAScanThatFoundNothingIsValid() =>
+        AssertValid(Reports.Write(PathFor("empty.xml"), "xml", []));
+
+    [Fact]
+    public void XmlGroupsEachHostsPortsUnderOneHost()
+    {
+        var path = Reports.Write(PathFor("scan.xml"), "xml", Reports.Shuffled(Reports.Sample.Append(Reports.Sample[0]), 4));
+        var text = File.ReadAllText(path);
+
+        Assert.Equal(3, CountOf(text, "<host>"));
+        Assert.Equal(Reports.Sample.Length, CountOf(text, "<port "));
+        Assert.Contains("<nmaprun scanner=\"nmap\" args=\"" + Reports.Header.CommandLine + "\" start=\"1736164800\" startstr=\"Mon Jan  6 12:00:00 2025\" version=\"0.9.0\" xmloutputversion=\"1.05\">", text);
+        Assert.Contains("<scaninfo type=\"syn\" protocol=\"tcp\" numservices=\"9\" services=\"22,25,80,443,8080,8443,12345,31337,31999\" />", text);
+        Assert.Contains("<scaninfo type=\"udp\" protocol=\"udp\" numservices=\"4\" services=\"53,123,161,500\" />", text);
+        Assert.Contains("<status state=\"up\" reason=\"syn-ack\" reason_ttl=\"64\" />", text);
+        Assert.Contains("<status state=\"up\" reason=\"user-set\" reason_ttl=\"0\" />", text);
+        Assert.Contains("<port protocol=\"tcp\" portid=\"22\">\n<state state=\"open\" reason=\"syn-ack\" reason_ttl=\"64\" />\n<service name=\"ssh\" method=\"table\" conf=\"3\" />\n</port>", text);
+        Assert.Contains("<port protocol=\"udp\" portid=\"161\">\n<state state=\"open|filtered\" reason=\"no-response\" reason_ttl=\"0\" />", text);
+        Assert.Contains("<hosts up=\"3\" down=\"253\" total=\"256\" />", text);
+        Assert.Contains("summary=\"rawscan done at Mon Jan  6 12:00:04 2025; 256 IP addresses (3 hosts up) scanned in 4.25 seconds\" exit=\"success\"", text);
+        Assert.True(text.IndexOf("198.18.0.2\"", StringComparison.Ordinal) < text.IndexOf("198.18.0.10\"", StringComparison.Ordinal), "hosts in address order");
+    }
+
+    [Fact]
+    public void NdiffReportsExactlyAPlantedOpenPort()
+    {
+        var planted = Reports.R("198.18.0.1", Protocol.Tcp, 8443, PortState.Open, 64);
+        var before = Reports.Write(PathFor("old.xml"), "xml", Reports.Shuffled(Reports.Sample, 5));
+        var after = Reports.Write(PathFor("new.xml"), "xml", Reports.Shuffled(Reports.Sample.Append(planted), 6));
+        AssertValid(after);
+
+        var r = Exec.TryRun(null, ["ndiff", before, after]);
+
+        Assert.True(r.ExitCode == 1, $"ndiff exit {r.ExitCode} (1 = different): {r.StdErr}");
+        Assert.Equal(
+        [
+            "",
+            " 198.18.0.1:",
+            " PORT     STATE SERVICE   VERSION",
+            "+8443/tcp open  https-alt",
+        ], r.StdOut.TrimEnd('\n').Split('\n'));
+    }
+
+    [Fact]
+    public void NdiffSeesNoDifferenceBetweenOneScansResultsInAnotherOrder()
+    {
+        // Written one <host> per result (as masscan does), this would differ: ndiff pairs repeated
+        // hosts by position.
+        var a = Reports.Write(PathFor("a.xml"), "xml", Reports.Shuffled(Reports.Sample, 7));
+        var b = Reports.Write(PathFor("b.xml"), "xml", Reports.Shuffled(Reports.Sample, 8));
+
+        var r = Exec.TryRun(null, ["ndiff", a, b]);
+
+        Assert.True(r.ExitCode == 0, $"ndiff exit {r.ExitCode}: {r.StdOut}{r.StdErr}");
+        Assert.Equal("", r.StdOut);
+    }
+
+    [Fact]
+    public void NdiffReportsAHostThatAppeared()
+    {
+        var added = Reports.R("198.18.0.20", Protocol.Tcp, 22, PortState.Open, 64);
+        var before = Reports.Write(PathFor("old.xml"), "xml", Reports.Sample);
+        var after = Reports.Write(PathFor("new.xml"), "xml", Reports.Sample.Append(added));
+
+        var r = Exec.TryRun(null, ["ndiff", before, after]);
+
+        Assert.Equal(1, r.ExitCode);
+        Assert.Equal(
+        [
+            "",
+            "+198.18.0.20:",
+            "+Host is up.",
+            "+PORT   STATE SERVICE VERSION",
+            "+22/tcp open  ssh",
+        ], r.StdOut.TrimEnd('\n').Split('\n'));
+    }
+
+    private static void AssertValid(string path)
+    {
+        Assert.True(File.Exists(Dtd), $"{Dtd} is missing: install Debian's nmap-common (with nmap)");
+        var r = Exec.TryRun(null, ["xmllint", "--noout", "--dtdvalid", Dtd, path]);
+        Assert.True(r.ExitCode == 0, $"xmllint: {r.StdErr}\n{File.ReadAllText(path)}");
+    }
+
+    private static int CountOf(string text, string s)
+    {
+        int n = 0;
+        for (int i = text.IndexOf(s, StringComparison.Ordinal); i >= 0; i = text.IndexOf(s, i + 1, StringComparison.Ordinal)) n++;
+        return n;
+    }
+}
