@@ -110,6 +110,28 @@ public class ResumeTests
         finally { File.Delete(pcap); }
     }
 
+    [Fact]
+    public void TopPortsProbesTheMostOftenOpenPortsOfEachProtocol()
+    {
+        string pcap = Path.GetTempFileName();
+        try
+        {
+            var r = Cli.Run(["scan", "198.18.0.1", "--top-ports", "10", "-sS", "-sU", "--dry-run", "--write-pcap", pcap, "--source-ip", "198.19.0.10", "--rate", "max"]);
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            var lines = Exec.Run("tcpdump", "-r", pcap, "-nn", "-t").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            var expected = RawScan.Registry.ServiceRegistry.Default;
+            var tcp = expected.TopPorts(RawScan.Results.Protocol.Tcp, 10).Select(p => $"198.18.0.1.{p}:").ToHashSet();
+            Assert.Equal(20, lines.Length);                                       // ten of each protocol
+            Assert.Equal(10, lines.Count(l => l.Contains("Flags [S]")));
+            Assert.All(lines.Where(l => l.Contains("Flags [S]")), l => Assert.Contains(l.Split(' ')[3], tcp));
+            Assert.Contains("198.18.0.1.80:", string.Join("\n", lines));               // http is among the top ten anywhere
+        }
+        finally { File.Delete(pcap); }
+        var both = Cli.Run(["scan", "198.18.0.1", "-p", "80", "--top-ports", "5"]);
+        Assert.Equal(2, both.ExitCode);
+        Assert.Contains("'--top-ports'", both.Stderr);
+    }
+
     private static List<string> Destinations(string pcap) =>
         [.. Exec.Run("tcpdump", "-r", pcap, "-nn", "-t").Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ')[3])];
 }
