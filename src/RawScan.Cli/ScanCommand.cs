@@ -28,7 +28,7 @@ internal static class ScanCommand
           -sS, -sU              TCP SYN scan (the default), UDP scan; both for both: -p without T:/U: applies to each
           --udp-payloads FILE   UDP payloads per port ('udp PORTS "bytes"' lines), over the built-in protocol probes
           --rate PPS            packets per second over the whole scan (default 100000; 'max' for no ceiling)
-          --wait SECONDS        keep listening this long after the last probe (default 2)
+          --wait SECONDS        keep listening this long after the last probe (default: 3 RTT-derived timeouts, 0.25-2 s)
           --show STATES         also report these states: closed, filtered, or closed,filtered (default: open only)
           --retries N           resend a probe still unanswered after the timeout up to N times (default 1)
           --reset               send a RST for every SYN-ACK, closing the half-open connection on the target
@@ -240,7 +240,7 @@ internal static class ScanCommand
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; cts.Cancel(); });
 
-        var registry = ServiceRegistry.Default;
+        var registry = new LazyRegistry(() => ServiceRegistry.Default);
         var table = new TableWriter();
         var summaryWriter = new SummaryWriter(registry);
         var writers = OpenOutputs(p, registry);

@@ -33,8 +33,11 @@ public sealed record ScanOptions
     /// <summary>Send a RST for every SYN-ACK, closing the half-open connection on the target.</summary>
     public bool Reset { get; init; }
 
-    /// <summary>How long to keep listening after the last probe.</summary>
-    public TimeSpan Wait { get; init; } = TimeSpan.FromSeconds(2);
+    /// <summary>
+    /// How long to keep listening after the last probe. Null (the default) derives it from the
+    /// measured round trips: three retransmission timeouts, at least 0.25 s and at most 2 s.
+    /// </summary>
+    public TimeSpan? Wait { get; init; }
 
     public string? Interface { get; init; }
     public uint? SourceIp { get; init; }

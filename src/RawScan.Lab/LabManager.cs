@@ -42,6 +42,13 @@ public static partial class LabManager
     /// </summary>
     private static readonly string[] OffloadsOff = ["tx", "off", "rx", "off", "gso", "off", "tso", "off", "gro", "off"];
 
+    /// <summary>The hex CPU mask of every CPU this process may run on, as rps_cpus wants it.</summary>
+    private static string AllCpusMask()
+    {
+        int n = Math.Clamp(Environment.ProcessorCount, 1, 64);
+        return (n == 64 ? ulong.MaxValue : (1UL << n) - 1).ToString("x");
+    }
+
     /// <summary>
     /// Builds the lab <paramref name="name"/> and starts its services; on any failure, removes what it
     /// made and rethrows.
@@ -88,6 +95,13 @@ public static partial class LabManager
 
             Exec.Run(["ip", "netns", "exec", s, "ethtool", "-K", spec.ScannerInterface, .. OffloadsOff]);
             Exec.Run(["ip", "netns", "exec", t, "ethtool", "-K", spec.TargetInterface, .. OffloadsOff]);
+            // Receive packet steering on the target's side, over every CPU: a veth delivers each frame
+            // in the sender's own system call, so without it the target's whole TCP/UDP stack runs on
+            // the scanner's sending core and the other core idles. A real target's NIC spreads its
+            // queues the same way (RSS). It applies to every scanner run in the lab alike; figures in
+            // docs/performance.md.
+            Exec.Run("ip", "netns", "exec", t, "sh", "-c",
+                $"echo {AllCpusMask()} > /sys/class/net/{spec.TargetInterface}/queues/rx-0/rps_cpus");
             foreach (var (key, value) in TargetSysctls)
                 if (File.Exists("/proc/sys/" + key.Replace('.', '/')))
                     Exec.Run("ip", "netns", "exec", t, "sysctl", "-qw", $"{key}={value}");

@@ -49,6 +49,8 @@ public class LabManagerTests
             Assert.Equal(["lo", "scan0"], links);
             Assert.Contains("generic-receive-offload: off", Exec.Run("ip", "netns", "exec", scan, "ethtool", "-k", "scan0"));
             Assert.Contains("tx-checksumming: off", Exec.Run("ip", "netns", "exec", target, "ethtool", "-k", "tgt0"));
+            // The target's receive work is spread over every CPU (RPS), not left on the sender's core.
+            Assert.NotEqual(0, Convert.ToInt64(Exec.Run("ip", "netns", "exec", target, "cat", "/sys/class/net/tgt0/queues/rx-0/rps_cpus").Trim().Replace(",", ""), 16));
 
             Assert.Equal(0, Connect(scan, "198.18.7.9", 80).ExitCode);             // open
             Assert.Equal(0, Connect(scan, "198.18.255.255", 31337).ExitCode);      // open on every live address

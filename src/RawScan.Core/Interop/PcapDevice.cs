@@ -15,6 +15,13 @@ public sealed record PcapOptions
     public bool Promiscuous { get; init; }
     public string? Filter { get; init; }
     public bool InboundOnly { get; init; }
+
+    /// <summary>
+    /// Pull without blocking, and wait with <see cref="PcapDevice.Wait"/>: libpcap's own wait blocks
+    /// with no timeout on some ring versions (TPACKET_V3), so a loop that must notice a stop, or know
+    /// that nothing is waiting, cannot rely on it (masscan's "hangs until a packet arrives").
+    /// </summary>
+    public bool NonBlocking { get; init; }
 }
 
 /// <summary>Result of one pull from the capture.</summary>
@@ -59,6 +66,7 @@ public sealed unsafe class PcapDevice : IDisposable
             if (options.InboundOnly && Pcap.SetDirection(h, Pcap.PCAP_D_IN) != 0)
                 throw new PcapException($"pcap_setdirection({iface}): {dev.LastError}");
             if (options.Filter is not null) dev.SetFilter(options.Filter);
+            if (options.NonBlocking) dev.SetNonBlocking();
             return dev;
         }
         catch
@@ -119,6 +127,24 @@ public sealed unsafe class PcapDevice : IDisposable
         if (rc == 0) return PullResult.Timeout;
         if (rc == -2) return PullResult.Stopped; // pcap_breakloop
         throw new PcapException($"capture on {Interface} failed: {LastError}");
+    }
+
+    /// <summary>From now on <see cref="Next"/> returns at once when nothing is captured (to drain the ring).</summary>
+    public void SetNonBlocking()
+    {
+        byte* errbuf = stackalloc byte[Pcap.ErrbufSize];
+        if (Pcap.SetNonBlock(_handle, 1, errbuf) != 0) throw new PcapException($"pcap_setnonblock: {Marshal.PtrToStringUTF8((nint)errbuf)}");
+    }
+
+    /// <summary>
+    /// Waits until a frame may be ready or <paramref name="timeoutMs"/> passes: poll(2) on the capture's
+    /// descriptor. With a non-blocking handle this is the loop's only wait, so it always returns.
+    /// </summary>
+    public void Wait(int timeoutMs)
+    {
+        var fd = new Libc.PollFd { Fd = Pcap.GetSelectableFd(_handle), Events = Libc.POLLIN };
+        if (fd.Fd < 0) { Thread.Sleep(timeoutMs); return; }
+        Libc.Poll(&fd, 1, timeoutMs);                      // EINTR or an error: the caller pulls and waits again
     }
 
     /// <summary>Wakes a thread blocked in <see cref="Next"/>.</summary>

@@ -17,7 +17,7 @@ namespace RawScan.Receive;
 /// sinks through this thread too, so the sinks have one writer.
 /// </summary>
 public sealed class ReceiveLoop(PcapDevice device, ReplyMatcher matcher, FourTupleTable table, SourcePorts sourcePorts, RttEstimator rtt,
-    ResultQueue filtered, IResultSink sink, ScanCounters counters, ArpIdentity? answerArpFor, TcpTemplate? resetTemplate = null,
+    ResultQueue filtered, IResultSink sink, ScanCounters counters, ReceiveClock clock, ArpIdentity? answerArpFor, TcpTemplate? resetTemplate = null,
     TextWriter? trace = null)
 {
     private volatile bool _stop;
@@ -27,22 +27,28 @@ public sealed class ReceiveLoop(PcapDevice device, ReplyMatcher matcher, FourTup
     private readonly long _wallMinusMonotonicMicros =
         (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) / 10 - Stopwatch.GetTimestamp() * 1_000_000 / Stopwatch.Frequency;
 
-    public void Stop()
-    {
-        _stop = true;
-        device.BreakLoop();
-    }
+    /// <summary>Stops the loop once it has matched what is already captured (within 10 ms when idle).</summary>
+    public void Stop() => _stop = true;
 
     public void Run()
     {
         Span<byte> reply = stackalloc byte[64];
-        while (!_stop)
+        while (true)
         {
+            // The handle does not block: an empty ring returns at once, and the loop waits in poll(2)
+            // itself, 10 ms at most, so a stop is always seen and the watermark always moves.
             var r = device.Next(out var frame, out long ts);
             filtered.Drain(sink);
-            if (r == PullResult.Stopped) break;
-            if (r == PullResult.Timeout) { RefreshDrops(); continue; }
+            if (r != PullResult.Packet)
+            {
+                if (_stop) break;                             // stopping, and everything captured is matched
+                clock.Advance(Stopwatch.GetTimestamp());      // idle: nothing captured is waiting (a clock read per idle wake)
+                RefreshDrops();
+                device.Wait(10);
+                continue;
+            }
             counters.FramesCaptured++;
+            clock.Advance(ToTicks(ts));
             if (!Packet.TryParse(frame, out var p)) { counters.Malformed++; continue; }
             if (p.EtherType == 0x0806) { AnswerArp(frame, reply); continue; }
             var outcome = matcher.Match(p, frame, out var result, out ushort ourPort, out bool proved, ts);

@@ -73,14 +73,19 @@ public sealed unsafe class NativeSink : IFrameSink
 
     /// <summary>
     /// Sends the batch in one native call (a batch larger than the native maximum, 1024, in several).
-    /// A full queue is waited out on the native side; an error it cannot wait out throws.
+    /// A full queue is backpressure, not failure: the native side waits it out briefly, and if it is
+    /// still full this side sleeps and sends the rest, for as long as the queue keeps moving. Only a
+    /// queue stuck for <see cref="StuckLimit"/>, or another error, throws. Every frame of the batch
+    /// leaves, so none is mistaken for a probe the network lost.
     /// </summary>
     public int Send(FrameBatch batch)
     {
+        const int ENOBUFS = 105, EAGAIN = 11;
         int count = batch.Count;
         if (count == 0) return 0;
         ReadOnlySpan<int> lengths = batch.Lengths;
         int sent = 0;
+        long stuckSince = 0;
         fixed (byte* frames = batch.Buffer)
         fixed (int* lens = lengths)
         {
@@ -88,13 +93,25 @@ public sealed unsafe class NativeSink : IFrameSink
             {
                 int n = Math.Min(count - sent, _maxBatch);
                 int r = RawscanNative.Send(_tx, frames + (nint)sent * batch.Stride, batch.Stride, lens + sent, n);
-                if (r < 0) ThrowSendFailed(-r);
-                sent += r;
-                if (r < n) break; // the kernel stopped taking frames part way: what went is counted
+                if (r > 0) { sent += r; stuckSince = 0; }
+                if (r == n) continue;
+                if (r < 0 && -r is not (ENOBUFS or EAGAIN)) ThrowSendFailed(-r);
+                // The queue is full: let it drain. Counted, so a summary can say the path pushed back.
+                long now = System.Diagnostics.Stopwatch.GetTimestamp();
+                if (stuckSince == 0) stuckSince = now;
+                else if (System.Diagnostics.Stopwatch.GetElapsedTime(stuckSince, now) > StuckLimit) ThrowSendFailed(ENOBUFS);
+                Backpressure++;
+                Thread.Sleep(1);
             }
         }
         return sent;
     }
+
+    /// <summary>How long a queue may take no frame at all before the interface is taken for gone.</summary>
+    public static readonly TimeSpan StuckLimit = TimeSpan.FromSeconds(5);
+
+    /// <summary>Times the queue was full and the sender slept.</summary>
+    public long Backpressure { get; private set; }
 
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]
     private void ThrowSendFailed(int errno) =>

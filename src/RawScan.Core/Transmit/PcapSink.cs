@@ -4,7 +4,7 @@ namespace RawScan.Transmit;
 
 /// <summary>
 /// The portable send path: pcap_inject, one call per frame (libpcap has no batched send on Linux).
-/// A frame the interface refuses (ENOBUFS when the queue is full) is retried briefly, then counted.
+/// A frame the interface refuses because its queue is full (ENOBUFS) is sent again once it drains.
 /// </summary>
 public sealed class PcapSink(PcapDevice device) : IFrameSink
 {
@@ -17,9 +17,17 @@ public sealed class PcapSink(PcapDevice device) : IFrameSink
         {
             var frame = batch.Frame(i);
             if (device.Inject(frame)) { sent++; continue; }
-            Thread.Yield();
-            if (device.Inject(frame)) sent++;
-            else throw new IOException($"sending on {device.Interface} failed: {device.LastInjectError}");
+            // A full queue is backpressure (as in NativeSink): wait for it to drain, give up only if it stays stuck.
+            var since = System.Diagnostics.Stopwatch.GetTimestamp();
+            while (!device.Inject(frame))
+            {
+                bool full = device.LastInjectError?.Contains("No buffer space", StringComparison.Ordinal) == true
+                         || device.LastInjectError?.Contains("temporarily unavailable", StringComparison.Ordinal) == true;
+                if (!full || System.Diagnostics.Stopwatch.GetElapsedTime(since) > NativeSink.StuckLimit)
+                    throw new IOException($"sending on {device.Interface} failed: {device.LastInjectError}");
+                Thread.Sleep(1);
+            }
+            sent++;
         }
         return sent;
     }

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using RawScan.Match;
 using RawScan.Permutation;
 using RawScan.Probes;
+using RawScan.Receive;
 using RawScan.Results;
 using RawScan.Targets;
 
@@ -17,7 +18,7 @@ namespace RawScan.Transmit;
 /// </summary>
 public sealed class Transmitter(ScanSpace space, FeistelPermutation order, Shard shard, ProbeBuilder probes,
     SourcePorts sourcePorts, IFrameSink sink, RateLimiter limiter, ScanCounters counters,
-    ulong startPosition = ulong.MaxValue, Retransmission? retransmission = null)
+    ulong startPosition = ulong.MaxValue, Retransmission? retransmission = null, ReceiveClock? receiveClock = null)
 {
     private FrameBatch _batch = null!;
     private int[] _batchSlots = null!;
@@ -41,7 +42,9 @@ public sealed class Transmitter(ScanSpace space, FeistelPermutation order, Shard
         while (!ct.IsCancellationRequested)
         {
             _batch.Clear();
-            retransmission?.Sweep(Stopwatch.GetTimestamp(), resend, counters);
+            // Timeouts are judged up to where the receiver has matched the capture, never past it.
+            long now = Stopwatch.GetTimestamp();
+            retransmission?.Sweep(receiveClock is null ? now : Math.Min(now, receiveClock.Watermark), resend, counters);
             int resent = _batch.Count;
             for (; position < count && !_batch.IsFull && (table is null || table.HasRoom); position += step)
             {
@@ -61,7 +64,7 @@ public sealed class Transmitter(ScanSpace space, FeistelPermutation order, Shard
             if (table is not null)
             {
                 // Stamped before the frames leave, so a reply, however fast, finds its send time.
-                long now = Stopwatch.GetTimestamp();
+                now = Stopwatch.GetTimestamp();
                 for (int k = resent; k < _batch.Count; k++)
                 {
                     table.SetSent(_batchSlots[k], now);

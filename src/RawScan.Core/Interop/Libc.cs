@@ -1,0 +1,20 @@
+using System.Runtime.InteropServices;
+
+namespace RawScan.Interop;
+
+/// <summary>The C library calls the receive loop needs beside libpcap.</summary>
+internal static unsafe partial class Libc
+{
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short Revents;
+    }
+
+    internal const short POLLIN = 0x1;
+
+    [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
+    internal static partial int Poll(PollFd* fds, nuint count, int timeoutMs);
+}
