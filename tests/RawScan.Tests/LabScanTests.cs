@@ -139,6 +139,20 @@ public class LabScanTests(ScanLabFixture lab) : IClassFixture<ScanLabFixture>
         finally { Directory.Delete(dir, recursive: true); }
     }
 
+    /// <summary>
+    /// Nothing answers at all (a firewalled subnet): the scan must still end by itself, soon, with
+    /// everything filtered. libpcap's own wait can block until a packet arrives; the loop must not.
+    /// </summary>
+    [LabFact]
+    public void ASilentScanEndsByItself()
+    {
+        var clock = Stopwatch.StartNew();
+        var results = Scan("198.18.3.0/27", "81-84", "--show", "filtered", "--retries", "1");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}");
+        Assert.Equal(32 * 4, results.Count);
+        Assert.All(results, r => Assert.Equal(PortState.Filtered, r.State));
+    }
+
     [LabFact]
     public void SpareSourceAddressIsAnsweredByArpAndFindsEveryOpenPort()
     {
