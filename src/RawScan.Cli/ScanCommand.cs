@@ -314,7 +314,7 @@ internal static class ScanCommand
                     throw new BadInputException("output file", path, e.Message);
                 }
                 IReportWriter w = format == "html" ? new HtmlReportWriter(stream, registry) : ReportFormats.Create(format, stream, registry);
-                writers.Add(new ShownWriter(w, p.Show, headerless: append));
+                writers.Add(new ShownWriter(w, p.Show));
             }
             return writers;
         }
@@ -370,10 +370,10 @@ internal static class ScanCommand
         public void OnResult(in PortResult r) { foreach (var s in sinks) s.OnResult(r); }
     }
 
-    /// <summary>An output that lists only the states asked for (--show); a CSV appended to keeps its one header.</summary>
-    private sealed class ShownWriter(IReportWriter inner, ShownStates show, bool headerless) : IReportWriter
+    /// <summary>An output that lists only the states asked for (--show).</summary>
+    private sealed class ShownWriter(IReportWriter inner, ShownStates show) : IReportWriter
     {
-        public void Begin(ScanHeader header) { if (!headerless || inner is not CsvReportWriter) inner.Begin(header); }
+        public void Begin(ScanHeader header) => inner.Begin(header);
         public void OnResult(in PortResult r) { if (show.Includes(r)) inner.OnResult(r); }
         public void End(ScanSummary summary) => inner.End(summary);
         public void Dispose() => inner.Dispose();

@@ -9,14 +9,15 @@ namespace RawScan.Output;
 /// <summary>
 /// CSV (-oC), RFC 4180: a header row, then one row per result as it arrives, CRLF line ends, a
 /// field quoted when it holds a comma, quote, CR or LF (quotes doubled). Flags are one field,
-/// separated by ';': "backdoor;alternate-service".
+/// separated by ';': "backdoor;alternate-service". Writing onto a file that already has rows (a
+/// resumed scan appends) adds rows only: the file keeps its one header.
 /// </summary>
 public sealed class CsvReportWriter(Stream stream, IServiceRegistry registry) : IReportWriter
 {
     public const string Header = "ip,proto,port,state,service,class,flags,ttl";
 
     private readonly StreamWriter _w = ReportText.Open(stream);
-    private bool _headerWritten;
+    private bool _headerWritten = stream.CanSeek && stream.Length > 0;
 
     public void Begin(ScanHeader header) => WriteHeader();
 
