@@ -62,7 +62,6 @@ internal static unsafe partial class Pcap
     [LibraryImport(Library, EntryPoint = "pcap_stats")] internal static partial int Stats(PcapHandle p, Stat* stat);
     [LibraryImport(Library, EntryPoint = "pcap_setnonblock")] internal static partial int SetNonBlock(PcapHandle p, int nonblock, byte* errbuf);
     [LibraryImport(Library, EntryPoint = "pcap_get_selectable_fd")] internal static partial int GetSelectableFd(PcapHandle p);
-    [LibraryImport(Library, EntryPoint = "pcap_breakloop")] internal static partial void BreakLoop(PcapHandle p);
     [LibraryImport(Library, EntryPoint = "pcap_close")] internal static partial void Close(nint p);
     [LibraryImport(Library, EntryPoint = "pcap_lib_version")] internal static partial nint LibVersion();
 }

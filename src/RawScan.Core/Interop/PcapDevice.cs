@@ -25,7 +25,7 @@ public sealed record PcapOptions
 }
 
 /// <summary>Result of one pull from the capture.</summary>
-public enum PullResult { Packet, Timeout, Stopped }
+public enum PullResult { Packet, Timeout }
 
 /// <summary>
 /// A live libpcap handle on one interface: inject frames, pull captured frames, read the kernel's
@@ -125,7 +125,6 @@ public sealed unsafe class PcapDevice : IDisposable
         frame = default;
         timestampMicros = 0;
         if (rc == 0) return PullResult.Timeout;
-        if (rc == -2) return PullResult.Stopped; // pcap_breakloop
         throw new PcapException($"capture on {Interface} failed: {LastError}");
     }
 
@@ -146,9 +145,6 @@ public sealed unsafe class PcapDevice : IDisposable
         if (fd.Fd < 0) { Thread.Sleep(timeoutMs); return; }
         Libc.Poll(&fd, 1, timeoutMs);                      // EINTR or an error: the caller pulls and waits again
     }
-
-    /// <summary>Wakes a thread blocked in <see cref="Next"/>.</summary>
-    public void BreakLoop() => Pcap.BreakLoop(_handle);
 
     public (uint Received, uint Dropped, uint IfDropped) Stats()
     {
