@@ -24,7 +24,7 @@ public static class LabCommand
                    rawscan-NAME-scan and rawscan-NAME-target, and the target's services
           down     stop its processes and remove its namespaces and state
           status   describe it; exit status 1 if it is not up or its services are not running
-          verify   compare a scan's JSON lines (-oJ FILE) of TARGETS x PORTS with the lab's truth;
+          verify   compare a scan's results (-oJ, -oC, -oX or -oG FILE) of TARGETS x PORTS with the lab's truth;
                    exit status 1 if an open port is missing or anything was reported that is not open
           loss     drop PERCENT (0-100, steps of 0.01; 0 removes it) of the TCP and UDP packets
                    entering the target from the link, at random: the probes, not the replies
@@ -274,10 +274,9 @@ public static class LabCommand
         List<PortResult> found;
         try
         {
-            using var reader = File.OpenText(a.Results!);
-            found = [.. RawScan.Output.JsonLinesWriter.Read(reader)];
+            found = RawScan.Output.ReportReader.Read(a.Results!);   // any RawScan format, detected by content
         }
-        catch (Exception e) when (e is IOException or FormatException or System.Text.Json.JsonException or KeyNotFoundException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or System.Text.Json.JsonException or KeyNotFoundException)
         {
             throw new BadInputException("results file", a.Results!, e.Message);
         }
