@@ -28,6 +28,9 @@ public sealed class ResultQueue(int capacityPow2)
     public int Drain(IResultSink sink)
     {
         long head = _head, tail = Volatile.Read(ref _tail);
+        // Called after every captured frame: an empty queue writes nothing, so the producer's cache
+        // line holding _head is not pulled across cores once per packet.
+        if (head == tail) return 0;
         for (long i = head; i < tail; i++) sink.OnResult(_items[i & _mask]);
         Volatile.Write(ref _head, tail);
         return (int)(tail - head);
