@@ -592,7 +592,7 @@ public class UdpPayloadTests
         t.Write(frame, Dst, 61000, port, 1, probe, 1);
         probe.Check(reply, 77);
 
-        AssertAllocatesNothing(() =>
+        Allocation.AssertNothing(() =>
         {
             int n = 0;
             for (uint i = 0; i < 10_000; i++) n += probe.Write(frame, i * 2654435761);
@@ -600,25 +600,6 @@ public class UdpPayloadTests
             for (uint i = 0; i < 10_000; i++) n += (int)probe.Check(reply, 77);
             return n;
         });
-    }
-
-    /// <summary>
-    /// <paramref name="work"/> (thousands of calls) allocates nothing in at least one of three rounds, and
-    /// less than a byte a call in any. Not simply one round: the runtime itself now and then allocates on
-    /// the calling thread (seen: 6 KB once in a parallel test run, 0 alone; the likely cause is the thread
-    /// whose call tiers a method up starting the tiering worker), while an allocating Write allocates
-    /// in every round.
-    /// </summary>
-    private static void AssertAllocatesNothing(Func<int> work)
-    {
-        var rounds = new long[3];
-        for (int r = 0; r < rounds.Length; r++)
-        {
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            Assert.True(work() > 0);
-            rounds[r] = GC.GetAllocatedBytesForCurrentThread() - before;
-        }
-        Assert.True(rounds.Min() == 0 && rounds.Max() < 10_000, $"allocated {string.Join(", ", rounds)} bytes in three rounds");
     }
 
     // ---- the port table and --udp-payloads ----
@@ -694,7 +675,7 @@ public class UdpPayloadTests
         var t = new UdpTemplate(Frames.ScannerMac, Frames.TargetMac, Src);
         var frame = new byte[UdpTemplate.HeaderLength + UdpTemplate.MaxPayload];
         Assert.Equal(1514, t.Write(frame, Dst, 61000, 9, 1, probe, 1));
-        AssertAllocatesNothing(() =>
+        Allocation.AssertNothing(() =>
         {
             int n = 0;
             for (uint i = 0; i < 10_000; i++) n += t.Write(frame, Dst, 61000, 9, 1, probe, i);
