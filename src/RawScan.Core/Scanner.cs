@@ -152,7 +152,7 @@ public sealed class Scanner
 
     /// <summary>
     /// Slots for probes in flight: about two seconds' worth at the asked rate (a probe is held for one
-    /// timeout if answered, a timeout per try if not), doubled since the sender stops adding at half
+    /// timeout if answered, one per try, each doubling, if not), doubled since the sender stops adding at half
     /// full. Bounded by rate x timeout, not by the size of the scan: 4,096 to 2M slots (32 bytes each).
     /// </summary>
     public static int TableCapacity(double rate)

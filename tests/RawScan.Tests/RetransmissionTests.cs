@@ -64,4 +64,49 @@ public class RetransmissionTests
         Assert.All(filtered, a => Assert.False(Answers(a)));
         Assert.Equal(0, table.Used);
     }
+
+    /// <summary>
+    /// Each resend waits twice as long as the try before it (RFC 6298 5.5): with a timeout T and two
+    /// retries, a silent probe sent at 0 is resent at T and 3T (not 2T) and given up at 7T (not 3T);
+    /// never a tick sooner.
+    /// </summary>
+    [Fact]
+    public void EachResendDoublesTheWait()
+    {
+        var table = new FourTupleTable(1 << 12);
+        var rtt = new RttEstimator(TimeSpan.Zero, TimeSpan.FromMilliseconds(1));
+        long T = rtt.TimeoutTicks, step = T / 100;
+        var filtered = new ResultQueue(16);
+        var retx = new Retransmission(table, rtt, retries: 2, filtered);
+        var counters = new ScanCounters();
+        long key = FourTupleTable.Pack(0xC6120001, 80, (byte)Protocol.Tcp);
+        int slot = table.Insert(key, 0, 0);
+        retx.Track(slot, key, 1);
+        var resent = new List<long>();
+        long now = 0;
+        bool Resend(int s, long k)
+        {
+            Assert.True(table.MarkRetransmitted(s));
+            table.SetSent(s, now);
+            resent.Add(now);
+            retx.Track(s, k, table.TriesAt(s));
+            return true;
+        }
+        for (; now <= 10 * T && !retx.IsEmpty; now += step) retx.Sweep(now, Resend, counters);
+
+        Assert.Equal([T, 3 * T], resent);
+        Assert.Equal(7 * T + step, now);                             // the sweep at 7T gave up; the loop stepped once more
+        var sink = new Collect();
+        Assert.Equal(1, filtered.Drain(sink));
+        Assert.Equal(PortState.Filtered, sink.Results.Single().State);
+        Assert.Equal(1, counters.Filtered);
+    }
+
+    [Theory]
+    [InlineData(1, 100)]
+    [InlineData(2, 200)]
+    [InlineData(3, 400)]
+    [InlineData(7, 6400)]
+    [InlineData(50, 6400)]                                            // capped at 64 timeouts
+    public void BackoffDoublesPerTryUpToSixtyFourTimes(int tries, long wait) => Assert.Equal(wait, Retransmission.Backoff(100, tries));
 }

@@ -5,9 +5,12 @@ namespace RawScan.Transmit;
 
 /// <summary>
 /// The send thread's view of probes in flight: the four-tuple table, plus a FIFO of its slots in send
-/// order. Probes time out in the order they were sent, so the oldest is always at the head: a batch
-/// takes the due ones from there, resends the unanswered (never the answered), gives up on those out
-/// of tries (filtered, handed to the receive thread) and frees what is settled.
+/// order. A batch takes the due ones from the head, resends the unanswered (never the answered), gives
+/// up on those out of tries (filtered, handed to the receive thread) and frees what is settled.
+/// Each resend doubles the wait (RFC 6298 5.5, as nmap and TCP do): a target or a path that stalls for
+/// a moment, and so answers late, is asked again later rather than given up. A resent probe at the
+/// head can hold back a first try behind it that is due sooner: by one timeout at most, which only
+/// ever waits longer, never gives up sooner.
 /// </summary>
 public sealed class Retransmission
 {
@@ -55,8 +58,8 @@ public sealed class Retransmission
         while (_head != end)
         {
             var (slot, key) = _fifo[_head & _mask];
-            if (Table.SentTicksAt(slot) + timeout > now) return;  // the oldest is not due: nor is anything after it
             int tries = Table.TriesAt(slot);
+            if (Table.SentTicksAt(slot) + Backoff(timeout, tries) > now) return; // the head is not due: nothing after it is checked
             if (Table.IsSettled(slot))
             {
                 Pop(tries);
@@ -73,6 +76,9 @@ public sealed class Retransmission
             Pop(tries);
         }
     }
+
+    /// <summary>The wait after try <paramref name="tries"/>: the timeout, doubled for each resend before it (at most 64 times).</summary>
+    public static long Backoff(long timeout, int tries) => timeout << Math.Clamp(tries - 1, 0, 6);
 
     private void Pop(int tries)
     {
