@@ -25,9 +25,13 @@ public sealed class AdversityLabFixture : IDisposable
 }
 
 /// <summary>The scan against a lossy link and a forger: the judged cases of the receive side.</summary>
+[Collection(LabScans.Name)]
 public class LabAdversityTests(AdversityLabFixture lab) : IClassFixture<AdversityLabFixture>
 {
-    private List<PortResult> Scan(params string[] args)
+    private List<PortResult> Scan(params string[] args) => ScanWithSummary(args).Results;
+
+    /// <summary>The results, and the scanner's summary lines (its standard error), for failure messages.</summary>
+    private (List<PortResult> Results, string Summary) ScanWithSummary(params string[] args)
     {
         string json = Path.GetTempFileName();
         try
@@ -35,7 +39,7 @@ public class LabAdversityTests(AdversityLabFixture lab) : IClassFixture<Adversit
             var r = Cli.Run(["scan", "--lab", lab.Name, "-oJ", json, .. args], timeoutMs: 300_000);
             Assert.True(r.ExitCode == 0, $"rawscan exited {r.ExitCode}: {r.Stderr}");
             using var reader = File.OpenText(json);
-            return [.. JsonLinesWriter.Read(reader)];
+            return ([.. JsonLinesWriter.Read(reader)], string.Join('\n', r.Stderr.Split('\n').Where(l => l.StartsWith("rawscan:"))));
         }
         finally { File.Delete(json); }
     }
@@ -147,10 +151,32 @@ public class LabAdversityTests(AdversityLabFixture lab) : IClassFixture<Adversit
     [LabFact]
     public void EveryDnsResponderOfASlash16IsFound()
     {
-        var results = Scan("198.18.0.0/16", "-sU", "-p", "53", "--rate", "100000", "--wait", "1");
+        var udpBefore = TargetUdpCounters();
+        var (results, summary) = ScanWithSummary("198.18.0.0/16", "-sU", "-p", "53", "--rate", "100000", "--wait", "1");
         Assert.All(results, x => Assert.Equal((Protocol.Udp, (ushort)53, PortState.Open), (x.Protocol, x.Port, x.State)));
-        Assert.Equal(65_536, results.Select(x => x.Address).Distinct().Count());
-        Assert.Equal(65_536, results.Count);
+        int found = results.Select(x => x.Address).Distinct().Count();
+        Assert.True(found == 65_536 && results.Count == 65_536,
+            $"found {found} of 65,536 in {results.Count} results\n{summary}\ntarget's UDP counters during the scan: {TargetUdpCounters().Since(udpBefore)}");
+    }
+
+    /// <summary>The target namespace's UDP counters (nstat), to tell loss at the responders from loss elsewhere.</summary>
+    private UdpCounters TargetUdpCounters()
+    {
+        var values = new Dictionary<string, long>();
+        foreach (var line in RawScan.Lab.Internal.Exec.Run("ip", "netns", "exec", lab.Info!.TargetNamespace, "nstat", "-asz").Split('\n'))
+        {
+            var f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (f.Length >= 2 && f[0].StartsWith("Udp") && long.TryParse(f[1], out long v)) values[f[0]] = v;
+        }
+        // The machine's per-CPU input backlogs (netdev_max_backlog) overflowing drops before any socket.
+        values["BacklogDrops"] = File.ReadLines("/proc/net/softnet_stat").Sum(l => Convert.ToInt64(l.Split(' ')[1], 16));
+        return new UdpCounters(values);
+    }
+
+    private sealed record UdpCounters(Dictionary<string, long> Values)
+    {
+        public string Since(UdpCounters before) => string.Join(", ", new[] { "UdpInDatagrams", "UdpOutDatagrams", "UdpRcvbufErrors", "UdpSndbufErrors", "UdpInErrors", "BacklogDrops" }
+            .Select(k => $"{k} {Values.GetValueOrDefault(k) - before.Values.GetValueOrDefault(k)}"));
     }
 
     [LabFact]

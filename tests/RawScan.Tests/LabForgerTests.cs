@@ -12,6 +12,7 @@ namespace RawScan.Tests;
 /// <c>rawscan lab forge</c>: forged SYN-ACKs and RSTs, seen by tcpdump on the scanner's side of the
 /// link as well-formed packets from the live range to the scanner's addresses and source ports.
 /// </summary>
+[Collection(LabScans.Name)]
 public partial class LabForgerTests
 {
     [Fact]

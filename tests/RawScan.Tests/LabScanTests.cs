@@ -28,6 +28,7 @@ public sealed class ScanLabFixture : IDisposable
 }
 
 /// <summary>Real scans of the lab's namespaces, checked against the lab's truth file.</summary>
+[Collection(LabScans.Name)]
 public class LabScanTests(ScanLabFixture lab) : IClassFixture<ScanLabFixture>
 {
     private List<PortResult> Scan(string targets, string ports, params string[] extra)
@@ -233,6 +234,7 @@ internal static class Cli
 }
 
 /// <summary>What the scanner puts on the wire in the lab, seen by tcpdump in the target namespace.</summary>
+[Collection(LabScans.Name)]
 public class LabWireTests(ScanLabFixture lab) : IClassFixture<ScanLabFixture>
 {
     [LabFact]

@@ -351,6 +351,7 @@ public class LabUdpSnmpTests
 /// /dev/udp, a connected socket: it takes a reply only from the address and port it sent to, so a
 /// reply from the wrong source is not even received.
 /// </summary>
+[Collection(LabScans.Name)]
 public class LabUdpTests
 {
     [LabFact]
