@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace RawScan.Interop;
 
-/// <summary>The C library calls the receive loop needs beside libpcap.</summary>
+/// <summary>The C library calls RawScan needs beside libpcap: poll for the receive loop, madvise for large tables.</summary>
 internal static unsafe partial class Libc
 {
     [StructLayout(LayoutKind.Sequential)]
@@ -17,4 +17,9 @@ internal static unsafe partial class Libc
 
     [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
     internal static partial int Poll(PollFd* fds, nuint count, int timeoutMs);
+
+    internal const int MADV_HUGEPAGE = 14;
+
+    [LibraryImport("libc", EntryPoint = "madvise", SetLastError = true)]
+    internal static partial int Madvise(void* address, nuint length, int advice);
 }

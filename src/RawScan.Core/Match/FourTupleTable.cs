@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using RawScan.Interop;
 using RawScan.Results;
 
 namespace RawScan.Match;
@@ -44,7 +45,7 @@ public sealed class FourTupleTable
     public FourTupleTable(int capacity)
     {
         if (capacity < 16 || !BitOperations.IsPow2(capacity)) throw new ArgumentOutOfRangeException(nameof(capacity), "a power of two, at least 16");
-        _slots = new Slot[capacity];
+        _slots = Prefaulted.Array<Slot>(capacity);    // written by one thread, read by another: see Prefaulted
         _mask = capacity - 1;
         _shift = 64 - BitOperations.Log2((uint)capacity);
     }

@@ -1,3 +1,4 @@
+using RawScan.Interop;
 using RawScan.Match;
 using RawScan.Results;
 
@@ -25,7 +26,7 @@ public sealed class Retransmission
         Rtt = rtt;
         MaxTries = retries + 1;
         Filtered = filtered;
-        _fifo = new (int, long)[table.Capacity];
+        _fifo = Prefaulted.Array<(int, long)>(table.Capacity);
         _mask = table.Capacity - 1;
     }
 
