@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace RawScan.Interop;
 
-/// <summary>The C library calls RawScan needs beside libpcap: poll for the receive loop, madvise for large tables.</summary>
+/// <summary>The C library calls RawScan needs beside libpcap: poll and a socket option for the capture, madvise for large tables.</summary>
 internal static unsafe partial class Libc
 {
     [StructLayout(LayoutKind.Sequential)]
@@ -22,4 +22,12 @@ internal static unsafe partial class Libc
 
     [LibraryImport("libc", EntryPoint = "madvise", SetLastError = true)]
     internal static partial int Madvise(void* address, nuint length, int advice);
+
+    internal const int SOL_PACKET = 263, PACKET_IGNORE_OUTGOING = 23;
+
+    [LibraryImport("libc", EntryPoint = "setsockopt", SetLastError = true)]
+    internal static partial int SetSockOpt(int fd, int level, int name, void* value, uint length);
+
+    [LibraryImport("libc", EntryPoint = "getsockopt", SetLastError = true)]
+    internal static partial int GetSockOpt(int fd, int level, int name, void* value, uint* length);
 }

@@ -63,8 +63,11 @@ public sealed unsafe class PcapDevice : IDisposable
             if (rc < 0) throw new PcapException($"cannot capture on {iface}: {dev.ErrorText(rc)}");
             if (Pcap.Datalink(h) != Pcap.DLT_EN10MB)
                 throw new PcapException($"{iface} is not an Ethernet interface (DLT {Pcap.Datalink(h)})");
-            if (options.InboundOnly && Pcap.SetDirection(h, Pcap.PCAP_D_IN) != 0)
-                throw new PcapException($"pcap_setdirection({iface}): {dev.LastError}");
+            if (options.InboundOnly)
+            {
+                if (Pcap.SetDirection(h, Pcap.PCAP_D_IN) != 0) throw new PcapException($"pcap_setdirection({iface}): {dev.LastError}");
+                IgnoreOutgoing(h);
+            }
             if (options.Filter is not null) dev.SetFilter(options.Filter);
             if (options.NonBlocking) dev.SetNonBlocking();
             return dev;
@@ -73,6 +76,31 @@ public sealed unsafe class PcapDevice : IDisposable
         {
             dev.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// libpcap 1.10 keeps PCAP_D_IN in user space: the kernel still clones every frame we send into the
+    /// capture socket, where the filter throws it away (6% of the send thread in a /20 scan). Linux 4.20
+    /// and later skip such a socket for outgoing frames altogether (PACKET_IGNORE_OUTGOING). Where that
+    /// is refused (an older kernel, not Linux), libpcap's own check still keeps them out: nothing lost.
+    /// </summary>
+    private static unsafe void IgnoreOutgoing(PcapHandle h)
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        int fd = Pcap.GetSelectableFd(h), on = 1;
+        if (fd >= 0) Libc.SetSockOpt(fd, Libc.SOL_PACKET, Libc.PACKET_IGNORE_OUTGOING, &on, sizeof(int));
+    }
+
+    /// <summary>Whether the kernel skips this capture for frames we send (PACKET_IGNORE_OUTGOING is set).</summary>
+    internal bool IgnoresOutgoing
+    {
+        get
+        {
+            int fd = Pcap.GetSelectableFd(_handle), value = 0;
+            uint length = sizeof(int);
+            return OperatingSystem.IsLinux() && fd >= 0
+                && Libc.GetSockOpt(fd, Libc.SOL_PACKET, Libc.PACKET_IGNORE_OUTGOING, &value, &length) == 0 && value != 0;
         }
     }
 
