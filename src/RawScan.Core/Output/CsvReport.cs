@@ -25,11 +25,11 @@ public sealed class CsvReportWriter(Stream stream, IServiceRegistry registry) : 
     {
         WriteHeader();
         var info = registry.Lookup(r.Protocol, r.Port);
-        _w.Write(Ipv4.Format(r.Address));
+        ReportText.WriteAddress(_w, r.Address);
         _w.Write(',');
         _w.Write(r.Protocol.Name());
         _w.Write(',');
-        _w.Write(r.Port.ToString(CultureInfo.InvariantCulture));
+        ReportText.WriteNumber(_w, r.Port);
         _w.Write(',');
         _w.Write(r.State.Name());
         _w.Write(',');
@@ -37,9 +37,15 @@ public sealed class CsvReportWriter(Stream stream, IServiceRegistry registry) : 
         _w.Write(',');
         _w.Write(ServiceInfo.ClassName(info.Class));
         _w.Write(',');
-        WriteField(_w, string.Join(';', ReportText.FlagNames(info.Flags)));
+        for (var rest = info.Flags; rest != 0; )               // flag names need no quoting: a-z and '-'
+        {
+            var f = ReportText.LowestFlag(rest);
+            if (rest != info.Flags) _w.Write(';');
+            _w.Write(ReportText.FlagName(f));
+            rest &= ~f;
+        }
         _w.Write(',');
-        _w.Write(r.Ttl.ToString(CultureInfo.InvariantCulture));
+        ReportText.WriteNumber(_w, r.Ttl);
         _w.Write("\r\n");
     }
 

@@ -41,15 +41,15 @@ public sealed class JsonLinesWriter : IReportWriter
     {
         var w = _writer;
         w.Write("{\"ip\":\"");
-        w.Write(Ipv4.Format(r.Address));
+        ReportText.WriteAddress(w, r.Address);
         w.Write("\",\"proto\":\"");
         w.Write(r.Protocol.Name());
         w.Write("\",\"port\":");
-        w.Write(r.Port.ToString(CultureInfo.InvariantCulture));
+        ReportText.WriteNumber(w, r.Port);
         w.Write(",\"state\":\"");
         w.Write(r.State.Name());
         w.Write("\",\"ttl\":");
-        w.Write(r.Ttl.ToString(CultureInfo.InvariantCulture));
+        ReportText.WriteNumber(w, r.Ttl);
         if (_registry is not null)
         {
             var info = _registry.Lookup(r.Protocol, r.Port);
@@ -58,12 +58,12 @@ public sealed class JsonLinesWriter : IReportWriter
             w.Write(",\"class\":\"");
             w.Write(ServiceInfo.ClassName(info.Class));
             w.Write("\",\"flags\":[");
-            bool first = true;
-            foreach (var f in ReportText.FlagNames(info.Flags))
+            for (var rest = info.Flags; rest != 0; )
             {
-                if (!first) w.Write(',');
-                first = false;
-                WriteString(w, f);
+                var f = ReportText.LowestFlag(rest);
+                if (rest != info.Flags) w.Write(',');
+                WriteString(w, ReportText.FlagName(f));
+                rest &= ~f;
             }
             w.Write(']');
         }

@@ -30,6 +30,24 @@ internal static class ReportText
         _ => f.ToString().ToLowerInvariant(),
     };
 
+    /// <summary>An address as a dotted quad, formatted on the stack: the streaming writers allocate nothing per result.</summary>
+    public static void WriteAddress(TextWriter w, uint address)
+    {
+        Span<char> s = stackalloc char[Targets.Ipv4.MaxLength];
+        w.Write(s[..Targets.Ipv4.Format(address, s)]);
+    }
+
+    /// <summary>A number in invariant decimal, formatted on the stack.</summary>
+    public static void WriteNumber(TextWriter w, int value)
+    {
+        Span<char> s = stackalloc char[11];
+        value.TryFormat(s, out int n, default, CultureInfo.InvariantCulture);
+        w.Write(s[..n]);
+    }
+
+    /// <summary>The first flag of <paramref name="flags"/> (lowest bit), and the rest: walk them without an enumerator.</summary>
+    public static PortFlags LowestFlag(PortFlags flags) => (PortFlags)((int)flags & -(int)flags);
+
     /// <summary>Each set flag's name, lowest bit first.</summary>
     public static IEnumerable<string> FlagNames(PortFlags flags)
     {

@@ -32,7 +32,29 @@ public static class Ipv4
         }
     }
 
-    public static string Format(uint a) => $"{a >> 24}.{(a >> 16) & 0xff}.{(a >> 8) & 0xff}.{a & 0xff}";
+    public static string Format(uint a)
+    {
+        Span<char> s = stackalloc char[MaxLength];
+        return new string(s[..Format(a, s)]);
+    }
+
+    /// <summary>The longest dotted quad: "255.255.255.255".</summary>
+    public const int MaxLength = 15;
+
+    /// <summary>Writes the dotted quad into <paramref name="to"/> (at least <see cref="MaxLength"/> chars) and returns its length: no allocation.</summary>
+    public static int Format(uint a, Span<char> to)
+    {
+        int n = 0;
+        for (int shift = 24; shift >= 0; shift -= 8)
+        {
+            uint octet = (a >> shift) & 0xff;
+            if (octet >= 100) to[n++] = (char)('0' + octet / 100);
+            if (octet >= 10) to[n++] = (char)('0' + octet / 10 % 10);
+            to[n++] = (char)('0' + octet % 10);
+            if (shift > 0) to[n++] = '.';
+        }
+        return n;
+    }
 
     public static uint FromBytes(ReadOnlySpan<byte> b) => BinaryPrimitives.ReadUInt32BigEndian(b);
 
