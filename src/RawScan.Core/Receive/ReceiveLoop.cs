@@ -24,8 +24,7 @@ public sealed class ReceiveLoop(PcapDevice device, ReplyMatcher matcher, FourTup
 
     // pcap timestamps are wall-clock microseconds; send times are Stopwatch ticks. One offset, taken
     // once, turns the first into the second.
-    private readonly long _wallMinusMonotonicMicros =
-        (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) / 10 - Stopwatch.GetTimestamp() * 1_000_000 / Stopwatch.Frequency;
+    private readonly long _wallMinusMonotonicMicros = StopwatchTime.WallMinusMonotonicMicros();
 
     /// <summary>Stops the loop once it has matched what is already captured (within 10 ms when idle).</summary>
     public void Stop() => _stop = true;
@@ -101,7 +100,7 @@ public sealed class ReceiveLoop(PcapDevice device, ReplyMatcher matcher, FourTup
         sink.OnResult(result);
     }
 
-    private long ToTicks(long wallMicros) => (wallMicros - _wallMinusMonotonicMicros) * Stopwatch.Frequency / 1_000_000;
+    private long ToTicks(long wallMicros) => StopwatchTime.MicrosToTicks(wallMicros - _wallMinusMonotonicMicros);
 
     private void AnswerArp(ReadOnlySpan<byte> frame, Span<byte> reply)
     {

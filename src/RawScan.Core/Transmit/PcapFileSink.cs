@@ -28,9 +28,12 @@ public sealed class PcapFileSink : IFrameSink
 
     public string Name => "pcap-file";
 
+    // Records carry wall-clock times, as a capture's do; the clock is read once per batch, monotonic.
+    private readonly long _wallMinusMonotonicMicros = StopwatchTime.WallMinusMonotonicMicros();
+
     public int Send(FrameBatch batch)
     {
-        long micros = Stopwatch.GetTimestamp() * 1_000_000 / Stopwatch.Frequency; // one clock read per batch
+        long micros = StopwatchTime.TicksToMicros(Stopwatch.GetTimestamp()) + _wallMinusMonotonicMicros; // one clock read per batch
         for (int i = 0; i < batch.Count; i++)
         {
             var frame = batch.Frame(i);
