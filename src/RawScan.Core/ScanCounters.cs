@@ -22,4 +22,8 @@ public sealed class ScanCounters
     public long Late;             // proved ours, but the probe was no longer in flight (given up)
     public long ResetsSent;       // --reset
     public long KernelDrops;      // pcap_stats ps_drop: captured replies the kernel could not hand us
+
+    /// <summary>Every probe of this run has had its answer (read without locks: each counter has one writer); false before a plan is set.</summary>
+    public bool AllAnswered => ProbesPlanned > 0 &&
+        Volatile.Read(ref Open) + Volatile.Read(ref Closed) + Volatile.Read(ref FilteredByIcmp) >= ProbesPlanned;
 }

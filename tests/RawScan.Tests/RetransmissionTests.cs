@@ -12,7 +12,7 @@ namespace RawScan.Tests;
 /// <summary>The send loop's retransmission, with a sink that plays the network: some targets answer, some never do.</summary>
 public class RetransmissionTests
 {
-    private sealed class Network(FourTupleTable table, Func<uint, bool> answers) : IFrameSink
+    private sealed class Network(FourTupleTable table, Func<uint, bool> answers, ScanCounters? counters = null) : IFrameSink
     {
         public readonly Dictionary<uint, int> Sends = [];
         public string Name => "network";
@@ -23,7 +23,8 @@ public class RetransmissionTests
                 uint dst = BinaryPrimitives.ReadUInt32BigEndian(batch.Frame(i)[30..]);
                 ushort port = BinaryPrimitives.ReadUInt16BigEndian(batch.Frame(i)[36..]);
                 Sends[dst] = Sends.GetValueOrDefault(dst) + 1;
-                if (answers(dst)) table.Resolve(FourTupleTable.Pack(dst, port, 6), PortState.Open, out _, out _);
+                if (answers(dst) && table.Resolve(FourTupleTable.Pack(dst, port, 6), PortState.Open, out _, out _) == FourTupleTable.Resolution.First
+                    && counters is not null) counters.Open++;                 // as the receive loop counts a result
             }
             return batch.Count;
         }
@@ -109,4 +110,29 @@ public class RetransmissionTests
     [InlineData(7, 6400)]
     [InlineData(50, 6400)]                                            // capped at 64 timeouts
     public void BackoffDoublesPerTryUpToSixtyFourTimes(int tries, long wait) => Assert.Equal(wait, Retransmission.Backoff(100, tries));
+
+    /// <summary>
+    /// When every probe has its answer the send loop ends at once, not after the last ones' timeouts
+    /// (here 60 s: waiting would hang the test); their slots are left for Finish to free.
+    /// </summary>
+    [Fact]
+    public async Task EveryProbeAnsweredEndsTheSendLoopWithoutWaitingForTimeouts()
+    {
+        var space = new ScanSpace(TargetSet.Parse("198.18.0.0/24"), PortSet.Parse("80"));
+        var table = new FourTupleTable(1 << 12);
+        var retx = new Retransmission(table, new RttEstimator(TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(60)), 1, new ResultQueue(1024));
+        var counters = new ScanCounters { ProbesPlanned = 256 };
+        var net = new Network(table, _ => true, counters);
+        var t = new Transmitter(space, new FeistelPermutation(space.Count, 3), Shard.Whole,
+            new ProbeBuilder(new TcpTemplate(Frames.ScannerMac, Frames.TargetMac, 0xC6130002), new SynCookie(1, 2)), new SourcePorts(61000, 65535),
+            net, new RateLimiter(double.PositiveInfinity), counters, ulong.MaxValue, retx);
+        var run = Task.Run(() => t.Run(CancellationToken.None));
+        Assert.Same(run, await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(30))));  // else it waited for the timeouts
+        Assert.Equal(256, net.Sends.Count);
+        Assert.All(net.Sends.Values, n => Assert.Equal(1, n));
+        Assert.False(retx.IsEmpty);                                   // not swept: nothing was due
+        retx.Finish(new Collect(), counters);
+        Assert.Equal(0, table.Used);
+        Assert.Equal(0, counters.Filtered);
+    }
 }

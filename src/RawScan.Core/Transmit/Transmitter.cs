@@ -56,7 +56,9 @@ public sealed class Transmitter(ScanSpace space, FeistelPermutation order, Shard
             }
             if (_batch.Count == 0)
             {
-                if (position >= count && retransmission is not { RetriesPending: true }) break; // nothing new, nothing to resend
+                // Nothing new, and nothing to resend: none left with tries, or every probe answered (so
+                // the last ones' timeouts need not pass here; their slots are freed after the scan).
+                if (position >= count && (retransmission is not { RetriesPending: true } || counters.AllAnswered)) break;
                 Thread.Sleep(1);                  // waiting for a timeout to pass or for room in the table
                 continue;
             }
