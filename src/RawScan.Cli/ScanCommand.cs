@@ -241,7 +241,10 @@ internal static class ScanCommand
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; cts.Cancel(); });
 
         var registry = new LazyRegistry(() => ServiceRegistry.Default);
-        var table = new TableWriter();
+        // The table is printed only when no report goes to standard output, and shows only --show's
+        // states: it keeps nothing else (a /20 x 1-1000 scan has 4 million closed results).
+        bool printTable = !p.Outputs.Any(x => x.Path == "-");
+        var table = new TableWriter(keep: p.Show.Includes);
         var summaryWriter = new SummaryWriter(registry);
         var writers = OpenOutputs(p, registry);
         var header = new ScanHeader(CommandLine(), DateTimeOffset.Now, p.Options.Ports, p.Options.Targets.Count,
@@ -253,7 +256,7 @@ internal static class ScanCommand
         var options = p.PacketTrace ? p.Options with { PacketTrace = Console.Error } : p.Options;
         var style = p.StatusJson ? ProgressStyle.Json : Console.IsErrorRedirected ? ProgressStyle.Plain : ProgressStyle.Terminal;
         using (p.PacketTrace ? null : new Progress(scanner.Counters, Console.Error, style))
-            summary = scanner.Run(options, new Fanout([table, summaryWriter, .. writers]), cts.Token);
+            summary = scanner.Run(options, new Fanout([.. printTable ? [table] : Array.Empty<IResultSink>(), summaryWriter, .. writers]), cts.Token);
 
         // Every output is finished, also after Ctrl-C or a failure: what was found is written out whole.
         foreach (var w in writers)
@@ -265,7 +268,7 @@ internal static class ScanCommand
                 summary = summary with { End = ScanEnd.Failed, Error = summary.Error ?? e.Message };
             }
         }
-        if (!p.Outputs.Any(x => x.Path == "-"))
+        if (printTable)
         {
             table.Write(Console.Out, p.Show.Includes);
             Console.Out.Flush();

@@ -477,3 +477,20 @@ public class StreamingWriterAllocationTests
         Assert.Equal(expected, sw.ToString());
     }
 }
+
+public class TableWriterKeepTests
+{
+    /// <summary>The table collects only the states it will show: closed results of a big scan are not held in memory.</summary>
+    [Fact]
+    public void KeepsOnlyWhatItWillShow()
+    {
+        var t = new TableWriter(keep: r => r.State == PortState.Open);
+        foreach (var r in Reports.Sample) t.OnResult(r);
+        Assert.Equal(Reports.Sample.Count(r => r.State == PortState.Open), t.Count);
+        Assert.True(t.Count < Reports.Sample.Length);
+        var w = new StringWriter();
+        t.Write(w, _ => true);
+        Assert.DoesNotContain("closed", w.ToString());
+        Assert.Contains("open", w.ToString());
+    }
+}

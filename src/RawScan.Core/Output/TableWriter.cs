@@ -10,12 +10,14 @@ namespace RawScan.Output;
 /// <see cref="Write"/> only after the scan has returned (its threads joined), so no lock is needed.
 /// With a registry, a SERVICE column names each port as nmap's does.
 /// </summary>
-public sealed class TableWriter(IServiceRegistry? registry = null) : IResultSink
+public sealed class TableWriter(IServiceRegistry? registry = null, Func<PortResult, bool>? keep = null) : IResultSink
 {
     private readonly List<PortResult> _results = [];
+
+    /// <summary>Collects the result, unless <c>keep</c> (the states the table will show) leaves it out.</summary>
     public void OnResult(in PortResult r)
     {
-        _results.Add(r);
+        if (keep is null || keep(r)) _results.Add(r);
     }
 
     public int Count => _results.Count;
