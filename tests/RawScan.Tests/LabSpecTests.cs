@@ -90,8 +90,10 @@ public class LabSpecTests
     public void ScannerFirewallDropsOnlyItsSourcePorts()
     {
         string script = NftScripts.Scanner(LabSpec.Default);
-        Assert.Contains("tcp dport { 61000-65535 } drop", script);
-        Assert.Contains("udp dport { 61000-65535 } drop", script);
+        Assert.Contains("table netdev rawscan_lab {", script);
+        Assert.Contains("type filter hook ingress device \"scan0\" priority filter; policy accept;", script);
+        Assert.Contains("meta l4proto tcp th dport { 61000-65535 } drop", script);
+        Assert.Contains("meta l4proto udp th dport { 61000-65535 } drop", script);
         Assert.Equal(2, script.Split('\n').Count(l => l.TrimEnd().EndsWith(" drop")));
     }
 }

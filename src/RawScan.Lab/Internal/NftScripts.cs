@@ -6,23 +6,30 @@ namespace RawScan.Lab.Internal;
 
 /// <summary>
 /// The nftables rulesets of a lab, generated from its <see cref="LabSpec"/> and fed to <c>nft -f -</c>.
-/// Both live in a table of their own namespace, so nothing else's rules are touched.
+/// Each lives in a table of its own namespace, so nothing else's rules are touched.
 /// </summary>
 internal static class NftScripts
 {
     public const string Table = "rawscan_lab";
 
     /// <summary>
-    /// Scanner side: replies to the scanner's source ports reach capture (AF_PACKET taps before
-    /// netfilter) but not the namespace's TCP stack, which would answer each SYN-ACK with a RST and
-    /// each UDP reply with an ICMP unreachable.
+    /// Scanner side: replies to the scanner's source ports reach capture (the AF_PACKET taps run
+    /// first) but not the namespace's TCP stack, which would answer each SYN-ACK with a RST and each
+    /// UDP reply with an ICMP unreachable. Dropped at the interface's ingress hook, before the IP
+    /// stack: an inet input chain drops them only after routing and local delivery, which cost the
+    /// scanning machine a quarter of its rate on /16 x 80 (median 197k vs 250k probes/s).
     /// </summary>
     public static string Scanner(LabSpec spec)
     {
         var ports = Ports(spec.ScannerSourcePorts);
-        return Chain(
-            $"tcp dport {ports} drop",
-            $"udp dport {ports} drop");
+        var sb = new StringBuilder();
+        sb.Append($"table netdev {Table} {{\n");
+        sb.Append("  chain ingress {\n");
+        sb.Append($"    type filter hook ingress device \"{spec.ScannerInterface}\" priority filter; policy accept;\n");
+        sb.Append($"    meta l4proto tcp th dport {ports} drop\n");
+        sb.Append($"    meta l4proto udp th dport {ports} drop\n");
+        sb.Append("  }\n}\n");
+        return sb.ToString();
     }
 
     /// <summary>Target side: the filter rules, each dropped without an answer.</summary>
