@@ -50,24 +50,39 @@ public sealed class JsonLinesWriter : IReportWriter
         w.Write(r.State.Name());
         w.Write("\",\"ttl\":");
         ReportText.WriteNumber(w, r.Ttl);
-        if (_registry is not null)
+        w.Write(_registry is null ? "}\n" : Tail(r.Protocol, r.Port));
+    }
+
+    /// <summary>
+    /// What the registry says of a port, from ",\"service\"" to the line's end: the same for every
+    /// result on that port, so written once per port seen and then reused (a /16 sweep of one port
+    /// looks it up once, not 65,536 times).
+    /// </summary>
+    private string Tail(Protocol protocol, ushort port)
+    {
+        int i = (protocol == Protocol.Tcp ? 0 : 1 << 16) + port;
+        return (_tails ??= new string?[2 << 16])[i] ??= MakeTail(_registry!.Lookup(protocol, port));
+    }
+
+    private string?[]? _tails;
+
+    private static string MakeTail(ServiceInfo info)
+    {
+        var w = new StringWriter();
+        w.Write(",\"service\":");
+        WriteString(w, info.Name);
+        w.Write(",\"class\":\"");
+        w.Write(ServiceInfo.ClassName(info.Class));
+        w.Write("\",\"flags\":[");
+        for (var rest = info.Flags; rest != 0; )
         {
-            var info = _registry.Lookup(r.Protocol, r.Port);
-            w.Write(",\"service\":");
-            WriteString(w, info.Name);
-            w.Write(",\"class\":\"");
-            w.Write(ServiceInfo.ClassName(info.Class));
-            w.Write("\",\"flags\":[");
-            for (var rest = info.Flags; rest != 0; )
-            {
-                var f = ReportText.LowestFlag(rest);
-                if (rest != info.Flags) w.Write(',');
-                WriteString(w, ReportText.FlagName(f));
-                rest &= ~f;
-            }
-            w.Write(']');
+            var f = ReportText.LowestFlag(rest);
+            if (rest != info.Flags) w.Write(',');
+            WriteString(w, ReportText.FlagName(f));
+            rest &= ~f;
         }
-        w.Write("}\n");
+        w.Write("]}\n");
+        return w.ToString();
     }
 
     public void End(ScanSummary summary) => _writer.Flush();

@@ -11,20 +11,14 @@ namespace RawScan.Output;
 public sealed class SummaryWriter(IServiceRegistry registry) : IResultSink
 {
     private readonly long[] _byState = new long[4];
-    private readonly long[,] _openByClass = new long[3, 2];                // [class, tcp=0 udp=1]
-    private readonly Dictionary<string, long> _openByService = [];
-    private readonly Dictionary<(Protocol, ushort), (ServiceInfo Info, long Count)> _flagged = [];
+    // Open results by protocol and port (TCP first, then UDP): one increment per result on the receive
+    // thread; classes, services and flags are looked up once per port when the summary is written.
+    private readonly long[] _openByPort = new long[2 << 16];
 
     public void OnResult(in PortResult r)
     {
         _byState[(int)r.State]++;
-        if (r.State != PortState.Open) return;
-        var info = registry.Lookup(r.Protocol, r.Port);
-        _openByClass[(int)info.Class, r.Protocol == Protocol.Tcp ? 0 : 1]++;
-        string service = info.Name ?? "unknown";
-        _openByService[service] = _openByService.GetValueOrDefault(service) + 1;
-        if (info.Flags != PortFlags.None)
-            _flagged[(r.Protocol, r.Port)] = (info, _flagged.GetValueOrDefault((r.Protocol, r.Port)).Count + 1);
+        if (r.State == PortState.Open) _openByPort[(r.Protocol == Protocol.Tcp ? 0 : 1 << 16) + r.Port]++;
     }
 
     public long Count(PortState s) => _byState[(int)s];
@@ -36,22 +30,36 @@ public sealed class SummaryWriter(IServiceRegistry registry) : IResultSink
                     $"from {Targets.Ipv4.Format(s.SourceIp)} via {s.NextHopMac} in {s.SendTime.TotalSeconds:F2}s ({s.SendRate:F0} pps); total {s.Duration.TotalSeconds:F2}s");
         w.WriteLine($"rawscan: {s.Open} open, {s.Closed} closed, {s.Filtered} filtered{(s.OpenFiltered > 0 ? $", {s.OpenFiltered} open|filtered" : "")}; " +
                     $"{s.Replies} replies ({s.Duplicates} duplicate, {s.Late} late), {s.Forged} failed the proof, {s.Malformed} malformed, {s.KernelDrops} dropped by the kernel");
+        var openByClass = new long[3, 2];                                      // [class, tcp=0 udp=1]
+        var openByService = new Dictionary<string, long>();
+        var flagged = new List<(Protocol Protocol, ushort Port, ServiceInfo Info, long Count)>();
+        for (int i = 0; i < _openByPort.Length; i++)
+        {
+            long n = _openByPort[i];
+            if (n == 0) continue;
+            var protocol = i >> 16 == 0 ? Protocol.Tcp : Protocol.Udp;
+            var info = registry.Lookup(protocol, (ushort)i);
+            openByClass[(int)info.Class, i >> 16] += n;
+            string service = info.Name ?? "unknown";
+            openByService[service] = openByService.GetValueOrDefault(service) + n;
+            if (info.Flags != PortFlags.None) flagged.Add((protocol, (ushort)i, info, n));
+        }
         if (s.Open > 0)
         {
             var classes = Enum.GetValues<PortClass>().Select(c =>
             {
-                long tcp = _openByClass[(int)c, 0], udp = _openByClass[(int)c, 1];
+                long tcp = openByClass[(int)c, 0], udp = openByClass[(int)c, 1];
                 return $"{ServiceInfo.ClassName(c)} {tcp + udp}" + (tcp > 0 && udp > 0 ? $" (tcp {tcp}, udp {udp})" : "");
             });
             w.WriteLine($"rawscan: open by class: {string.Join(", ", classes)}");
-            var top = _openByService.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal).Take(8);
+            var top = openByService.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal).Take(8);
             w.WriteLine($"rawscan: top services: {string.Join(", ", top.Select(kv => $"{kv.Key} {kv.Value}"))}");
         }
-        if (_flagged.Count > 0)
+        if (flagged.Count > 0)
         {
-            var flagged = _flagged.OrderBy(kv => kv.Value.Info.Flags.HasFlag(PortFlags.Backdoor) ? 0 : 1).ThenBy(kv => kv.Key.Item2)
-                .Select(kv => $"{kv.Key.Item2}/{kv.Key.Item1.Name()} x{kv.Value.Count} ({kv.Value.Info.Note ?? kv.Value.Info.Flags.ToString()})");
-            w.WriteLine($"rawscan: flagged open ports: {string.Join(", ", flagged)}");
+            var text = flagged.OrderBy(f => f.Info.Flags.HasFlag(PortFlags.Backdoor) ? 0 : 1).ThenBy(f => f.Port)
+                .Select(f => $"{f.Port}/{f.Protocol.Name()} x{f.Count} ({f.Info.Note ?? f.Info.Flags.ToString()})");
+            w.WriteLine($"rawscan: flagged open ports: {string.Join(", ", text)}");
         }
         if (s.Retransmits > 0 || s.SmoothedRtt > TimeSpan.Zero)
             w.WriteLine($"rawscan: smoothed RTT {s.SmoothedRtt.TotalMilliseconds:F3} ms, timeout {s.Timeout.TotalMilliseconds:F0} ms" +
