@@ -30,6 +30,7 @@ internal static class Prefaulted
             if (last > first) Libc.Madvise((void*)first, last - first, Libc.MADV_HUGEPAGE); // advice only: a refusal costs nothing
         }
         for (nuint at = 0; at < bytes; at += Page) Volatile.Write(ref start[at], 0);
+        Volatile.Write(ref start[bytes - 1], 0);                      // the array need not start on a page: its last one too
         return array;
     }
 }
