@@ -497,14 +497,6 @@ public class TableWriterKeepTests
 
 public class SummaryWriterTests
 {
-    private static ScanSummary Summary(long open) => new()
-    {
-        End = ScanEnd.Completed, Interface = "scan0", SendPath = "native", SourceIp = 0, NextHopMac = "", ProbesPlanned = 7, ProbesSent = 7,
-        Replies = 7, Duplicates = 0, Forged = 0, Malformed = 0, Open = open, Closed = 2, Filtered = 0, OpenFiltered = 0, Retransmits = 0,
-        Late = 0, ResetsSent = 0, SmoothedRtt = TimeSpan.Zero, Timeout = TimeSpan.Zero, KernelDrops = 0, SendTime = TimeSpan.FromSeconds(1),
-        Duration = TimeSpan.FromSeconds(1), NextPosition = 0,
-    };
-
     /// <summary>Open ports counted by class (TCP and UDP apart), by service and by flag; closed ones only by state.</summary>
     [Fact]
     public void CountsOpenPortsByClassServiceAndFlag()
@@ -519,7 +511,7 @@ public class SummaryWriterTests
         Assert.Equal(5, w.Count(PortState.Open));
         Assert.Equal(2, w.Count(PortState.Closed));
         var text = new StringWriter();
-        w.Write(text, Summary(5));
+        w.Write(text, Reports.Summary() with { Open = 5, Closed = 2 });
         var lines = text.ToString().Split('\n');
         Assert.Contains("rawscan: open by class: well-known 4 (tcp 3, udp 1), registered 1, dynamic 0", lines);
         Assert.StartsWith("rawscan: top services: http 3, ", lines.Single(l => l.StartsWith("rawscan: top services:")));

@@ -74,12 +74,12 @@ public sealed class JsonLinesWriter : IReportWriter
         w.Write(",\"class\":\"");
         w.Write(ServiceInfo.ClassName(info.Class));
         w.Write("\",\"flags\":[");
-        for (var rest = info.Flags; rest != 0; )
+        bool first = true;
+        foreach (var f in ReportText.FlagNames(info.Flags))              // once per port: the enumerator is fine
         {
-            var f = ReportText.LowestFlag(rest);
-            if (rest != info.Flags) w.Write(',');
-            WriteString(w, ReportText.FlagName(f));
-            rest &= ~f;
+            if (!first) w.Write(',');
+            first = false;
+            WriteString(w, f);
         }
         w.Write("]}\n");
         return w.ToString();

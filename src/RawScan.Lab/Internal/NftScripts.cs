@@ -22,27 +22,23 @@ internal static class NftScripts
     public static string Scanner(LabSpec spec)
     {
         var ports = Ports(spec.ScannerSourcePorts);
-        var sb = new StringBuilder();
-        sb.Append($"table netdev {Table} {{\n");
-        sb.Append("  chain ingress {\n");
-        sb.Append($"    type filter hook ingress device \"{spec.ScannerInterface}\" priority filter; policy accept;\n");
-        sb.Append($"    meta l4proto tcp th dport {ports} drop\n");
-        sb.Append($"    meta l4proto udp th dport {ports} drop\n");
-        sb.Append("  }\n}\n");
-        return sb.ToString();
+        return Chain("netdev", "ingress", $"hook ingress device \"{spec.ScannerInterface}\"",
+            $"meta l4proto tcp th dport {ports} drop",
+            $"meta l4proto udp th dport {ports} drop");
     }
 
     /// <summary>Target side: the filter rules, each dropped without an answer.</summary>
     public static string Target(LabSpec spec) =>
-        Chain([.. spec.FilterRules.Select(r =>
+        Chain("inet", "input", "hook input", [.. spec.FilterRules.Select(r =>
             $"ip daddr {RangeText.Format(r.Addresses)} {r.Protocol.Name()} dport {Ports(r.Ports)} drop")]);
 
-    private static string Chain(params string[] rules)
+    /// <summary>The lab's table of <paramref name="family"/> with one filter chain on <paramref name="hook"/>.</summary>
+    private static string Chain(string family, string chain, string hook, params string[] rules)
     {
         var sb = new StringBuilder();
-        sb.Append($"table inet {Table} {{\n");
-        sb.Append("  chain input {\n");
-        sb.Append("    type filter hook input priority filter; policy accept;\n");
+        sb.Append($"table {family} {Table} {{\n");
+        sb.Append($"  chain {chain} {{\n");
+        sb.Append($"    type filter {hook} priority filter; policy accept;\n");
         foreach (var rule in rules) sb.Append($"    {rule}\n");
         sb.Append("  }\n}\n");
         return sb.ToString();
