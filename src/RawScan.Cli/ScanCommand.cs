@@ -248,7 +248,7 @@ internal static class ScanCommand
         var summaryWriter = new SummaryWriter(registry);
         var writers = OpenOutputs(p, registry);
         var header = new ScanHeader(CommandLine(), DateTimeOffset.Now, p.Options.Ports, p.Options.Targets.Count,
-            typeof(Scanner).Assembly.GetName().Version?.ToString(3) ?? "0");
+            typeof(Scanner).Assembly.GetName().Version?.ToString(3) ?? "0", p.Show);
         foreach (var w in writers) w.Begin(header);
 
         var scanner = new Scanner();
@@ -380,30 +380,5 @@ internal static class ScanCommand
         public void OnResult(in PortResult r) { if (show.Includes(r)) inner.OnResult(r); }
         public void End(ScanSummary summary) => inner.End(summary);
         public void Dispose() => inner.Dispose();
-    }
-
-    /// <summary>Which states the output lists: open always; closed and filtered when asked (--show).</summary>
-    internal sealed record ShownStates(bool Closed, bool Filtered)
-    {
-        public bool Includes(PortResult r) => r.State switch
-        {
-            PortState.Open => true,
-            PortState.Closed => Closed,
-            _ => Filtered,                                // filtered, and open|filtered (UDP's silence)
-        };
-
-        public static ShownStates Parse(string value)
-        {
-            bool closed = false, filtered = false;
-            foreach (var s in value.Split(','))
-                switch (s)
-                {
-                    case "open": break;
-                    case "closed": closed = true; break;
-                    case "filtered": filtered = true; break;
-                    default: throw new BadInputException("--show state", s, "one of open, closed, filtered");
-                }
-            return new ShownStates(closed, filtered);
-        }
     }
 }

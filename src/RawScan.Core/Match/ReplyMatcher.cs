@@ -56,10 +56,11 @@ public sealed class ReplyMatcher(ProbeBuilder probes, SourcePorts ours)
                 // The reply's source is our probe's destination: recompute the cookie the SYN carried.
                 if (p.Ack - 1 != _cookie.Compute(_me, p.SrcIp, p.DstPort, p.SrcPort)) return MatchOutcome.Forged;
                 PortState state;
-                if ((p.TcpFlags & (Packet.SYN | Packet.ACK)) == (Packet.SYN | Packet.ACK)) state = PortState.Open;
-                else if ((p.TcpFlags & Packet.RST) != 0) state = PortState.Closed;
+                PortReason reason;
+                if ((p.TcpFlags & (Packet.SYN | Packet.ACK)) == (Packet.SYN | Packet.ACK)) (state, reason) = (PortState.Open, PortReason.SynAck);
+                else if ((p.TcpFlags & Packet.RST) != 0) (state, reason) = (PortState.Closed, PortReason.Reset);
                 else return MatchOutcome.Forged;
-                result = new PortResult(p.SrcIp, Protocol.Tcp, p.SrcPort, state, p.Ttl, timestampMicros);
+                result = new PortResult(p.SrcIp, Protocol.Tcp, p.SrcPort, state, p.Ttl, timestampMicros, reason);
                 return MatchOutcome.Result;
             }
             case Packet.ProtoUdp:
@@ -99,7 +100,8 @@ public sealed class ReplyMatcher(ProbeBuilder probes, SourcePorts ours)
         if (!p.QuotedHasSeq || p.QuotedSeq != _cookie.Compute(_me, p.QuotedDstIp, p.QuotedSrcPort, p.QuotedDstPort))
             return MatchOutcome.Forged;
         if (p.IcmpType != 3 || p.IcmpCode is not (0 or 1 or 2 or 3 or 9 or 10 or 13)) return MatchOutcome.Ignored;
-        result = new PortResult(p.QuotedDstIp, Protocol.Tcp, p.QuotedDstPort, PortState.Filtered, p.Ttl, timestampMicros);
+        result = new PortResult(p.QuotedDstIp, Protocol.Tcp, p.QuotedDstPort, PortState.Filtered, p.Ttl, timestampMicros,
+            PortReasonNames.FromIcmpUnreachable(p.IcmpCode));
         return MatchOutcome.Result;
     }
 
@@ -119,7 +121,8 @@ public sealed class ReplyMatcher(ProbeBuilder probes, SourcePorts ours)
             _ => (PortState)255,
         };
         if ((byte)state == 255) return MatchOutcome.Ignored;
-        result = new PortResult(p.QuotedDstIp, Protocol.Udp, p.QuotedDstPort, state, p.Ttl, timestampMicros);
+        result = new PortResult(p.QuotedDstIp, Protocol.Udp, p.QuotedDstPort, state, p.Ttl, timestampMicros,
+            PortReasonNames.FromIcmpUnreachable(p.IcmpCode));
         return MatchOutcome.Result;
     }
 }

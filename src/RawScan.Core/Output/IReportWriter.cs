@@ -5,10 +5,15 @@ namespace RawScan.Output;
 
 /// <summary>What a report says about the scan before its first result.</summary>
 /// <param name="CommandLine">The command as typed, for the report's header (nmap XML's args).</param>
-public sealed record ScanHeader(string CommandLine, DateTimeOffset Start, ScanPorts Ports, ulong Targets, string Version);
+/// <param name="Show">The states listed port by port; writers receive every result and count the rest.</param>
+public sealed record ScanHeader(string CommandLine, DateTimeOffset Start, ScanPorts Ports, ulong Targets, string Version, ShownStates? Show = null)
+{
+    public ShownStates Shown => Show ?? ShownStates.OpenOnly;
+}
 
 /// <summary>
-/// One output format. Results arrive one at a time on the receive thread (as <see cref="IResultSink"/>);
+/// One output format. Every result arrives, one at a time on the receive thread (as <see cref="IResultSink"/>),
+/// whatever --show asks: a writer lists the states of <see cref="ScanHeader.Shown"/> and counts the rest;
 /// <see cref="Begin"/> comes before the first, <see cref="End"/> after the last, also when the scan was
 /// interrupted or failed, so what was found is always written out whole.
 /// </summary>

@@ -1,10 +1,23 @@
+using System.Runtime.InteropServices;
 using RawScan.Targets;
 
 namespace RawScan.Results;
 
-/// <summary>One finding: an address, protocol and port in a state, with what the reply told us.</summary>
-public readonly record struct PortResult(uint Address, Protocol Protocol, ushort Port, PortState State, byte Ttl, long TimestampMicros)
+/// <summary>
+/// One finding: an address, protocol and port in a state, why (nmap's reason), and what the reply told
+/// us (its TTL; 0 when nothing answered). Auto layout packs it in 24 bytes (sequential layout would put
+/// the reason after the timestamp: 32), which the result queue and the reports' buffers hold by the million.
+/// </summary>
+[StructLayout(LayoutKind.Auto)]
+public readonly record struct PortResult(uint Address, Protocol Protocol, ushort Port, PortState State, byte Ttl, long TimestampMicros,
+    PortReason Reason = PortReason.Unknown)
 {
+    /// <summary>The reason, or what nmap would have said when none was recorded (a result read from an older report).</summary>
+    public PortReason ReasonOrDefault => Reason != PortReason.Unknown ? Reason : PortReasonNames.Default(State, Protocol);
+
+    /// <summary>The target answered this probe (anything but silence): its host is up.</summary>
+    public bool Answered => Reason != PortReason.Unknown ? Reason.HostAnswered() : State is PortState.Open or PortState.Closed;
+
     public override string ToString() => $"{Ipv4.Format(Address)} {Port}/{Protocol.Name()} {State.Name()}";
 }
 

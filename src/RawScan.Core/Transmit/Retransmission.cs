@@ -105,7 +105,7 @@ public sealed class Retransmission
     {
         var (address, port, protocol) = FourTupleTable.Unpack(key);
         var p = (Protocol)protocol;
-        return new PortResult(address, p, port, p == Protocol.Udp ? PortState.OpenFiltered : PortState.Filtered, 0, 0);
+        return new PortResult(address, p, port, p == Protocol.Udp ? PortState.OpenFiltered : PortState.Filtered, 0, 0, PortReason.NoResponse);
     }
 
     private static void CountSilent(in PortResult r, ScanCounters counters)
