@@ -63,7 +63,12 @@ public sealed class ReceiveLoop(PcapDevice device, ReplyMatcher matcher, FourTup
             switch (table.Resolve(key, result.State, out long sentTicks, out int tries))
             {
                 case FourTupleTable.Resolution.First:
-                    if (tries == 1) rtt.Sample(ToTicks(ts) - sentTicks);   // Karn: only unambiguous samples
+                    if (tries == 1)
+                    {
+                        long took = ToTicks(ts) - sentTicks;
+                        rtt.Sample(took);                                  // Karn: only unambiguous samples
+                        result = result with { RttMicros = (uint)Math.Clamp(StopwatchTime.TicksToMicros(took), 0, uint.MaxValue) };
+                    }
                     Report(result);
                     if (resetTemplate is not null && result.State == PortState.Open) Reset(p, reply);
                     break;

@@ -5,12 +5,13 @@ namespace RawScan.Results;
 
 /// <summary>
 /// One finding: an address, protocol and port in a state, why (nmap's reason), and what the reply told
-/// us (its TTL; 0 when nothing answered). Auto layout packs it in 24 bytes (sequential layout would put
+/// us (its TTL; 0 when nothing answered) and how long it took (<see cref="RttMicros"/>: from the probe's first send to the
+/// reply, 0 when unknown or for a resent probe, whose reply cannot be paired with one send). Auto layout packs it in 24 bytes (sequential layout would put
 /// the reason after the timestamp: 32), which the result queue and the reports' buffers hold by the million.
 /// </summary>
 [StructLayout(LayoutKind.Auto)]
 public readonly record struct PortResult(uint Address, Protocol Protocol, ushort Port, PortState State, byte Ttl, long TimestampMicros,
-    PortReason Reason = PortReason.Unknown)
+    PortReason Reason = PortReason.Unknown, uint RttMicros = 0)
 {
     /// <summary>The reason, or what nmap would have said when none was recorded (a result read from an older report).</summary>
     public PortReason ReasonOrDefault => Reason != PortReason.Unknown ? Reason : PortReasonNames.Default(State, Protocol);
