@@ -12,7 +12,8 @@ public sealed class ScanCounters
     public long Replies;          // proved ours by the cookie
     public long Duplicates;       // ours, but already reported
     public long Forged;           // addressed to us, failed the proof
-    public long Malformed;        // truncated or inconsistent frames
+    public long Malformed;        // inconsistent frames, or cut inside their headers
+    public long Truncated;        // cut by the capture's snap length after whole headers: still matched
     public long ArpAnswered;
     public long Open, Closed;
     public long Filtered;         // TCP given up: written by the send thread and, after the scan, the caller

@@ -17,6 +17,7 @@ public sealed record ScanSummary
     public required long Duplicates { get; init; }
     public required long Forged { get; init; }
     public required long Malformed { get; init; }
+    public long Truncated { get; init; }
     public required long Open { get; init; }
     public required long Closed { get; init; }
     public required long Filtered { get; init; }

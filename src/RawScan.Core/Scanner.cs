@@ -36,7 +36,8 @@ public sealed class Scanner
         var cookie = o.CookieKey is { } k ? new SynCookie(k.K0, k.K1) : SynCookie.Random();
 
         using var rx = o.DryRun ? null : OpenDevice(path.Interface,
-            new PcapOptions { InboundOnly = true, Filter = CaptureFilter(path, firstPort, lastPort), BufferBytes = CaptureBuffer(o.Rate), NonBlocking = true });
+            new PcapOptions { InboundOnly = true, Filter = CaptureFilter(path, firstPort, lastPort), BufferBytes = CaptureBuffer(o.Rate),
+                Snaplen = CaptureSnaplen(path.Interface), NonBlocking = true });
         byte[] nextHopMac = o.RouterMac ?? (o.DryRun ? new byte[6] : ResolveNextHop(path));
         IFrameSink sender = o.DryRun ? OpenDrySink(o) : OpenWire(o.SendPath, path.Interface);
         if (o.PacketTrace is { } trace) sender = new TracingSink(sender, trace);
@@ -116,6 +117,7 @@ public sealed class Scanner
             Duplicates = c.Duplicates,
             Forged = c.Forged,
             Malformed = c.Malformed,
+            Truncated = c.Truncated,
             Open = c.Open,
             Closed = c.Closed,
             Filtered = c.Filtered + c.FilteredByIcmp,
@@ -165,8 +167,27 @@ public sealed class Scanner
     public const int MaxRateTableCapacity = 1 << 19;
 
     /// <summary>
+    /// How much of a frame the capture keeps: the whole of the largest frame the interface carries (its
+    /// MTU, an Ethernet header and two 802.1Q tags), so a UDP reply of any size is judged whole. Headers
+    /// alone were not enough: real daemons answer our own probes with 229-448-byte datagrams (nmbd,
+    /// miniupnpd, kamailio), and a 256-byte snap length cut every reply over 214 bytes. The ring's
+    /// packet capacity does not shrink with it: TPACKET_V3 packs frames by their captured length, not
+    /// the snap length (the ring's block size grows to hold one whole frame).
+    /// </summary>
+    public static int CaptureSnaplen(string iface, string sysClassNet = "/sys/class/net")
+    {
+        int mtu = 1500;
+        try
+        {
+            if (int.TryParse(File.ReadAllText(Path.Combine(sysClassNet, iface, "mtu")).Trim(), out int m) && m > 0) mtu = m;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException) { }
+        return Math.Clamp(mtu + 14 + 2 * 4, 256, 262144);
+    }
+
+    /// <summary>
     /// The kernel's capture ring: about half a second of replies at the asked rate (a reply takes some
-    /// 300 bytes of ring at a 256-byte snaplen), 16 to 128 MiB. Overflow shows as kernel drops.
+    /// 300 bytes of ring: a frame of up to ~100 bytes, its headers, alignment), 16 to 128 MiB. Overflow shows as kernel drops.
     /// </summary>
     public static int CaptureBuffer(double rate) =>
         (int)Math.Clamp(double.IsPositiveInfinity(rate) ? 128 << 20 : rate * 0.5 * 320, 16 << 20, 128 << 20);

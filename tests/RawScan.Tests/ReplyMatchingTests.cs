@@ -24,15 +24,15 @@ public class ReplyMatchingTests
     private static uint Ack(ushort sport = 61001, ushort dport = 80) => Cookie.Compute(Me, Target, sport, dport) + 1;
 
     [Theory]
-    [InlineData(Packet.SYN | Packet.ACK, PortState.Open)]
-    [InlineData(Packet.RST | Packet.ACK, PortState.Closed)]
-    public void ProvedRepliesBecomeResults(byte flags, PortState state)
+    [InlineData(Packet.SYN | Packet.ACK, PortState.Open, PortReason.SynAck)]
+    [InlineData(Packet.RST | Packet.ACK, PortState.Closed, PortReason.Reset)]
+    public void ProvedRepliesBecomeResults(byte flags, PortState state, PortReason reason)
     {
         foreach (var (opts, vlan) in new[] { (0, false), (12, false), (40, true) })
         {
             var f = Frames.Tcp(Target, Me, 80, 61001, 999, Ack(), flags, opts, vlan);
             Assert.Equal(MatchOutcome.Result, Judge(f, out var r));
-            Assert.Equal(new PortResult(Target, Protocol.Tcp, 80, state, 64, 0), r);
+            Assert.Equal(new PortResult(Target, Protocol.Tcp, 80, state, 64, 0, reason), r);
         }
     }
 
@@ -95,7 +95,7 @@ public class ReplyMatchingTests
     {
         var f = IcmpUnreachable(code, Ack() - 1);
         Assert.Equal(MatchOutcome.Result, Judge(f, out var r));
-        Assert.Equal(new PortResult(Target, Protocol.Tcp, 80, PortState.Filtered, 60, 0), r);
+        Assert.Equal(new PortResult(Target, Protocol.Tcp, 80, PortState.Filtered, 60, 0, PortReasonNames.FromIcmpUnreachable(code)), r);
     }
 
     [Fact]

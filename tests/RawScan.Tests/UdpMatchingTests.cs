@@ -70,14 +70,28 @@ public class UdpMatchingTests
     }
 
     [Fact]
-    public void EchoedCookieProvesAReplyAndAnotherRefutesIt()
+    public void EchoedCookieProvesAReplyAndConfirmsTheService()
     {
         ushort c = (ushort)Cookie.Compute(Me, Target, 61001, 7, 17);
         var (o, r, proved) = Judge(Udp(Target, 7, 61001, [(byte)(c >> 8), (byte)c, 1]));
         Assert.Equal((MatchOutcome.Result, true), (o, proved));
-        Assert.Equal(new PortResult(Target, Protocol.Udp, 7, PortState.Open, 64, 0), r);
-        Assert.Equal(MatchOutcome.Forged, Judge(Udp(Target, 7, 61001, [(byte)(c >> 8), (byte)(c + 1), 1])).Item1);
-        Assert.Equal(MatchOutcome.Forged, Judge(Udp(Target, 7, 61002, [(byte)(c >> 8), (byte)c, 1])).Item1); // the cookie covers our port
+        Assert.Equal(new PortResult(Target, Protocol.Udp, 7, PortState.Open, 64, 0, PortReason.ProtoResponse), r);
+    }
+
+    /// <summary>
+    /// nmap's rule: a datagram from the probed port is an open port whatever it says (an echo service
+    /// on 161 reflects our SNMP request). Without the echo it proves nothing: the table must vouch.
+    /// </summary>
+    [Fact]
+    public void AReplyThatDoesNotEchoTheCookieIsStillAnAnswerLeftToTheTable()
+    {
+        ushort c = (ushort)Cookie.Compute(Me, Target, 61001, 7, 17);
+        foreach (var f in new[] { Udp(Target, 7, 61001, [(byte)(c >> 8), (byte)(c + 1), 1]), Udp(Target, 7, 61002, [(byte)(c >> 8), (byte)c, 1]) })
+        {
+            var (o, r, proved) = Judge(f);
+            Assert.Equal((MatchOutcome.Result, false), (o, proved));
+            Assert.Equal((PortState.Open, PortReason.UdpResponse), (r.State, r.Reason));
+        }
     }
 
     [Fact]
@@ -85,24 +99,62 @@ public class UdpMatchingTests
     {
         var (o, r, proved) = Judge(Udp(Target, 9, 61001, [1, 2, 3]));
         Assert.Equal((MatchOutcome.Result, false), (o, proved));
-        Assert.Equal(PortState.Open, r.State);
+        Assert.Equal((PortState.Open, PortReason.UdpResponse), (r.State, r.Reason));
         Assert.Equal(MatchOutcome.NotOurs, Judge(Udp(Target, 9, 60999, [1])).Item1);
+        Assert.Equal((MatchOutcome.Result, false), Judge(Udp(Target, 9, 61001, [])) is var (eo, _, ep) ? (eo, ep) : default);
+    }
+
+    /// <summary>
+    /// A reply the capture cut (its IP length says more than was kept) is judged on the bytes there
+    /// are: 256-byte snap lengths made every reply over 214 bytes "malformed" (nmbd's node status,
+    /// miniupnpd's SSDP answers, kamailio's SIP replies).
+    /// </summary>
+    [Theory]
+    [InlineData(215)]
+    [InlineData(448)]
+    [InlineData(1472)]
+    public void ACutReplyIsTruncatedNotMalformedAndStillMatches(int payloadLength)
+    {
+        ushort c = (ushort)Cookie.Compute(Me, Target, 61001, 7, 17);
+        var payload = new byte[payloadLength];
+        payload[0] = (byte)(c >> 8); payload[1] = (byte)c;
+        var whole = Udp(Target, 7, 61001, payload);
+        foreach (int snap in new[] { 256, 100, whole.Length })
+        {
+            var cut = whole.AsSpan(0, Math.Min(snap, whole.Length)).ToArray();
+            Assert.True(Packet.TryParse(cut, out var p));
+            Assert.Equal(cut.Length < whole.Length, p.Truncated);
+            Assert.Equal(Math.Min(payloadLength, cut.Length - 42), p.PayloadLength);
+            var (o, r, proved) = Judge(cut);
+            Assert.Equal((MatchOutcome.Result, true, PortReason.ProtoResponse), (o, proved, r.Reason));
+        }
+    }
+
+    [Fact]
+    public void AUdpLengthBeyondAWholeDatagramIsMalformed()
+    {
+        var f = Udp(Target, 9, 61001, [1, 2, 3]);
+        BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(38), 200);     // UDP says 200 bytes; IP says the frame is whole
+        Assert.False(Packet.TryParse(f, out _));
+        var cutInHeaders = f.AsSpan(0, 14 + 20 + 4).ToArray();          // cut inside the UDP header
+        Assert.False(Packet.TryParse(cutInHeaders, out _));
     }
 
     [Theory]
-    [InlineData(3, PortState.Closed)]
-    [InlineData(1, PortState.Filtered)]
-    [InlineData(2, PortState.Filtered)]
-    [InlineData(9, PortState.Filtered)]
-    [InlineData(10, PortState.Filtered)]
-    [InlineData(13, PortState.Filtered)]
-    public void IcmpQuotingOurUdpProbeSetsTheState(byte code, PortState state)
+    [InlineData(3, PortState.Closed, "port-unreach")]
+    [InlineData(0, PortState.Filtered, "net-unreach")]
+    [InlineData(1, PortState.Filtered, "host-unreach")]
+    [InlineData(2, PortState.Filtered, "proto-unreach")]
+    [InlineData(9, PortState.Filtered, "net-prohibited")]
+    [InlineData(10, PortState.Filtered, "host-prohibited")]
+    [InlineData(13, PortState.Filtered, "admin-prohibited")]
+    public void IcmpQuotingOurUdpProbeSetsTheStateAndNmapsReason(byte code, PortState state, string reason)
     {
         foreach (ushort port in new ushort[] { 7, 9 })
         {
             var (o, r, _) = Judge(IcmpFor(port, code));
             Assert.Equal(MatchOutcome.Result, o);
-            Assert.Equal((Protocol.Udp, port, state), (r.Protocol, r.Port, r.State));
+            Assert.Equal((Protocol.Udp, port, state, reason), (r.Protocol, r.Port, r.State, r.Reason.Name()));
         }
     }
 

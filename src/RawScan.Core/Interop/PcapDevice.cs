@@ -8,7 +8,7 @@ public sealed class PcapException(string message) : Exception(message);
 /// <summary>Options for a live capture handle.</summary>
 public sealed record PcapOptions
 {
-    public int Snaplen { get; init; } = 256;          // headers only: a reply is judged by its headers
+    public int Snaplen { get; init; } = 256;          // headers; the scan's capture keeps whole frames (Scanner.CaptureSnaplen)
     public bool Immediate { get; init; } = true;      // hand packets over at once, not when a block fills
     public int TimeoutMs { get; init; } = 100;        // so a waiting pull returns and the loop can see a stop
     public int BufferBytes { get; init; } = 32 << 20; // a kernel ring that rides out bursts at high rates

@@ -24,13 +24,15 @@ public enum MatchOutcome
 /// <list type="bullet">
 /// <item>TCP: ack-1 equals the keyed cookie of the four-tuple (masscan syn-cookie.c).</item>
 /// <item>UDP: the echo the port's protocol returns (DNS ID and name case, SNMP request-id, NTP origin
-/// time...) equals the cookie's; a protocol that echoes nothing leaves the proof to the four-tuple
-/// table (the reply must come back to the source port its probe left from).</item>
+/// time...) equals the cookie's (proto-response); any other datagram from the probed port is still an
+/// answer, as nmap and zmap count it (udp-response), but only the four-tuple table can vouch for it
+/// (it must come back to the source port of a probe in flight).</item>
 /// <item>ICMP errors: the quoted header must be our probe's: for TCP its sequence number is the
 /// cookie; for UDP its checksum, which covers the cookie-bearing payload, must be our probe's.</item>
 /// </list>
-/// States follow nmap: TCP SYN-ACK open, RST closed; UDP reply open, ICMP port unreachable closed;
-/// ICMP unreachable 0, 1, 2, 3 (TCP), 9, 10, 13 filtered.
+/// States and reasons follow nmap: TCP SYN-ACK open (syn-ack), RST closed (reset); UDP reply open,
+/// ICMP port unreachable closed (port-unreach); ICMP unreachable 0, 1, 2, 3 (TCP), 9, 10, 13 filtered
+/// (net-unreach, host-unreach, proto-unreach, port-unreach, net-prohibited, host-prohibited, admin-prohibited).
 /// </summary>
 public sealed class ReplyMatcher(ProbeBuilder probes, SourcePorts ours)
 {
@@ -67,14 +69,18 @@ public sealed class ReplyMatcher(ProbeBuilder probes, SourcePorts ours)
             {
                 if (!ours.Contains(p.DstPort)) return MatchOutcome.NotOurs;
                 ourPort = p.DstPort;
+                // nmap's rule: any datagram from the probed address and port to the probe's source port
+                // means the port is open (udp-response), whatever it says: an echo service on 161
+                // reflects our SNMP request, a daemon answers a question we did not ask. Such a reply
+                // cannot prove itself, so the table must vouch for it (a probe in flight from that
+                // source port). Where it echoes the cookie our protocol probe carried (DNS ID and name
+                // case, SNMP request-id, NTP origin, Call-ID...), it proves itself and confirms the
+                // service: proto-response.
                 uint cookie = _cookie.Compute(_me, p.SrcIp, p.DstPort, p.SrcPort, Packet.ProtoUdp);
                 var payload = frame.Slice(p.PayloadOffset, p.PayloadLength);
-                switch (probes.Payloads.For(p.SrcPort).Check(payload, cookie))
-                {
-                    case EchoCheck.Refuted: return MatchOutcome.Forged;
-                    case EchoCheck.Unverifiable: proved = false; break;
-                }
-                result = new PortResult(p.SrcIp, Protocol.Udp, p.SrcPort, PortState.Open, p.Ttl, timestampMicros);
+                proved = probes.Payloads.For(p.SrcPort).Check(payload, cookie) == EchoCheck.Proved;
+                result = new PortResult(p.SrcIp, Protocol.Udp, p.SrcPort, PortState.Open, p.Ttl, timestampMicros,
+                    proved ? PortReason.ProtoResponse : PortReason.UdpResponse);
                 return MatchOutcome.Result;
             }
             case Packet.ProtoIcmp when p.HasQuote && p.QuotedSrcIp == _me && ours.Contains(p.QuotedSrcPort):

@@ -29,7 +29,7 @@ public sealed class SummaryWriter(IServiceRegistry registry) : IResultSink
         w.WriteLine($"rawscan: {s.NewProbesSent}/{s.ProbesPlanned} probes sent (+{s.Retransmits} retransmitted) on {s.Interface} ({s.SendPath}) " +
                     $"from {Targets.Ipv4.Format(s.SourceIp)} via {s.NextHopMac} in {s.SendTime.TotalSeconds:F2}s ({s.SendRate:F0} pps); total {s.Duration.TotalSeconds:F2}s");
         w.WriteLine($"rawscan: {s.Open} open, {s.Closed} closed, {s.Filtered} filtered{(s.OpenFiltered > 0 ? $", {s.OpenFiltered} open|filtered" : "")}; " +
-                    $"{s.Replies} replies ({s.Duplicates} duplicate, {s.Late} late), {s.Forged} failed the proof, {s.Malformed} malformed, {s.KernelDrops} dropped by the kernel");
+                    $"{s.Replies} replies ({s.Duplicates} duplicate, {s.Late} late), {s.Forged} failed the proof, {s.Malformed} malformed, {s.Truncated} truncated, {s.KernelDrops} dropped by the kernel");
         var openByClass = new long[3, 2];                                      // [class, tcp=0 udp=1]
         var openByService = new Dictionary<string, long>();
         var flagged = new List<(Protocol Protocol, ushort Port, ServiceInfo Info, long Count)>();

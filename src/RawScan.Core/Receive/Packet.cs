@@ -4,7 +4,9 @@ namespace RawScan.Receive;
 
 /// <summary>
 /// The fields of a captured frame the matcher needs, parsed in place over a span with every length
-/// checked: a truncated or malformed frame yields false, never an exception, and nothing is allocated.
+/// checked: a malformed frame yields false, never an exception, and nothing is allocated. A frame cut
+/// short by the capture (its IP length says more than was captured) still parses when its headers are
+/// whole: <see cref="Truncated"/> is set and a UDP payload is the part that was captured.
 /// Ethernet (one 802.1Q tag), IPv4 (with options) or IPv6 (with extension headers), then TCP, UDP,
 /// ICMP or ICMPv6; for an ICMP error, the header of the datagram it quotes.
 /// </summary>
@@ -18,7 +20,8 @@ public struct Packet
     public ushort SrcPort, DstPort;
     public uint Seq, Ack;
     public byte TcpFlags;
-    public int PayloadOffset, PayloadLength;  // UDP payload, within the frame
+    public int PayloadOffset, PayloadLength;  // UDP payload, within the frame (what was captured of it)
+    public bool Truncated;                    // the capture kept less than the IP datagram's length
 
     // ICMP / ICMPv6
     public byte IcmpType, IcmpCode;
@@ -64,6 +67,7 @@ public struct Packet
         if (ihl < 20 || total < ihl || ip.Length < ihl) return false;
         if ((BinaryPrimitives.ReadUInt16BigEndian(ip[6..]) & 0x1fff) != 0) return false; // a later fragment has no header to match
         if (total < ip.Length) ip = ip[..total];          // drop Ethernet padding
+        else if (total > ip.Length) p.Truncated = true;   // cut by the capture's snap length
         p.Ttl = ip[8];
         p.Protocol = ip[9];
         p.SrcIp = BinaryPrimitives.ReadUInt32BigEndian(ip[12..]);
@@ -76,6 +80,7 @@ public struct Packet
         if (ip.Length < 40 || ip[0] >> 4 != 6) return false;
         int payload = BinaryPrimitives.ReadUInt16BigEndian(ip[4..]);
         if (ip.Length > 40 + payload) ip = ip[..(40 + payload)];
+        else if (ip.Length < 40 + payload) p.Truncated = true;
         p.IsIpv6 = true;
         p.Ttl = ip[7];
         p.SrcIp6 = BinaryPrimitives.ReadUInt128BigEndian(ip[8..]);
@@ -127,11 +132,12 @@ public struct Packet
             {
                 if (l4.Length < 8) return false;
                 int len = BinaryPrimitives.ReadUInt16BigEndian(l4[4..]);
-                if (len < 8 || len > l4.Length) return false;
+                // Longer than what is here: a cut capture (judged on the bytes there are), else inconsistent.
+                if (len < 8 || (len > l4.Length && !p.Truncated)) return false;
                 p.SrcPort = BinaryPrimitives.ReadUInt16BigEndian(l4);
                 p.DstPort = BinaryPrimitives.ReadUInt16BigEndian(l4[2..]);
                 p.PayloadOffset = l4Offset + 8;
-                p.PayloadLength = len - 8;
+                p.PayloadLength = Math.Min(len, l4.Length) - 8;
                 return true;
             }
             case ProtoIcmp:

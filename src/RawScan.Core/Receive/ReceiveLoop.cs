@@ -50,6 +50,7 @@ public sealed class ReceiveLoop(PcapDevice device, ReplyMatcher matcher, FourTup
             // frames behind only makes the sender judge timeouts a little later, never too early.
             if ((++counters.FramesCaptured & 31) == 0) clock.Advance(ToTicks(ts));
             if (!Packet.TryParse(frame, out var p)) { counters.Malformed++; continue; }
+            if (p.Truncated) counters.Truncated++;
             if (p.EtherType == 0x0806) { AnswerArp(frame, reply); continue; }
             var outcome = matcher.Match(p, frame, out var result, out ushort ourPort, out bool proved, ts);
             long key = FourTupleTable.Pack(result.Address, result.Port, (byte)result.Protocol);
