@@ -27,6 +27,8 @@ internal static class ScanCommand
           -p, --ports PORTS     ports and ranges: 22,80,8000-8100; T: and U: pick the protocol: T:22,80,U:53,161
           -sS, -sU              TCP SYN scan (the default), UDP scan; both for both: -p without T:/U: applies to each
           --udp-payloads FILE   UDP payloads per port ('udp PORTS "bytes"' lines), over the built-in protocol probes
+          --nmap-payloads FILE  nmap's UDP payloads file (default: /usr/share/nmap/nmap-payloads when nmap is installed),
+                                under the built-in protocol probes
           --rate PPS            packets per second over the whole scan (default 100000; 'max' for no ceiling)
           --wait SECONDS        keep listening this long after the last probe (default: 3 RTT-derived timeouts, 0.25-2 s)
           --show STATES         also report these states: closed, filtered, or closed,filtered (default: open only)
@@ -88,7 +90,7 @@ internal static class ScanCommand
         var excludes = new List<TargetSet>();
         bool builtinExclude = true, seedGiven = false, trace = false, statusJson = false;
         ScanTypes types = 0;
-        string? ports = null, lab = null, topPorts = null;
+        string? ports = null, lab = null, topPorts = null, userPayloads = null, nmapPayloads = null;
         var outputs = new List<(string Format, string Path)>();
         string resumePath = ResumeFile.DefaultPath;
         var show = new ShownStates(false, false);
@@ -186,7 +188,8 @@ internal static class ScanCommand
                 case "--reset": o = o with { Reset = true }; break;
                 case "-sS": types |= ScanTypes.Tcp; break;
                 case "-sU": types |= ScanTypes.Udp; break;
-                case "--udp-payloads": o = o with { UdpPayloads = UdpPayloadTable.Load(value = V(), UdpPayloadTable.Default) }; break;
+                case "--udp-payloads": userPayloads = value = V(); break;
+                case "--nmap-payloads": nmapPayloads = value = V(); break;
                 default:
                     if (a.StartsWith('-') && a.Length > 1) throw new BadInputException("option", a, "unknown option (see 'rawscan scan --help')");
                     targets.Add(a);
@@ -210,9 +213,23 @@ internal static class ScanCommand
         var scanned = new TargetSet(all).Except(new TargetSet(excludes.SelectMany(e => e.Ranges)));
         if (scanned.Count == 0) throw new BadInputException("targets", string.Join(",", targets.Concat(includeFiles)), "no address left to scan after excludes");
         o = o with { Targets = scanned, Ports = ScanPorts.Parse(ports!, scanTypes), Seed = seedGiven ? o.Seed : RandomSeed() };
+        o = o with { UdpPayloads = UdpPayloads(o.Ports, nmapPayloads, userPayloads) };
         if (lab is not null) LabSpec.ValidateName(lab);
         if (o.WritePcap is not null && !o.DryRun) throw new BadInputException("option", "--write-pcap", "goes with --dry-run");
         return new Parsed(o, outputs, show, trace, statusJson, lab, [.. inner], Without(inner, "--seed"), resumePath);
+    }
+
+    /// <summary>
+    /// The UDP probe of every port: the project's protocol probes over nmap's payloads (the file named,
+    /// else Debian's when nmap is installed; read only for a scan with UDP ports), a --udp-payloads
+    /// file over both. A file named but missing or bad is bad input.
+    /// </summary>
+    private static UdpPayloadTable UdpPayloads(ScanPorts ports, string? nmapPath, string? userPath)
+    {
+        if (nmapPath is null && ports.Udp.Count > 0 && File.Exists(NmapPayloads.DefaultPath)) nmapPath = NmapPayloads.DefaultPath;
+        if (nmapPath is not null && ports.Udp.Count == 0 && nmapPath == NmapPayloads.DefaultPath) nmapPath = null;
+        var table = UdpPayloadTable.Standard(nmapPath is null ? null : NmapPayloads.Load(nmapPath));
+        return userPath is null ? table : UdpPayloadTable.Load(userPath, table);
     }
 
     /// <summary>The N most often open ports of each protocol asked for, from the registry, as a T:/U: list.</summary>

@@ -610,6 +610,7 @@ public class UdpPayloadTests
         var d = UdpPayloadTable.Default;
         var expected = new Dictionary<ushort, string>
         {
+            [7] = "echo", [9] = "line", [13] = "line", [17] = "line", [19] = "line", [37] = "line",
             [53] = "dns", [111] = "portmap", [123] = "ntp", [137] = "netbios", [161] = "snmp",
             [1900] = "ssdp", [5060] = "sip", [5353] = "mdns", [11211] = "memcached",
         };

@@ -47,11 +47,33 @@ public sealed class UdpPayloadTable : IUdpPayloads
         (11211, MemcachedProbe.Instance),
     ];
 
+    /// <summary>
+    /// Protocol-neutral probes for the simple services, where an empty datagram may draw nothing: echo
+    /// (7, carrying the cookie), discard, daytime, qotd, chargen, time.
+    /// </summary>
+    public static IReadOnlyList<(ushort Port, IUdpProbe Probe)> Simple { get; } =
+    [
+        (7, EchoProbe.Instance),
+        (9, LineProbe.Instance),
+        (13, LineProbe.Instance),
+        (17, LineProbe.Instance),
+        (19, LineProbe.Instance),
+        (37, LineProbe.Instance),
+    ];
+
     /// <summary>Every port sends an empty datagram.</summary>
     public static UdpPayloadTable Empty { get; } = new(Filled());
 
     /// <summary>The built-in probes on their ports; an empty datagram elsewhere.</summary>
-    public static UdpPayloadTable Default { get; } = Empty.With(BuiltIn);
+    public static UdpPayloadTable Default { get; } = Empty.With(Simple).With(BuiltIn);
+
+    /// <summary>
+    /// The table a scan uses: nmap's payloads (<paramref name="nmapPayloads"/>, when given) under the
+    /// project's own probes, which carry the cookie and so take precedence where both have a port;
+    /// the simple services' probes where neither has one; an empty datagram elsewhere (as nmap sends).
+    /// </summary>
+    public static UdpPayloadTable Standard(IEnumerable<(ushort Port, IUdpProbe Probe)>? nmapPayloads) =>
+        nmapPayloads is null ? Default : Empty.With(Simple).With(nmapPayloads).With(Simple.Where(s => s.Probe is EchoProbe)).With(BuiltIn);
 
     public IUdpProbe For(ushort port) => _probes[port];
 
@@ -135,7 +157,7 @@ public sealed class UdpPayloadTable : IUdpPayloads
     }
 
     /// <summary>"53,5353,7000-7010": each port with the list item it came from, for errors.</summary>
-    private static List<(ushort Port, string Token)> ParsePorts(string list, LineReader line)
+    internal static List<(ushort Port, string Token)> ParsePorts(string list, LineReader line)
     {
         var ports = new List<(ushort, string)>();
         foreach (var item in list.Split(','))
@@ -157,7 +179,7 @@ public sealed class UdpPayloadTable : IUdpPayloads
     }
 
     /// <summary>Walks one line: words, quoted strings, and the '#' that ends it outside a string.</summary>
-    private struct LineReader(string text, string what)
+    internal struct LineReader(string text, string what)
     {
         private int _at;
 
@@ -170,6 +192,9 @@ public sealed class UdpPayloadTable : IUdpPayloads
             }
         }
 
+        /// <summary>The next thing on the line is a quoted string (call after <see cref="AtEnd"/>).</summary>
+        public readonly bool AtQuote => _at < text.Length && text[_at] == '"';
+
         public readonly BadInputException Bad(string token, string reason) => new(what, token, reason);
 
         /// <summary>The next run of characters up to white space, a quote or a comment.</summary>
@@ -181,8 +206,11 @@ public sealed class UdpPayloadTable : IUdpPayloads
             return text[start.._at];
         }
 
-        /// <summary>Appends the bytes of the quoted string that must come next.</summary>
-        public void QuotedString(List<byte> to)
+        /// <summary>
+        /// Appends the bytes of the quoted string that must come next. <paramref name="cEscapes"/> also
+        /// takes C's <c>\0</c>, <c>\a</c>, <c>\b</c>, <c>\f</c>, <c>\v</c> (nmap-payloads uses <c>\0</c>).
+        /// </summary>
+        public void QuotedString(List<byte> to, bool cEscapes = false)
         {
             if (text[_at] != '"')
             {
@@ -215,6 +243,10 @@ public sealed class UdpPayloadTable : IUdpPayloads
                     case 't': to.Add((byte)'\t'); _at += 2; break;
                     case '\\': to.Add((byte)'\\'); _at += 2; break;
                     case '"': to.Add((byte)'"'); _at += 2; break;
+                    case '0' or 'a' or 'b' or 'f' or 'v' when cEscapes:
+                        to.Add(e switch { '0' => 0, 'a' => 7, 'b' => 8, 'f' => 12, _ => 11 });
+                        _at += 2;
+                        break;
                     case 'x':
                         if (_at + 4 > text.Length || !char.IsAsciiHexDigit(text[_at + 2]) || !char.IsAsciiHexDigit(text[_at + 3]))
                             throw Bad(text.Substring(_at, Math.Min(4, text.Length - _at)), "\\x takes two hex digits");
