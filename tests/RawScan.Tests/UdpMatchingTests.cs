@@ -94,6 +94,25 @@ public class UdpMatchingTests
         }
     }
 
+    /// <summary>An echo service bound to 161 or 53 sends our own request back: nmap calls that port open, and so do we.</summary>
+    [Theory]
+    [InlineData(161)]
+    [InlineData(53)]
+    [InlineData(123)]
+    public void AReflectedProtocolProbeIsAnOpenPortLeftToTheTable(ushort port)
+    {
+        var probes = new ProbeBuilder(new TcpTemplate(Frames.ScannerMac, Frames.TargetMac, Me), Cookie,
+            new UdpTemplate(Frames.ScannerMac, Frames.TargetMac, Me), UdpPayloadTable.Default);
+        var matcher = new ReplyMatcher(probes, new SourcePorts(61000, 65535));
+        var sent = new byte[UdpTemplate.HeaderLength + UdpTemplate.MaxPayload];
+        int n = probes.Write(sent, Target, 61001, port, Protocol.Udp);
+        var reflected = Udp(Target, port, 61001, sent[UdpTemplate.HeaderLength..n]);
+        Assert.True(Packet.TryParse(reflected, out var p));
+        Assert.Equal(MatchOutcome.Result, matcher.Match(p, reflected, out var r, out ushort ourPort, out bool proved, 0));
+        Assert.False(proved);
+        Assert.Equal((61001, PortState.Open, PortReason.UdpResponse), (ourPort, r.State, r.Reason));
+    }
+
     [Fact]
     public void AReplyWithNoEchoIsLeftToTheTable()
     {
