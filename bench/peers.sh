@@ -5,7 +5,10 @@
 #
 # Environment: REPEAT=N (runs per tool and work, the median by probes/s is shown; default 1),
 #   NO_BUILD=1 (skip `dotnet build`), MASSCAN_RATE (200000), ZMAP_RATE (100000),
-#   NMAP_MIN_RATE (100000), OUT=DIR (where outputs and results.tsv go; default a new /tmp dir).
+#   NMAP_MIN_RATE (100000), OUT=DIR (where outputs and results.tsv go; default a new /tmp dir),
+#   BASE=PATH (another build's rawscan, run as "rawscan-base" right after each RawScan run: paired
+#   before/after runs of a change), TOOLS="rawscan rawscan-base masscan zmap nmap" (which tools run;
+#   default all, rawscan-base only with BASE).
 #
 # Every scanner runs inside the lab's scanner namespace (ip netns exec rawscan-NAME-scan) and
 # targets 198.18.0.0/16 addresses only; the lab is brought down on exit, whatever happens.
@@ -28,6 +31,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 RAWSCAN=$ROOT/src/RawScan.Cli/bin/Release/net10.0/rawscan
 REPEAT=${REPEAT:-1}
+wants() { [[ " ${TOOLS:-rawscan rawscan-base masscan zmap nmap} " == *" $1 "* ]]; }
 MASSCAN_RATE=${MASSCAN_RATE:-200000}
 ZMAP_RATE=${ZMAP_RATE:-100000}
 NMAP_MIN_RATE=${NMAP_MIN_RATE:-100000}
@@ -44,7 +48,9 @@ log() { echo "[$(date +%T)] $*" >&2; }
 # ---------------------------------------------------------------- checks and set-up
 [ "$(id -u)" = 0 ] || die "needs root (raw packets, network namespaces)"
 missing=()
-for t in masscan zmap nmap; do command -v $t >/dev/null || missing+=($t); done
+for t in masscan zmap nmap; do
+  if wants $t && ! command -v $t >/dev/null; then missing+=($t); fi
+done
 [ ${#missing[@]} -eq 0 ] || die "missing: ${missing[*]}; install them with: apt-get install masscan zmap nmap"
 [ -x /usr/bin/time ] || die "missing /usr/bin/time; install it with: apt-get install time"
 command -v nft >/dev/null || die "missing nft; install it with: apt-get install nftables"
@@ -119,7 +125,7 @@ measure() {
   local score; score=$($conv "$outfile" "$proto" | sort -u | awk -v cidr="$(work_targets "$work")" \
       -v plo="${PLO}" -v phi="${PHI}" -v proto="$proto" -f "$HERE/peers/truth.awk")
   local own_pps=-
-  if [ "$tool" = rawscan ]; then
+  if [ "${tool%-base}" = rawscan ]; then
     own_pps=$(sed -n 's/.*probes sent.* (\([0-9.]*\) pps).*/\1/p' "$base.stderr" | head -1); own_pps=${own_pps:--}
   fi
   local note=${NOTE:-}; [ $rc = 0 ] || note="exit $rc; $note"
@@ -145,11 +151,13 @@ conv_nmap()    { awk '/^Host: .*Ports:/ { ip = $2; sub(/.*Ports: /, ""); n = spl
                    for (i = 1; i <= n; i++) { split(a[i], f, "/"); if (f[2] == "open") print ip, f[3], f[1] } }' "$1"; }
 
 # ---------------------------------------------------------------- tools
-run_rawscan() { # WORK RUN
-  local w=$1 r=$2 f=$OUT/rawscan.$1.$2.json u=(); [ "$(work_proto "$w")" = udp ] && u=(-sU)
-  NOTE= measure rawscan "$w" "$r" conv_rawscan "$f" \
-    "$RAWSCAN" scan "$(work_targets "$w")" -p "$(work_ports "$w")" "${u[@]}" --rate max --retries 1 --wait 1 -oJ "$f"
+run_rawscan() { # WORK RUN [TOOL BINARY]
+  local w=$1 r=$2 tool=${3:-rawscan} bin=${4:-$RAWSCAN} u=(); [ "$(work_proto "$w")" = udp ] && u=(-sU)
+  local f=$OUT/$tool.$1.$2.json
+  NOTE= measure "$tool" "$w" "$r" conv_rawscan "$f" \
+    "$bin" scan "$(work_targets "$w")" -p "$(work_ports "$w")" "${u[@]}" --rate max --retries 1 --wait 1 -oJ "$f"
 }
+
 
 run_masscan() { # WORK RUN
   local w=$1 r=$2 f=$OUT/masscan.$1.$2.txt p; p=$(work_ports "$w")
@@ -194,11 +202,12 @@ cd "$OUT"    # anything a tool leaves behind (masscan's paused.conf, rawscan's p
 for w in "${WORKS[@]}"; do
   p=$(work_ports "$w"); PLO=${p%-*}; PHI=${p#*-}
   for ((r = 1; r <= REPEAT; r++)); do
-    run_rawscan "$w" "$r"
-    run_masscan "$w" "$r"
-    [ "$w" = 16x80 ] && run_zmap "$w" "$r" 1
-    run_zmap "$w" "$r" 2
-    run_nmap "$w" "$r"
+    wants rawscan && run_rawscan "$w" "$r"
+    [ -n "${BASE:-}" ] && wants rawscan-base && run_rawscan "$w" "$r" rawscan-base "$BASE"
+    wants masscan && run_masscan "$w" "$r"
+    [ "$w" = 16x80 ] && wants zmap && run_zmap "$w" "$r" 1
+    wants zmap && run_zmap "$w" "$r" 2
+    wants nmap && run_nmap "$w" "$r"
   done
 done
 
