@@ -135,7 +135,7 @@ public static partial class LabManager
         }
 
         LabException Failed(RealDaemon d, string what) =>
-            new($"{d.Name} (udp {d.Service.Port}) {what}; {LogPath(dir, d)}: {Exec.OneLine(string.Join("\n", ReadLog(dir, d).Split('\n').TakeLast(5)))}");
+            new($"{d.Name} (udp {d.Service.Port}) {what}; its log ends: {Exec.OneLine(string.Join("\n", ReadLog(dir, d).Split('\n').TakeLast(5)))}");
     }
 
     private static string ReadLog(string dir, RealDaemon d)
