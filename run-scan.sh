@@ -11,6 +11,9 @@ cd "$(dirname "$(readlink -f "$0")")"
 
 BIN=src/RawScan.Cli/bin/Release/net10.0/rawscan
 PACKAGES=(libpcap0.8 iproute2 ethtool nftables tcpdump tshark procps util-linux netbase nmap ndiff libxml2-utils chromium)
+# The daemons of the lab's real-services host (rawscan lab up --real-services; docs/lab.md), which
+# the tests scan beside nmap. Only their programs are used, inside the lab, with the lab's configs.
+PACKAGES+=(socat dnsmasq-base tftpd-hpa rpcbind chrony samba snmpd miniupnpd-nftables kamailio avahi-daemon memcached)
 
 say() { printf '%s\n' "run-scan: $*" >&2; }
 
@@ -19,6 +22,43 @@ need_root() {
         say "needs root (raw packets, network namespaces): run it with sudo"
         exit 1
     fi
+}
+
+# Packages whose scripts start services (dnsmasq's, samba's, snmpd...) must not start them on this
+# host: the lab runs its own copies in a namespace. While apt-get runs, a policy-rc.d answering 101
+# ("forbidden") stops invoke-rc.d and deb-systemd-invoke from starting anything; one that was there
+# before (Debian's container images ship one) is put back exactly as it was.
+POLICY=/usr/sbin/policy-rc.d
+POLICY_SAVED=
+forbid_service_starts() {
+    if [ -e "$POLICY" ]; then
+        POLICY_SAVED=$(mktemp)
+        cp -p "$POLICY" "$POLICY_SAVED"
+    fi
+    printf '#!/bin/sh\n# run-scan.sh: no service starts while it installs packages\nexit 101\n' >"$POLICY"
+    chmod 755 "$POLICY"
+}
+allow_service_starts() {
+    if [ -n "$POLICY_SAVED" ]; then
+        cp -p "$POLICY_SAVED" "$POLICY" && rm -f "$POLICY_SAVED"
+        POLICY_SAVED=
+    else
+        rm -f "$POLICY"
+    fi
+}
+
+# Nor at the next boot: the systemd units and init scripts of the packages just installed are
+# disabled (on a machine that did not boot systemd this only removes the links their install made).
+disable_units() {
+    local p f
+    for p in "$@"; do
+        for f in $(dpkg-query -L "$p" 2>/dev/null | grep -E '^((/usr)?/lib/systemd/system/[^/@]+\.(service|socket)|/etc/init\.d/[^/]+)$' || true); do
+            case "$f" in
+                /etc/init.d/*) update-rc.d "${f##*/}" disable >/dev/null 2>&1 || true ;;
+                *) systemctl disable --quiet "${f##*/}" >/dev/null 2>&1 || true ;;
+            esac
+        done
+    done
 }
 
 # Install only what is missing; apt-get update only when something is.
@@ -31,7 +71,13 @@ install_missing() {
         say "installing ${missing[*]}"
         export DEBIAN_FRONTEND=noninteractive
         apt-get update -qq
+        forbid_service_starts
+        trap allow_service_starts EXIT
+        trap 'exit 130' INT TERM
         apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+        allow_service_starts
+        trap - EXIT INT TERM
+        disable_units "${missing[@]}"
     fi
     command -v dotnet >/dev/null || { say "the .NET SDK (dotnet) is not on PATH"; exit 1; }
 }

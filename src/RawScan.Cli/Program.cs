@@ -45,7 +45,8 @@ internal static class Help
 
           rawscan scan TARGETS -p PORTS [options]   SYN-scan TARGETS (see 'rawscan scan --help')
           rawscan diff OLD NEW                      what opened, closed, appeared between two RawScan outputs
-          rawscan lab up|down|status [--name NAME]  the built-in isolated lab network (needs root)
+          rawscan lab up|down|status [--name NAME]  the built-in isolated lab network (needs root;
+                                                    lab up --real-services adds Debian's daemons)
           rawscan --version
 
         {ScanCommand.Usage}

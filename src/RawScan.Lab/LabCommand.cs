@@ -16,12 +16,16 @@ namespace RawScan.Lab;
 public static class LabCommand
 {
     public const string Usage = """
-        usage: rawscan lab up|down|status [--name NAME]
+        usage: rawscan lab up [--real-services] [--name NAME]
+               rawscan lab down|status [--name NAME]
                rawscan lab verify [--name NAME] --results FILE TARGETS -p PORTS [-sS] [-sU]
                rawscan lab loss PERCENT [--name NAME]
                rawscan lab forge [--name NAME] [--rate PPS] [--seconds S] [--count N] [--udp]
           up       build the isolated lab NAME (default rawscan): network namespaces
-                   rawscan-NAME-scan and rawscan-NAME-target, and the target's services
+                   rawscan-NAME-scan and rawscan-NAME-target, and the target's services;
+                   --real-services adds rawscan-NAME-real, a host at 198.19.1.1 running Debian's
+                   daemons on UDP (socat echo, dnsmasq, tftpd-hpa, rpcbind, chrony, nmbd, snmpd,
+                   miniupnpd, kamailio, avahi-daemon, memcached)
           down     stop its processes and remove its namespaces and state
           status   describe it; exit status 1 if it is not up or its services are not running
           verify   compare a scan's results (-oJ, -oC, -oX or -oG FILE) of TARGETS x PORTS with the lab's truth;
@@ -63,7 +67,7 @@ public static class LabCommand
         {
             return a.Verb switch
             {
-                "up" => Up(a.Spec, selfCommand),
+                "up" => Up(a.Spec, selfCommand, a.RealServices),
                 "down" => Down(a.Spec),
                 "status" => Status(a.Spec),
                 "verify" => Verify(a.Spec, a),
@@ -82,7 +86,7 @@ public static class LabCommand
     }
 
     private sealed record Arguments(string Verb, LabSpec Spec, string? Log, string? Results = null, TargetSet? Targets = null, ScanPorts? Ports = null,
-        double? Loss = null, ForgeOptions? Forge = null);
+        double? Loss = null, ForgeOptions? Forge = null, bool RealServices = false);
 
     /// <summary>What to forge: <see cref="Count"/> 0 and <see cref="Seconds"/> 0 mean no limit.</summary>
     private sealed record ForgeOptions(double Rate, long Count, double Seconds, bool Udp);
@@ -100,7 +104,7 @@ public static class LabCommand
         };
         string? name = null, log = null, results = null, ports = null, loss = null, rate = null, count = null, seconds = null;
         ScanTypes types = 0;
-        bool udp = false;
+        bool udp = false, realServices = false;
         bool forging = verb is "forge" or "forge-run";
         var targets = new List<string>();
         for (int i = 1; i < args.Length; i++)
@@ -113,6 +117,7 @@ public static class LabCommand
             // Only for serve, as up starts it: "lab serve NAME --log PATH".
             else if (verb == "serve" && arg == "--log") log = Once(log, arg, Value(args, ref i));
             else if (verb == "serve" && !arg.StartsWith('-')) name = Once(name, "NAME", arg);
+            else if (verb == "up" && arg == "--real-services") realServices = true;
             else if (verb == "verify" && arg == "--results") results = Once(results, arg, Value(args, ref i));
             else if (verb == "verify" && arg is "-p" or "--ports") ports = Once(ports, arg, Value(args, ref i));
             else if (verb == "verify" && arg == "-sS") types |= ScanTypes.Tcp;
@@ -131,6 +136,7 @@ public static class LabCommand
                 "verify" => "lab verify takes --name NAME, --results FILE, TARGETS and -p PORTS",
                 "loss" => "lab loss takes PERCENT and --name NAME",
                 "forge" or "forge-run" => "lab forge takes --name NAME, --rate PPS, --seconds S, --count N and --udp",
+                "up" => "lab up takes only --name NAME and --real-services",
                 _ => $"lab {verb} takes only --name NAME",
             });
         }
@@ -149,7 +155,7 @@ public static class LabCommand
                 udp);
             return new Arguments(verb, LabSpec.For(name ?? LabSpec.DefaultName), null, Forge: forge);
         }
-        if (verb != "verify") return new Arguments(verb, LabSpec.For(name ?? LabSpec.DefaultName), log);
+        if (verb != "verify") return new Arguments(verb, LabSpec.For(name ?? LabSpec.DefaultName), log, RealServices: realServices);
         if (results is null) throw new BadInputException("lab command", "verify", "needs --results FILE");
         if (targets.Count == 0 || ports is null) throw new BadInputException("lab command", "verify", "needs the scan's TARGETS and -p PORTS");
         return new Arguments(verb, LabSpec.For(name ?? LabSpec.DefaultName), null, results, TargetSet.Parse(targets),
@@ -166,9 +172,9 @@ public static class LabCommand
         double.TryParse(token, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double v) && v > 0 && v <= max
             ? v : throw new BadInputException(option, token, $"expected a number above 0, at most {max.ToString(CultureInfo.InvariantCulture)}");
 
-    private static int Up(LabSpec spec, IReadOnlyList<string> selfCommand)
+    private static int Up(LabSpec spec, IReadOnlyList<string> selfCommand, bool realServices)
     {
-        var info = LabManager.Up(spec.Name, selfCommand);
+        var info = LabManager.Up(spec.Name, selfCommand, realServices);
         Console.WriteLine($"lab {spec.Name} is up");
         Describe(spec, info);
         return 0;
@@ -189,7 +195,7 @@ public static class LabCommand
         }
         Console.WriteLine($"lab {spec.Name} is up");
         Describe(spec, info);
-        return info.ServeAlive ? 0 : 1;
+        return info.ServeAlive && (info.RealNamespace is null || info.RealServicesAlive) ? 0 : 1;
     }
 
     private static void Describe(LabSpec spec, LabInfo info)
@@ -206,6 +212,13 @@ public static class LabCommand
             + $"{(info.ServePid is int pid ? $", pid {pid}" : "")}, log {LabManager.ServeLogPath(spec.Name)}");
         Console.WriteLine($"  loss       {(info.LossPercent > 0 ? $"{info.LossPercent.ToString("0.##", CultureInfo.InvariantCulture)}% of TCP and UDP packets entering the target, at random ('rawscan lab loss 0' removes it)" : "none")}");
         Console.WriteLine($"  truth      {info.TruthPath}");
+        if (info.RealNamespace is null) return;
+        Console.WriteLine($"  real host  namespace {info.RealNamespace}, address {Ipv4.Format(info.RealHost)}/{spec.RealHostPrefixLength} "
+            + $"(routed via {Ipv4.Format(spec.Gateway)}), Debian daemons on udp, configs and logs in {LabManager.RealServicesDirectory(spec.Name)}");
+        foreach (var d in info.RealDaemons ?? [])
+            Console.WriteLine($"    udp {d.Port,-5}  {d.Daemon,-13} pid {d.Pid}{(d.Alive ? "" : " NOT running")}");
+        Console.WriteLine($"    udp {spec.RealDroppedPort,-5}  dropped (open|filtered), udp {spec.RealRejectedPort}: rejected, admin-prohibited (filtered), "
+            + $"udp {spec.RealClosedPort}: closed");
     }
 
     private static int Loss(LabSpec spec, double percent)

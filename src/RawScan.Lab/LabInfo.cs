@@ -8,6 +8,9 @@ namespace RawScan.Lab;
 /// <param name="ServePid">The target's service process, if its pid file is there.</param>
 /// <param name="ServeAlive">Whether that process is alive in the target namespace.</param>
 /// <param name="LossPercent">Random loss on probes entering the target (<see cref="LabManager.SetLoss"/>); 0 when none.</param>
+/// <param name="RealNamespace">The real-services host's namespace, when the lab was brought up with them; else null.</param>
+/// <param name="RealHost">The real-services host's address, when there is one; else 0.</param>
+/// <param name="RealDaemons">The daemons it started there; empty without real services.</param>
 public sealed record LabInfo(
     string Name,
     string ScannerNamespace,
@@ -19,4 +22,14 @@ public sealed record LabInfo(
     string TruthPath,
     int? ServePid,
     bool ServeAlive,
-    double LossPercent = 0);
+    double LossPercent = 0,
+    string? RealNamespace = null,
+    uint RealHost = 0,
+    IReadOnlyList<RealDaemonInfo>? RealDaemons = null)
+{
+    /// <summary>Whether the real-services host is up with every daemon it started still running.</summary>
+    public bool RealServicesAlive => RealNamespace is not null && RealDaemons is { Count: > 0 } d && d.All(x => x.Alive);
+}
+
+/// <summary>A daemon of the real-services host: its program, its UDP port, its pid, and whether it still runs in that host's namespace.</summary>
+public sealed record RealDaemonInfo(string Daemon, ushort Port, int Pid, bool Alive);

@@ -58,15 +58,21 @@ public static partial class LabManager
     /// <exception cref="BadInputException">The name is not valid.</exception>
     /// <exception cref="InvalidOperationException">A lab of that name is (even partly) up.</exception>
     /// <exception cref="LabException">A command failed, or the services did not start.</exception>
-    public static LabInfo Up(string name, IReadOnlyList<string> selfCommand)
+    public static LabInfo Up(string name, IReadOnlyList<string> selfCommand) => Up(name, selfCommand, realServices: false);
+
+    /// <inheritdoc cref="Up(string, IReadOnlyList{string})"/>
+    /// <param name="realServices">Also build the real-services host (<see cref="LabSpec.RealNamespace"/>)
+    /// and start its daemons from Debian packages; they must be installed.</param>
+    public static LabInfo Up(string name, IReadOnlyList<string> selfCommand, bool realServices)
     {
         var spec = LabSpec.For(name);
         if (selfCommand.Count == 0) throw new ArgumentException("empty command", nameof(selfCommand));
         string s = spec.ScannerNamespace, t = spec.TargetNamespace, dir = StateDirectory(name);
 
         var present = Netns.List();
-        if (present.Contains(s) || present.Contains(t) || Directory.Exists(dir))
+        if (present.Contains(s) || present.Contains(t) || present.Contains(spec.RealNamespace) || Directory.Exists(dir))
             throw new InvalidOperationException($"lab {name} is already up (or partly: 'rawscan lab down --name {name}' clears it)");
+        if (realServices) CheckRealServicesInstalled(spec);
 
         var made = new List<string>();
         bool madeDir = false;
@@ -114,6 +120,7 @@ public static partial class LabManager
             LabTruth.FromSpec(spec).Save(TruthPath(name));
             int pid = ServeLauncher.Start(spec, selfCommand, ServeLogPath(name));
             File.WriteAllText(PidPath(name), $"{pid}\n");
+            if (realServices) UpRealServices(spec, made);
             return Status(name) ?? throw new LabException($"lab {name} vanished while it was being built");
         }
         catch (Exception e)
@@ -131,8 +138,8 @@ public static partial class LabManager
     }
 
     /// <summary>
-    /// Ends every process in the lab's namespaces, deletes them (which deletes the veth pair) and its
-    /// state. Whatever part of the lab is missing is skipped.
+    /// Ends every process in the lab's namespaces (the real daemons first, by their recorded pids),
+    /// deletes them (which deletes the veth pairs) and its state. Whatever part of the lab is missing is skipped.
     /// </summary>
     /// <returns>Whether there was anything to remove.</returns>
     /// <exception cref="BadInputException">The name is not valid.</exception>
@@ -141,8 +148,9 @@ public static partial class LabManager
     {
         var spec = LabSpec.For(name);
         var present = Netns.List();
-        var namespaces = new[] { spec.ScannerNamespace, spec.TargetNamespace }.Where(present.Contains).ToList();
+        var namespaces = new[] { spec.ScannerNamespace, spec.TargetNamespace, spec.RealNamespace }.Where(present.Contains).ToList();
         string dir = StateDirectory(name);
+        if (present.Contains(spec.RealNamespace)) StopRealDaemons(spec, present);
         return Remove(namespaces, Directory.Exists(dir) ? dir : null);
     }
 
@@ -158,8 +166,10 @@ public static partial class LabManager
             && int.TryParse(File.ReadAllText(PidPath(name)).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out int p) ? p : null;
         // Alive means in the target namespace, not merely existing: a stale pid may name another process.
         bool alive = pid is int servePid && Netns.Pids(spec.TargetNamespace).Contains(servePid);
+        bool real = present.Contains(spec.RealNamespace);
         return new LabInfo(spec.Name, spec.ScannerNamespace, spec.TargetNamespace, spec.ScannerInterface,
-            spec.ScannerAddress, spec.Gateway, spec.SpareAddress, TruthPath(name), pid, alive, ReadLoss(name));
+            spec.ScannerAddress, spec.Gateway, spec.SpareAddress, TruthPath(name), pid, alive, ReadLoss(name),
+            real ? spec.RealNamespace : null, real ? spec.RealHost : 0, RealDaemonsOf(spec, present));
     }
 
     /// <summary>The labs that are up, by name: those with namespaces or state on this host.</summary>
@@ -188,6 +198,6 @@ public static partial class LabManager
         return namespaces.Count > 0 || stateDir is not null;
     }
 
-    [GeneratedRegex("^rawscan-([a-z0-9-]{1,16})-(?:scan|target)$")]
+    [GeneratedRegex("^rawscan-([a-z0-9-]{1,16})-(?:scan|target|real)$")]
     private static partial Regex NamespaceName();
 }

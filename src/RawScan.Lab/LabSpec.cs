@@ -129,6 +129,69 @@ public sealed record LabSpec
     /// </summary>
     public PortState DefaultState { get; internal init; } = PortState.Closed;
 
+    /// <summary>
+    /// Where the real-services host lives (<c>lab up --real-services</c>): third-party daemons from
+    /// Debian packages, which nobody on this project wrote, so they answer what a real network would
+    /// rather than what our probes ask for.
+    /// </summary>
+    public string RealNamespace => $"rawscan-{Name}-real";
+
+    /// <summary>The target's end of the link to the real-services host.</summary>
+    public string RealGatewayInterface { get; internal init; } = "tgt1";
+
+    /// <summary>The real-services host's one interface.</summary>
+    public string RealInterface { get; internal init; } = "real0";
+
+    /// <summary>
+    /// The real-services host's own address, the only one it has besides loopback: a daemon that
+    /// neither binds the address it was asked on nor sets IP_PKTINFO answers from its interface's
+    /// address, which here is the address asked (on the target, which owns the whole /16 through one
+    /// local route, it would answer from 198.19.0.1).
+    /// </summary>
+    public uint RealHost { get; internal init; } = Ip("198.19.1.1");
+
+    /// <summary>
+    /// The real host's prefix: 198.19.0.0/16, so the scanner's link (198.19.0.0/24) is on-link to it,
+    /// one flat LAN as a home router or a file server sees its clients. avahi answers unicast mDNS
+    /// only from on-link sources (RFC 6762 section 11) and miniupnpd answers M-SEARCH only from its
+    /// LAN; the target answers the real host's ARP for those addresses (proxy ARP) and routes.
+    /// </summary>
+    public int RealHostPrefixLength { get; internal init; } = 16;
+
+    /// <summary>The real host's LAN, 198.19.0.0/16: whom its daemons serve.</summary>
+    public Ipv4Range RealLan => Ipv4Range.FromCidr(RealHost, RealHostPrefixLength);
+
+    /// <summary>The target's address on the real host's link, 198.19.1.0/24, which it routes to from the scanner's.</summary>
+    public uint RealGateway { get; internal init; } = Ip("198.19.1.254");
+
+    /// <summary>The subnet the scanner reaches the real host through (via <see cref="Gateway"/>).</summary>
+    public Ipv4Range RealSubnet { get; internal init; } = Ipv4Range.Parse("198.19.1.0/24");
+
+    /// <summary>The real daemons, one UDP port each, in port order.</summary>
+    public IReadOnlyList<RealService> RealServices { get; internal init; } =
+    [
+        new(7, "echo", "socat", "socat"),
+        new(53, "dns", "dnsmasq", "dnsmasq-base"),
+        new(69, "tftp", "in.tftpd", "tftpd-hpa"),
+        new(111, "portmapper", "rpcbind", "rpcbind"),
+        new(123, "ntp", "chronyd", "chrony"),
+        new(137, "netbios-ns", "nmbd", "samba"),
+        new(161, "snmp", "snmpd", "snmpd"),
+        new(1900, "ssdp", "miniupnpd", "miniupnpd-nftables"),
+        new(5060, "sip", "kamailio", "kamailio"),
+        new(5353, "mdns", "avahi-daemon", "avahi-daemon"),
+        new(11211, "memcached", "memcached", "memcached"),
+    ];
+
+    /// <summary>Dropped by nftables on the real host: silent (open|filtered).</summary>
+    public ushort RealDroppedPort { get; internal init; } = 500;
+
+    /// <summary>Rejected by nftables on the real host with ICMP admin-prohibited (filtered).</summary>
+    public ushort RealRejectedPort { get; internal init; } = 514;
+
+    /// <summary>Nothing listens and nothing filters: the real host's kernel answers port unreachable (closed).</summary>
+    public ushort RealClosedPort { get; internal init; } = 1000;
+
     private static uint Ip(string s) => Ipv4.TryParse(s, out uint a) ? a : throw new ArgumentException(s);
 }
 
@@ -138,3 +201,6 @@ public sealed record FilterRule(Ipv4Range Addresses, Protocol Protocol, PortSet 
     public bool Matches(uint address, Protocol protocol, ushort port) =>
         protocol == Protocol && Addresses.Contains(address) && Ports.Contains(port);
 }
+
+/// <summary>A real daemon of the real-services host: its UDP port, what it speaks, its program and the Debian package that has it.</summary>
+public sealed record RealService(ushort Port, string Service, string Daemon, string Package);

@@ -18,6 +18,8 @@ public class LabCommandTests
     [InlineData("status extra")]
     [InlineData("status --name a --name b")]
     [InlineData("up --log /tmp/x")] // serve's option only
+    [InlineData("down --real-services")] // up's option only
+    [InlineData("status --real-services")]
     public void BadUsageExits2(string args) => Assert.Equal(2, LabCommand.Run(Split(args), NoSelf));
 
     [Theory]

@@ -32,6 +32,16 @@ internal static class NftScripts
         Chain("inet", "input", "hook input", [.. spec.FilterRules.Select(r =>
             $"ip daddr {RangeText.Format(r.Addresses)} {r.Protocol.Name()} dport {Ports(r.Ports)} drop")]);
 
+    /// <summary>
+    /// The real-services host: one UDP port dropped (silent) and one rejected with ICMP
+    /// admin-prohibited (type 3 code 13), as a host firewall would; every other port is the daemons'
+    /// or the kernel's to answer.
+    /// </summary>
+    public static string Real(LabSpec spec) =>
+        Chain("inet", "input", "hook input",
+            $"udp dport {spec.RealDroppedPort} drop",
+            $"udp dport {spec.RealRejectedPort} reject with icmp type admin-prohibited");
+
     /// <summary>The lab's table of <paramref name="family"/> with one filter chain on <paramref name="hook"/>.</summary>
     private static string Chain(string family, string chain, string hook, params string[] rules)
     {
