@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")"
 
 BIN=src/RawScan.Cli/bin/Release/net10.0/rawscan
-PACKAGES=(libpcap0.8 iproute2 ethtool nftables tcpdump tshark procps util-linux netbase nmap ndiff libxml2-utils chromium)
+PACKAGES=(libpcap0.8 iproute2 ethtool nftables tcpdump tshark procps util-linux netbase nmap ndiff libxml2-utils xsltproc python3-libnmap chromium)
 
 say() { printf '%s\n' "run-scan: $*" >&2; }
 
