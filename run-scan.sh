@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")"
 
 BIN=src/RawScan.Cli/bin/Release/net10.0/rawscan
-PACKAGES=(libpcap0.8 iproute2 ethtool nftables tcpdump tshark procps util-linux netbase nmap ndiff libxml2-utils chromium)
+PACKAGES=(libpcap0.8 iproute2 ethtool nftables tcpdump tshark procps util-linux netbase nmap ndiff libxml2-utils xsltproc python3-libnmap chromium)
 # The daemons of the lab's real-services host (rawscan lab up --real-services; docs/lab.md), which
 # the tests scan beside nmap. Only their programs are used, inside the lab, with the lab's configs.
 PACKAGES+=(socat dnsmasq-base tftpd-hpa rpcbind chrony samba snmpd miniupnpd-nftables kamailio avahi-daemon memcached)

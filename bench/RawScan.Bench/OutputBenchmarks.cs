@@ -2,6 +2,7 @@ using BenchmarkDotNet.Attributes;
 using RawScan.Output;
 using RawScan.Registry;
 using RawScan.Results;
+using RawScan.Targets;
 
 namespace RawScan.Bench;
 
@@ -26,7 +27,7 @@ public class OutputBenchmarks
             _results[i] = new PortResult(0xC6120000u + (uint)i, Protocol.Tcp, ports[i % ports.Length], PortState.Open, 64, 0);
         _summary = new SummaryWriter(ServiceRegistry.Default);
         _json = new JsonLinesWriter(Stream.Null, ServiceRegistry.Default);
-        _table = new TableWriter();
+        NewTable();
         Summary(); Json();
         var w = new StringWriter();
         _summary.Write(w, Fake());
@@ -34,7 +35,12 @@ public class OutputBenchmarks
     }
 
     [IterationSetup(Target = nameof(Table))]
-    public void NewTable() => _table = new TableWriter();
+    public void NewTable()
+    {
+        _table?.Dispose();
+        _table = new TableWriter(TextWriter.Null, ServiceRegistry.Default);
+        _table.Begin(new ScanHeader("bench", DateTimeOffset.UnixEpoch, ScanPorts.Parse("80,443,22,8080,12345,53", ScanTypes.Tcp), N, "bench"));
+    }
 
     [Benchmark(OperationsPerInvoke = N)]
     public long Summary()
@@ -54,7 +60,7 @@ public class OutputBenchmarks
     public int Table()
     {
         foreach (ref readonly var r in _results.AsSpan()) _table.OnResult(r);
-        return _table.Count;
+        return _table.HostsUp;
     }
 
     private static ScanSummary Fake() => new()

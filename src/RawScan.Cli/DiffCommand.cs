@@ -13,13 +13,17 @@ namespace RawScan.Cli;
 /// +198.18.0.9 22/tcp open (was absent)
 /// +198.18.0.1 443/tcp open (was closed)
 /// -198.18.0.1 80/tcp open (now filtered)
+/// *198.18.0.1 25/tcp filtered (was closed)
 /// -198.18.0.7 disappeared
 /// -198.18.0.7 22/tcp open (now absent)
 /// </code>
-/// "opened" is a port open in NEW and not open in OLD, "closed" the reverse; a host "appeared" when
-/// only NEW has results for it, "disappeared" when only OLD has. A change between two states that
-/// are not open (closed to filtered) is not a change of exposure and is not reported. Exit 0: no
-/// change, 1: changes, 2: bad input (one line naming the file or argument).
+/// "+" is a port open in NEW and not open in OLD, "-" the reverse, "*" any other change of state
+/// between two states both reports list (closed to filtered: a firewall rule added or removed); a
+/// port listed in one report and not the other is a change only when it is open (a default report
+/// lists open ports only: "absent" there says nothing of a closed port). A host "appeared" when only
+/// NEW has results for it, "disappeared" when only OLD has. Exit 0: no change, 1: changes, 2: bad
+/// input: one line naming the file or argument, whatever the file holds (masscan's files, binary
+/// data, a truncated XML, a directory), never the runtime's text.
 /// </summary>
 internal static class DiffCommand
 {
@@ -51,19 +55,38 @@ internal static class DiffCommand
 
     private static bool TryRead(string path, TextWriter stderr, out List<PortResult> results)
     {
+        results = [];
+        string reason;
         try
         {
-            results = ReportReader.Read(path);
-            return true;
+            if (Directory.Exists(path)) reason = "is a directory, not a report";
+            else
+            {
+                results = ReportReader.Read(path);
+                return true;
+            }
         }
-        catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException)
+        // The readers' FormatExceptions are our own one-line words; anything else is the runtime's
+        // text (a permission message, a decoder's), which a user should not have to read.
+        catch (FormatException e) { reason = Printable(e.Message); }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { reason = "no such file"; }
+        catch (UnauthorizedAccessException) { reason = "cannot be read (permission denied)"; }
+        catch (Exception e) when (e is IOException or ArgumentException or NotSupportedException or System.Security.SecurityException
+                                  or InvalidOperationException or KeyNotFoundException or OverflowException or OutOfMemoryException)
         {
-            string reason = e is FileNotFoundException or DirectoryNotFoundException ? "no such file"
-                : e.Message.ReplaceLineEndings(" ");
-            stderr.WriteLine($"rawscan: {new BadInputException("file", path, reason).Message}");
-            results = [];
-            return false;
+            reason = "cannot be read as a report";
         }
+        stderr.WriteLine($"rawscan: {new BadInputException("file", path, reason).Message}");
+        return false;
+    }
+
+    /// <summary>One line of printable text: a binary file's bytes quoted in a message must not reach the terminal as controls.</summary>
+    private static string Printable(string s)
+    {
+        var chars = s.ReplaceLineEndings(" ").ToCharArray();
+        for (int i = 0; i < chars.Length; i++)
+            if (char.IsControl(chars[i]) || chars[i] == '\uFFFD') chars[i] = '?';
+        return new string(chars);
     }
 
     /// <summary>The change lines, hosts in address order, each host's ports TCP first then ascending.</summary>
@@ -88,6 +111,7 @@ internal static class DiffCommand
                 bool wasOpen = was == PortState.Open, isOpen = isNow == PortState.Open;
                 if (isOpen && !wasOpen) lines.Add($"+{ip} {port}/{proto.Name()} open (was {Name(was)})");
                 else if (wasOpen && !isOpen) lines.Add($"-{ip} {port}/{proto.Name()} open (now {Name(isNow)})");
+                else if (was is { } w && isNow is { } n && w != n) lines.Add($"*{ip} {port}/{proto.Name()} {n.Name()} (was {w.Name()})");
             }
         }
         return lines;

@@ -19,7 +19,7 @@ internal static class ScanCommand
     /// <param name="SavedArgs">The arguments a resume file keeps (all but --lab, --seed and --resume).</param>
     /// <param name="Outputs">(format, path) for each -oJ/-oC/-oX/-oG/-oH/-oA; "-" is standard output.</param>
     internal sealed record Parsed(ScanOptions Options, IReadOnlyList<(string Format, string Path)> Outputs, ShownStates Show, bool PacketTrace, bool StatusJson,
-        string? Lab, string[] InnerArgs, string[] SavedArgs, string ResumePath);
+        string? Lab, string[] InnerArgs, string[] SavedArgs, string ResumePath, TableOptions? Table = null);
 
     public const string Usage = """
         usage: rawscan scan TARGETS -p PORTS [options]
@@ -32,6 +32,8 @@ internal static class ScanCommand
           --rate PPS            packets per second over the whole scan (default 100000; 'max' for no ceiling)
           --wait SECONDS        keep listening this long after the last probe (default: 3 RTT-derived timeouts, 0.25-2 s)
           --show STATES         also report these states: closed, filtered, or closed,filtered (default: open only)
+          --reason              the table gets REASON and TTL columns (nmap's reasons: syn-ack, reset, no-response...)
+          --open-lines          print 'open 443/tcp on 198.18.0.7 https' as each port is found, instead of host blocks
           --retries N           resend a probe still unanswered after the timeout up to N times (default 1)
           --reset               send a RST for every SYN-ACK, closing the half-open connection on the target
           -oJ FILE              JSON lines, streamed as results arrive ('-' for standard output)
@@ -88,7 +90,7 @@ internal static class ScanCommand
         var targets = new List<string>();
         var includeFiles = new List<string>();
         var excludes = new List<TargetSet>();
-        bool builtinExclude = true, seedGiven = false, trace = false, statusJson = false;
+        bool builtinExclude = true, seedGiven = false, trace = false, statusJson = false, reason = false, openLines = false;
         ScanTypes types = 0;
         string? ports = null, lab = null, topPorts = null, userPayloads = null, nmapPayloads = null;
         var outputs = new List<(string Format, string Path)>();
@@ -167,6 +169,8 @@ internal static class ScanCommand
                 case "--write-pcap": o = o with { WritePcap = value = V() }; break;
                 case "--packet-trace": trace = true; break;
                 case "--status-json": statusJson = true; break;
+                case "--reason": reason = true; break;
+                case "--open-lines": openLines = true; break;
                 case "--top-ports":
                     value = V();
                     if (!int.TryParse(value, out int top) || top < 1 || top > 65536 || !value.All(char.IsAsciiDigit))
@@ -216,7 +220,7 @@ internal static class ScanCommand
         o = o with { UdpPayloads = UdpPayloads(o.Ports, nmapPayloads, userPayloads) };
         if (lab is not null) LabSpec.ValidateName(lab);
         if (o.WritePcap is not null && !o.DryRun) throw new BadInputException("option", "--write-pcap", "goes with --dry-run");
-        return new Parsed(o, outputs, show, trace, statusJson, lab, [.. inner], Without(inner, "--seed"), resumePath);
+        return new Parsed(o, outputs, show, trace, statusJson, lab, [.. inner], Without(inner, "--seed"), resumePath, new TableOptions(reason, openLines));
     }
 
     /// <summary>
@@ -258,14 +262,17 @@ internal static class ScanCommand
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; cts.Cancel(); });
 
         var registry = new LazyRegistry(() => ServiceRegistry.Default);
-        // The table is printed only when no report goes to standard output, and shows only --show's
-        // states: it keeps nothing else (a /20 x 1-1000 scan has 4 million closed results).
+        // The table is printed only when no report goes to standard output. It streams host blocks as
+        // hosts settle, through its own buffer on standard output (a timer flushes it).
         bool printTable = !p.Outputs.Any(x => x.Path == "-");
-        var table = new TableWriter(keep: p.Show.Includes);
+        using var table = printTable ? new TableWriter(new StreamWriter(Console.OpenStandardOutput(), new System.Text.UTF8Encoding(false), 1 << 15), registry,
+            p.Table, ownsWriter: true) : null;
         var summaryWriter = new SummaryWriter(registry);
         var writers = OpenOutputs(p, registry);
         var header = new ScanHeader(CommandLine(), DateTimeOffset.Now, p.Options.Ports, p.Options.Targets.Count,
-            typeof(Scanner).Assembly.GetName().Version?.ToString(3) ?? "0", p.Show);
+            typeof(Scanner).Assembly.GetName().Version?.ToString(3) ?? "0", p.Show,
+            Partial: p.Options.Shard.Count > 1 || p.Options.StartPosition is not null);
+        table?.Begin(header);
         foreach (var w in writers) w.Begin(header);
 
         var scanner = new Scanner();
@@ -273,7 +280,7 @@ internal static class ScanCommand
         var options = p.PacketTrace ? p.Options with { PacketTrace = Console.Error } : p.Options;
         var style = p.StatusJson ? ProgressStyle.Json : Console.IsErrorRedirected ? ProgressStyle.Plain : ProgressStyle.Terminal;
         using (p.PacketTrace ? null : new Progress(scanner.Counters, Console.Error, style))
-            summary = scanner.Run(options, new Fanout([.. printTable ? [table] : Array.Empty<IResultSink>(), summaryWriter, .. writers]), cts.Token);
+            summary = scanner.Run(options, new Fanout([.. table is null ? Array.Empty<IResultSink>() : [table], summaryWriter, .. writers]), cts.Token);
 
         // Every output is finished, also after Ctrl-C or a failure: what was found is written out whole.
         foreach (var w in writers)
@@ -285,11 +292,8 @@ internal static class ScanCommand
                 summary = summary with { End = ScanEnd.Failed, Error = summary.Error ?? e.Message };
             }
         }
-        if (printTable)
-        {
-            table.Write(Console.Out, p.Show.Includes);
-            Console.Out.Flush();
-        }
+        try { table?.End(summary); }
+        catch (IOException) { }                                   // standard output closed (a pipe's reader gone): nothing to print to
         summaryWriter.Write(Console.Error, summary);
         if (summary.End == ScanEnd.Interrupted) Console.Error.WriteLine("rawscan: interrupted: results found so far were written");
         if (summary.End == ScanEnd.Failed) Console.Error.WriteLine($"rawscan: scan failed: {summary.Error}; results found so far were written");
@@ -333,8 +337,10 @@ internal static class ScanCommand
                 {
                     throw new BadInputException("output file", path, e.Message);
                 }
-                IReportWriter w = format == "html" ? new HtmlReportWriter(stream, registry) : ReportFormats.Create(format, stream, registry);
-                writers.Add(new ShownWriter(w, p.Show));
+                // Every writer sees every result and lists header.Shown's states itself (counting the
+                // rest); the HTML report is still fed only those states until it does the same.
+                writers.Add(format == "html" ? new ShownOnly(new HtmlReportWriter(stream, registry), p.Show)
+                    : ReportFormats.Create(format, stream, registry));
             }
             return writers;
         }
@@ -390,8 +396,8 @@ internal static class ScanCommand
         public void OnResult(in PortResult r) { foreach (var s in sinks) s.OnResult(r); }
     }
 
-    /// <summary>An output that lists only the states asked for (--show).</summary>
-    private sealed class ShownWriter(IReportWriter inner, ShownStates show) : IReportWriter
+    /// <summary>The HTML report's results: only the states asked for (--show), until it counts the rest itself.</summary>
+    private sealed class ShownOnly(IReportWriter inner, ShownStates show) : IReportWriter
     {
         public void Begin(ScanHeader header) => inner.Begin(header);
         public void OnResult(in PortResult r) { if (show.Includes(r)) inner.OnResult(r); }

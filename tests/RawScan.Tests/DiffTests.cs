@@ -91,12 +91,58 @@ public sealed class DiffTests : IDisposable
         Assert.Empty(err);
     }
 
-    [Fact]
-    public void AChangeBetweenStatesThatAreNotOpenIsNotAChangeOfExposure()
+    /// <summary>closed to filtered is a firewall rule added: reported with "*", both ways; a closed port one report does not list is no change.</summary>
+    [Theory]
+    [InlineData("json")]
+    [InlineData("xml")]
+    public void AChangeBetweenStatesThatAreNotOpenIsReported(string format)
     {
-        var a = Reports.Write(PathFor("a.json"), "json", [Reports.R("198.18.0.1", Protocol.Tcp, 25, PortState.Closed, 64)]);
-        var b = Reports.Write(PathFor("b.json"), "json", [Reports.R("198.18.0.1", Protocol.Tcp, 25, PortState.Filtered, 0)]);
-        Assert.Equal(0, Diff(a, b).Exit);
+        string ext = Reports.Ext(format);
+        var a = Reports.Write(PathFor($"a.{ext}"), format, [Reports.R("198.18.0.1", Protocol.Tcp, 25, PortState.Closed, 64)]);
+        var b = Reports.Write(PathFor($"b.{ext}"), format, [Reports.R("198.18.0.1", Protocol.Tcp, 25, PortState.Filtered, 63)]);
+        var (exit, lines, err) = Diff(a, b);
+        Assert.Equal(1, exit);
+        Assert.Empty(err);
+        Assert.Equal(["*198.18.0.1 25/tcp filtered (was closed)"], lines);
+        Assert.Equal(["*198.18.0.1 25/tcp closed (was filtered)"], Diff(b, a).Out);
+
+        var openOnly = Reports.Write(PathFor($"open.{ext}"), format,
+            [Reports.R("198.18.0.1", Protocol.Tcp, 25, PortState.Closed, 64), Reports.R("198.18.0.1", Protocol.Tcp, 22, PortState.Open, 64)],
+            header: Reports.OpenOnlyHeader);
+        Assert.Equal(["+198.18.0.1 22/tcp open (was absent)"], Diff(a, openOnly).Out);
+    }
+
+    /// <summary>Whatever a file holds, diff says in one line of its own which file it could not read: never the runtime's text.</summary>
+    [Fact]
+    public void AnythingItCannotReadIsOneLineNamingTheFile()
+    {
+        var good = Reports.Write(PathFor("good.json"), "json", Reports.Sample);
+        var cases = new Dictionary<string, byte[]>
+        {
+            // masscan -oD (ndjson), -oJ, -oL, -oB-like binary, a truncated XML, a CSV with an odd header, not UTF-8.
+            ["masscan.ndjson"] = "{\"ip\":\"198.18.0.1\",\"timestamp\":\"1736164800\",\"port\":80,\"proto\":\"tcp\",\"rec_type\":\"status\",\"data\":{\"status\":\"open\",\"reason\":\"syn-ack\",\"ttl\":64}}\n"u8.ToArray(),
+            ["masscan.json"] = "[\n{   \"ip\": \"198.18.0.1\",   \"timestamp\": \"1736164800\", \"ports\": [ {\"port\": 80, \"proto\": \"tcp\", \"status\": \"open\"} ] }\n]\n"u8.ToArray(),
+            ["masscan.list"] = "#masscan\nopen tcp 80 198.18.0.1 1736164800\n# end\n"u8.ToArray(),
+            ["binary.bin"] = [0x00, 0x01, 0xFF, 0xFE, 0x1B, 0x5B, 0x32, 0x4A, 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0xC3, 0x28],
+            ["cut.xml"] = "<?xml version=\"1.0\"?>\n<nmaprun scanner=\"nmap\"><host><status state=\"up\"/><address addr=\"198.18.0.1\" addrtype=\"ipv4\"/><ports><port protocol=\"tcp\" portid=\"80\"><state st"u8.ToArray(),
+            ["json-array.json"] = "{\"ip\":[1,2]}\n"u8.ToArray(),
+            ["big-number.json"] = "{\"ip\":\"198.18.0.1\",\"proto\":\"tcp\",\"port\":99999999999,\"state\":\"open\"}\n"u8.ToArray(),
+            ["odd.csv"] = "ip,port\r\n198.18.0.1,80\r\n"u8.ToArray(),
+        };
+        foreach (var (name, bytes) in cases) File.WriteAllBytes(PathFor(name), bytes);
+        Directory.CreateDirectory(PathFor("a-directory"));
+        foreach (var name in cases.Keys.Append("a-directory"))
+        {
+            var (exit, lines, err) = Diff(good, PathFor(name));
+            Assert.True(exit == 2, $"{name}: exit {exit}");
+            Assert.Empty(lines);
+            var line = Assert.Single(err);
+            Assert.StartsWith($"rawscan: bad file '{PathFor(name)}': ", line);
+            Assert.DoesNotContain("dictionary", line);
+            Assert.DoesNotContain("Exception", line);
+            Assert.DoesNotContain("LineNumber", line);
+            Assert.All(line, c => Assert.False(char.IsControl(c), $"{name}: a control character in '{line}'"));
+        }
     }
 
     [Fact]

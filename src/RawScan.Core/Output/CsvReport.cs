@@ -10,21 +10,49 @@ namespace RawScan.Output;
 /// CSV (-oC), RFC 4180: a header row, then one row per result as it arrives, CRLF line ends, a
 /// field quoted when it holds a comma, quote, CR or LF (quotes doubled). Flags are one field,
 /// separated by ';': "backdoor;alternate-service". Writing onto a file that already has rows (a
-/// resumed scan appends) adds rows only: the file keeps its one header.
+/// resumed scan appends) adds rows only: the file keeps its one header. Only the states --show
+/// lists (every state until <see cref="Begin"/> says otherwise). ttl is empty when nothing
+/// answered; reason is nmap's word (syn-ack, reset, no-response...). Flushed at least twice a
+/// second while results trickle, as JSON lines are.
 /// </summary>
-public sealed class CsvReportWriter(Stream stream, IServiceRegistry registry) : IReportWriter
+public sealed class CsvReportWriter : IReportWriter
 {
-    public const string Header = "ip,proto,port,state,service,class,flags,ttl";
+    public const string Header = "ip,proto,port,state,service,class,flags,ttl,reason";
 
-    private readonly StreamWriter _w = ReportText.Open(stream);
-    private bool _headerWritten = stream.CanSeek && stream.Length > 0;
+    private readonly StreamWriter _w;
+    private readonly IServiceRegistry _registry;
+    private readonly FlushTimer _flush;
+    private bool _headerWritten;
+    private ShownStates _shown = new(true, true);
 
-    public void Begin(ScanHeader header) => WriteHeader();
+    public CsvReportWriter(Stream stream, IServiceRegistry registry)
+    {
+        _w = ReportText.Open(stream);
+        _registry = registry;
+        _headerWritten = stream.CanSeek && stream.Length > 0;
+        _flush = new FlushTimer(_w, JsonLinesWriter.FlushPeriod);
+    }
+
+    public void Begin(ScanHeader header)
+    {
+        if (header is not null) _shown = header.Shown;
+        lock (_flush.Gate) WriteHeader();
+    }
 
     public void OnResult(in PortResult r)
     {
+        if (!_shown.Includes(r.State)) return;
+        lock (_flush.Gate)
+        {
+            Write(r);
+            _flush.Dirty = true;
+        }
+    }
+
+    private void Write(in PortResult r)
+    {
         WriteHeader();
-        var info = registry.Lookup(r.Protocol, r.Port);
+        var info = _registry.Lookup(r.Protocol, r.Port);
         ReportText.WriteAddress(_w, r.Address);
         _w.Write(',');
         _w.Write(r.Protocol.Name());
@@ -45,18 +73,28 @@ public sealed class CsvReportWriter(Stream stream, IServiceRegistry registry) : 
             rest &= ~f;
         }
         _w.Write(',');
-        ReportText.WriteNumber(_w, r.Ttl);
+        if (r.Answered) ReportText.WriteNumber(_w, r.Ttl);
+        _w.Write(',');
+        _w.Write(r.ReasonOrDefault.Name());
         _w.Write("\r\n");
     }
 
     /// <summary>Even a scan that found nothing (or failed before Begin) leaves a file with its header.</summary>
     public void End(ScanSummary summary)
     {
-        WriteHeader();
-        _w.Flush();
+        lock (_flush.Gate)
+        {
+            WriteHeader();
+            _w.Flush();
+            _flush.Dirty = false;
+        }
     }
 
-    public void Dispose() => _w.Dispose();
+    public void Dispose()
+    {
+        _flush.Dispose();
+        _w.Dispose();
+    }
 
     private void WriteHeader()
     {
@@ -84,7 +122,7 @@ public sealed class CsvReportWriter(Stream stream, IServiceRegistry registry) : 
         int Column(string name) => header.IndexOf(name) is var i and >= 0 ? i
             : throw new FormatException($"line 1: no '{name}' column (expected the header {Header})");
         int ip = Column("ip"), proto = Column("proto"), port = Column("port"), state = Column("state");
-        int ttl = header.IndexOf("ttl");
+        int ttl = header.IndexOf("ttl"), reason = header.IndexOf("reason");
         while (true)
         {
             int at = line;
@@ -101,7 +139,8 @@ public sealed class CsvReportWriter(Stream stream, IServiceRegistry registry) : 
             byte t = 0;
             if (ttl >= 0 && f[ttl].Length > 0 && !byte.TryParse(f[ttl], NumberStyles.None, CultureInfo.InvariantCulture, out t))
                 throw new FormatException($"line {at}: bad ttl '{f[ttl]}'");
-            yield return new PortResult(address, f[proto] == "udp" ? Protocol.Udp : Protocol.Tcp, p, s, t, 0);
+            var why = reason >= 0 && PortReasonNames.TryParse(f[reason], out var pr) ? pr : PortReason.Unknown;
+            yield return new PortResult(address, f[proto] == "udp" ? Protocol.Udp : Protocol.Tcp, p, s, t, 0, why);
         }
     }
 

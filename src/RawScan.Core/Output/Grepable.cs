@@ -6,33 +6,45 @@ using RawScan.Targets;
 namespace RawScan.Output;
 
 /// <summary>
-/// nmap's grepable format (-oG): a "#" header, one line per host,
-/// "Host: 198.18.0.1 ()\tPorts: 22/open/tcp//ssh///, 53/open|filtered/udp//domain///", and a "#"
-/// footer. Each port is nmap's port/state/protocol/owner/service/rpc info/version/, so the fields
-/// RawScan does not have stay empty. A host's line needs all its ports, so results are kept (24
-/// bytes each) and written grouped at <see cref="End"/>, as for <see cref="NmapXmlWriter"/>; the
-/// header is written at <see cref="Begin"/>. The format has no place for a TTL: it reads back as 0.
+/// nmap's grepable format (-oG): a "#" header; for each host that answered anything (a host that
+/// answered only with RSTs is up), a status line and a ports line as nmap writes them:
+/// <code>
+/// Host: 198.18.0.1 ()	Status: Up
+/// Host: 198.18.0.1 ()	Ports: 22/open/tcp//ssh///, 53/open|filtered/udp//domain///	Ignored State: closed (993)
+/// </code>
+/// and a "#" footer. Each port is nmap's port/state/protocol/owner/service/rpc info/version/, so the
+/// fields RawScan does not have stay empty. Which ports are listed is nmap's rule
+/// (<see cref="HostView"/>); "Ignored State:" names the folded state with the most ports and its
+/// count, and any other folded state after it ("closed (993), filtered (30)"). A host whose ports
+/// are all folded has no "Ports:" field. So the usual recipes work: <c>grep open</c>,
+/// <c>awk '/Status: Up/{print $2}'</c>. Hosts that never answered are down and not written. Written
+/// at <see cref="End"/> (a host's line needs all its ports); the header at <see cref="Begin"/>. The
+/// format has no place for a TTL: it reads back as 0.
 /// </summary>
 public sealed class GrepableWriter(Stream stream, IServiceRegistry registry) : IReportWriter
 {
-    public const string HeaderPrefix = "# Nmap-style grepable output by rawscan";
-    public const string FooterPrefix = "# rawscan done at";
+    public const string HeaderPrefix = "# Nmap-style grepable output by RawScan";
+    public const string FooterPrefix = "# RawScan done at";
 
     private readonly StreamWriter _w = ReportText.Open(stream);
-    private readonly List<PortResult> _results = [];
     private ScanHeader? _header;
+    private HostTallies? _tallies;
     private bool _ended;
 
     public void Begin(ScanHeader header)
     {
         if (_header is not null) return;
         _header = header;
+        _tallies ??= new HostTallies(header);
         _w.Write($"{HeaderPrefix} {OneLine(header.Version)} scan initiated {ReportText.CTime(header.Start)} as: {OneLine(header.CommandLine)}\n");
     }
 
     public void OnResult(in PortResult r)
     {
-        if (!_ended) _results.Add(r);
+        if (_ended) return;
+        _tallies ??= new HostTallies(new ScanHeader("", DateTimeOffset.UtcNow, new ScanPorts(PortSet.None, PortSet.None), 0, "",
+            new ShownStates(true, true), Partial: true));
+        _tallies.Add(r, out _);
     }
 
     public void End(ScanSummary summary)
@@ -41,33 +53,41 @@ public sealed class GrepableWriter(Stream stream, IServiceRegistry registry) : I
         if (_header is null)
             Begin(new ScanHeader("", DateTimeOffset.UtcNow - summary.Duration, new ScanPorts(PortSet.None, PortSet.None), 0, ""));
         _ended = true;
-        int hosts = 0;
-        foreach (var host in ReportText.ByHost(_results))
+        var tallies = _tallies!;
+        tallies.Complete(summary);
+        foreach (var h in tallies.All())
         {
-            hosts++;
-            _w.Write("Host: ");
-            _w.Write(Ipv4.Format(host[0].Address));
-            _w.Write(" ()\tPorts: ");
-            for (int i = 0; i < host.Count; i++)
+            var v = new HostView(h, tallies.Shown);
+            string host = $"Host: {Ipv4.Format(h.Address)} ()";
+            _w.Write(host);
+            _w.Write("\tStatus: Up\n");
+            _w.Write(host);
+            if (v.Rows.Length > 0)
             {
-                var r = host[i];
-                if (i > 0) _w.Write(", ");
-                _w.Write(r.Port.ToString(CultureInfo.InvariantCulture));
-                _w.Write('/');
-                _w.Write(r.State.Name());
-                _w.Write('/');
-                _w.Write(r.Protocol.Name());
-                _w.Write("//");
-                _w.Write(Field(registry.Lookup(r.Protocol, r.Port).Name));
-                _w.Write("///");
+                _w.Write("\tPorts: ");
+                for (int i = 0; i < v.Rows.Length; i++)
+                {
+                    var r = v.Rows[i];
+                    if (i > 0) _w.Write(", ");
+                    _w.Write(r.Port.ToString(CultureInfo.InvariantCulture));
+                    _w.Write('/');
+                    _w.Write(r.State.Name());
+                    _w.Write('/');
+                    _w.Write(r.Protocol.Name());
+                    _w.Write("//");
+                    _w.Write(Field(registry.Lookup(r.Protocol, r.Port).Name));
+                    _w.Write("///");
+                }
             }
+            var folded = v.FoldedStates().ToList();
+            if (folded.Count > 0)
+                _w.Write("\tIgnored State: " + string.Join(", ", folded.Select(f => $"{f.State.Name()} ({f.Count})")));
             _w.Write('\n');
         }
-        _results.Clear();
-        _results.TrimExcess();
+        int up = tallies.Up;
         var finished = _header!.Start + summary.Duration;
-        long total = Math.Max((long)_header.Targets, hosts);
-        _w.Write($"{FooterPrefix} {ReportText.CTime(finished)} -- {ReportText.Plural(total, "IP address", "IP addresses")} ({ReportText.Plural(hosts, "host", "hosts")} up) scanned in {ReportText.Seconds(summary.Duration)} seconds");
+        long total = Math.Max((long)_header.Targets, up);
+        _w.Write($"{FooterPrefix} {ReportText.CTime(finished)} -- {ReportText.Plural(total, "IP address", "IP addresses")} ({ReportText.Plural(up, "host", "hosts")} up) scanned in {ReportText.Seconds(summary.Duration)} seconds");
         if (summary.End != ScanEnd.Completed)
             _w.Write($" ({(summary.End == ScanEnd.Interrupted ? "interrupted" : "failed")}{(summary.Error is { } e ? ": " + OneLine(e) : "")})");
         _w.Write('\n');

@@ -8,16 +8,27 @@ namespace RawScan.Output;
 
 /// <summary>
 /// One JSON object per result and line (-oJ), written as results arrive, so a consumer can stream
-/// them and a scan cut short keeps everything it had found. With a registry each line carries what it
-/// knows of the port:
-/// {"ip":"198.18.0.1","proto":"tcp","port":80,"state":"open","ttl":64,"service":"http","class":"well-known","flags":[]}.
-/// Without one (the <see cref="JsonLinesWriter(TextWriter)"/> form) lines stop at "ttl", as before.
+/// them and a scan cut short keeps everything it had found. Only the states --show lists (the
+/// header's <see cref="ScanHeader.Shown"/>; every state until <see cref="Begin"/> says otherwise).
+/// With a registry each line carries what it knows of the port:
+/// {"ip":"198.18.0.1","proto":"tcp","port":80,"state":"open","reason":"syn-ack","ttl":64,"rtt_us":52,
+/// "timestamp":"2025-01-06T12:00:00.123456Z","service":"http","class":"well-known","flags":[]}.
+/// ttl, rtt_us and timestamp are null when nothing answered (the verdict is silence: there is no
+/// reply to take a TTL or a time from); rtt_us is also null when the RTT is not known (a resent
+/// probe's reply cannot be paired with one send). Without a registry (the
+/// <see cref="JsonLinesWriter(TextWriter)"/> form) lines stop after "timestamp".
+/// The file is flushed at least twice a second while results trickle (<see cref="FlushTimer"/>).
 /// </summary>
 public sealed class JsonLinesWriter : IReportWriter
 {
     private readonly TextWriter _writer;
     private readonly IServiceRegistry? _registry;
     private readonly bool _ownsWriter;
+    private readonly FlushTimer _flush;
+    private ShownStates _shown = new(true, true);
+
+    /// <summary>How often a trickle of results reaches the file at the latest.</summary>
+    public static readonly TimeSpan FlushPeriod = TimeSpan.FromMilliseconds(500);
 
     /// <summary>Lines without service fields, on a writer the caller owns (flushes and closes).</summary>
     public JsonLinesWriter(TextWriter writer) : this(writer, null, ownsWriter: false) { }
@@ -33,11 +44,25 @@ public sealed class JsonLinesWriter : IReportWriter
         _writer = writer;
         _registry = registry;
         _ownsWriter = ownsWriter;
+        _flush = new FlushTimer(writer, FlushPeriod);
     }
 
-    public void Begin(ScanHeader header) { }
+    public void Begin(ScanHeader header)
+    {
+        if (header is not null) _shown = header.Shown;
+    }
 
     public void OnResult(in PortResult r)
+    {
+        if (!_shown.Includes(r.State)) return;
+        lock (_flush.Gate)
+        {
+            Write(r);
+            _flush.Dirty = true;
+        }
+    }
+
+    private void Write(in PortResult r)
     {
         var w = _writer;
         w.Write("{\"ip\":\"");
@@ -48,8 +73,20 @@ public sealed class JsonLinesWriter : IReportWriter
         ReportText.WriteNumber(w, r.Port);
         w.Write(",\"state\":\"");
         w.Write(r.State.Name());
+        w.Write("\",\"reason\":\"");
+        w.Write(r.ReasonOrDefault.Name());
         w.Write("\",\"ttl\":");
-        ReportText.WriteNumber(w, r.Ttl);
+        if (r.Answered) ReportText.WriteNumber(w, r.Ttl); else w.Write("null");
+        w.Write(",\"rtt_us\":");
+        if (r.RttMicros != 0) ReportText.WriteNumber(w, (int)Math.Min(r.RttMicros, int.MaxValue)); else w.Write("null");
+        w.Write(",\"timestamp\":");
+        if (r.TimestampMicros != 0)
+        {
+            w.Write('"');
+            ReportText.WriteTimestamp(w, r.TimestampMicros);
+            w.Write('"');
+        }
+        else w.Write("null");
         w.Write(_registry is null ? "}\n" : Tail(r.Protocol, r.Port));
     }
 
@@ -85,10 +122,18 @@ public sealed class JsonLinesWriter : IReportWriter
         return w.ToString();
     }
 
-    public void End(ScanSummary summary) => _writer.Flush();
+    public void End(ScanSummary summary)
+    {
+        lock (_flush.Gate)
+        {
+            _writer.Flush();
+            _flush.Dirty = false;
+        }
+    }
 
     public void Dispose()
     {
+        _flush.Dispose();
         if (_ownsWriter) _writer.Dispose();
     }
 
@@ -127,27 +172,39 @@ public sealed class JsonLinesWriter : IReportWriter
         }
     }
 
+    /// <summary>One line as a result; every failure is one sentence of ours naming the field (no parser's text).</summary>
     private static PortResult Parse(string line, int n)
     {
-        string? why;
+        string why;
         try
         {
             using var doc = JsonDocument.Parse(line);
             var e = doc.RootElement;
-            string? proto = e.GetProperty("proto").GetString();
-            if (!Ipv4.TryParse(e.GetProperty("ip").GetString(), out uint ip)) why = "bad ip";
-            else if (!PortStateNames.TryParse(e.GetProperty("state").GetString() ?? "", out var state)) why = "bad state";
-            else if (proto is not ("tcp" or "udp")) why = "bad proto";
+            if (e.ValueKind != JsonValueKind.Object) why = "not a JSON object";
+            else if (!Text(e, "ip", out var ipText) || !Ipv4.TryParse(ipText, out uint ip)) why = "no IPv4 \"ip\"";
+            else if (!Text(e, "proto", out var proto) || proto is not ("tcp" or "udp")) why = "no \"proto\" tcp or udp";
+            else if (!e.TryGetProperty("port", out var portEl) || !portEl.TryGetUInt16(out ushort port)) why = "no \"port\" 0-65535";
+            else if (!Text(e, "state", out var stateText) || !PortStateNames.TryParse(stateText, out var state)) why = "no \"state\" of open, closed, filtered or open|filtered";
             else
             {
-                byte ttl = e.TryGetProperty("ttl", out var t) ? t.GetByte() : (byte)0;
-                return new PortResult(ip, proto == "udp" ? Protocol.Udp : Protocol.Tcp, e.GetProperty("port").GetUInt16(), state, ttl, 0);
+                byte ttl = e.TryGetProperty("ttl", out var t) && t.ValueKind == JsonValueKind.Number && t.TryGetByte(out byte b) ? b : (byte)0;
+                var reason = Text(e, "reason", out var rs) && PortReasonNames.TryParse(rs, out var pr) ? pr : PortReason.Unknown;
+                uint rtt = e.TryGetProperty("rtt_us", out var rt) && rt.ValueKind == JsonValueKind.Number && rt.TryGetUInt32(out uint u) ? u : 0;
+                long micros = Text(e, "timestamp", out var ts) && DateTimeOffset.TryParse(ts, CultureInfo.InvariantCulture,
+                    DateTimeStyles.AssumeUniversal, out var when) ? (when.UtcTicks - DateTime.UnixEpoch.Ticks) / 10 : 0;
+                return new PortResult(ip, proto == "udp" ? Protocol.Udp : Protocol.Tcp, port, state, ttl, micros, reason, rtt);
             }
         }
-        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        catch (JsonException)
         {
-            why = ex.Message;
+            why = "not JSON";
         }
         throw new FormatException($"line {n}: not a RawScan result ({why})");
+    }
+
+    private static bool Text(JsonElement e, string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value)
+    {
+        value = e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        return value is not null;
     }
 }

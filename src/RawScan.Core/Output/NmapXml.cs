@@ -8,36 +8,43 @@ using RawScan.Targets;
 namespace RawScan.Output;
 
 /// <summary>
-/// nmap's XML (-oX), valid against nmap.dtd (xmloutputversion 1.05) and read by ndiff, zenmap and
-/// the tools that read nmap's XML.
+/// nmap's XML (-oX), valid against nmap.dtd (xmloutputversion 1.05) and read by ndiff, nmap.xsl,
+/// python-libnmap and the other tools that read nmap's XML.
 /// <para>
-/// One &lt;host&gt; per host, grouped at <see cref="End"/>, not one per result as masscan writes:
-/// ndiff pairs hosts by address after a stable sort, so with several &lt;host&gt; elements for one
-/// address it pairs them by position, and two identical scans whose results arrived in different
-/// orders would differ, one extra port would shift every pair after it. The header is written at
-/// <see cref="Begin"/>; the results are kept (a <see cref="PortResult"/>, 24 bytes, each) until
-/// End, so memory grows with the results written, not with the probes of the scan.
+/// One &lt;host&gt; per host that answered anything (a host that answered only with RSTs is up;
+/// one that never answered is down and not written), grouped at <see cref="End"/>, not one per
+/// result as masscan writes: ndiff pairs hosts by address after a stable sort, so with several
+/// &lt;host&gt; elements for one address it pairs them by position. Each host lists its ports by
+/// nmap's rule (<see cref="HostView"/>: open and the --show states, and a few of any other state
+/// that is not the host's most common) and folds the rest into &lt;extraports&gt; with
+/// &lt;extrareasons&gt; per reason and protocol, so even the default open-only file says what every
+/// port was. Memory: counts per host, and the listed ports (<see cref="HostTallies"/>).
 /// </para>
 /// <para>
 /// scanner="nmap", not "rawscan": the DTD declares the attribute as the enumeration (nmap), so any
-/// other value fails validation (masscan's files do). RawScan is named in the leading comment, in
-/// version and in args (the command line as typed).
+/// other value fails validation (masscan's files do). RawScan is named in the leading comment and in
+/// version ("RawScan 1.0.0": ndiff prints "Nmap" and then the version, nmap.xsl "Nmap" and then the
+/// version, so both read "RawScan"), and args holds the command line as typed.
 /// </para>
 /// </summary>
 public sealed class NmapXmlWriter(Stream stream, IServiceRegistry registry) : IReportWriter
 {
     public const string XmlOutputVersion = "1.05";
 
+    /// <summary>Where Debian's nmap puts its stylesheet: a browser opening the file renders it as nmap's report.</summary>
+    public const string Stylesheet = "file:///usr/share/nmap/nmap.xsl";
+
     private readonly StreamWriter _text = ReportText.Open(stream);
     private XmlWriter? _xml;
     private ScanHeader? _header;
-    private readonly List<PortResult> _results = [];
+    private HostTallies? _tallies;
     private bool _ended;
 
     public void Begin(ScanHeader header)
     {
         if (_xml is not null) return;
         _header = header;
+        _tallies ??= new HostTallies(header);
         var x = _xml = XmlWriter.Create(_text, new XmlWriterSettings
         {
             Encoding = ReportText.Utf8,
@@ -48,13 +55,14 @@ public sealed class NmapXmlWriter(Stream stream, IServiceRegistry registry) : IR
         });
         x.WriteStartDocument();
         x.WriteDocType("nmaprun", null, null, null);
-        x.WriteComment($" rawscan {header.Version} scan initiated {ReportText.CTime(header.Start)} as: {CommentSafe(header.CommandLine)} ");
+        x.WriteProcessingInstruction("xml-stylesheet", $"href=\"{Stylesheet}\" type=\"text/xsl\"");
+        x.WriteComment($" RawScan {header.Version} scan initiated {ReportText.CTime(header.Start)} as: {CommentSafe(header.CommandLine)} ");
         x.WriteStartElement("nmaprun");
         x.WriteAttributeString("scanner", "nmap");
         x.WriteAttributeString("args", Clean(header.CommandLine));
         x.WriteAttributeString("start", ReportText.Invariant(header.Start.ToUnixTimeSeconds()));
         x.WriteAttributeString("startstr", ReportText.CTime(header.Start));
-        x.WriteAttributeString("version", Clean(header.Version));
+        x.WriteAttributeString("version", Clean(VersionText(header.Version)));
         x.WriteAttributeString("xmloutputversion", XmlOutputVersion);
         WriteScanInfo(x, "syn", "tcp", header.Ports.Tcp);
         WriteScanInfo(x, "udp", "udp", header.Ports.Udp);
@@ -65,6 +73,9 @@ public sealed class NmapXmlWriter(Stream stream, IServiceRegistry registry) : IR
         x.WriteAttributeString("level", "0");
         x.WriteEndElement();
     }
+
+    /// <summary>"RawScan 1.0.0": the version attribute, which ndiff and nmap.xsl print after "Nmap".</summary>
+    public static string VersionText(string version) => version.Length == 0 ? "RawScan" : $"RawScan {version}";
 
     private static void WriteScanInfo(XmlWriter x, string type, string protocol, PortSet ports)
     {
@@ -77,45 +88,46 @@ public sealed class NmapXmlWriter(Stream stream, IServiceRegistry registry) : IR
         x.WriteEndElement();
     }
 
+    /// <summary>Results before Begin (a scan that failed early) are counted as if every state were listed.</summary>
+    private static ScanHeader Fallback(TimeSpan ago) =>
+        new("", DateTimeOffset.UtcNow - ago, new ScanPorts(PortSet.None, PortSet.None), 0, "", new ShownStates(true, true), Partial: true);
+
     public void OnResult(in PortResult r)
     {
-        if (!_ended) _results.Add(r);
+        if (_ended) return;
+        _tallies ??= new HostTallies(Fallback(TimeSpan.Zero));
+        _tallies.Add(r, out _);
     }
 
     public void End(ScanSummary summary)
     {
         if (_ended) return;
         // A scan that failed before Begin still leaves a valid file: its header has no scaninfo.
-        if (_xml is null)
-            Begin(new ScanHeader("", DateTimeOffset.UtcNow - summary.Duration, new ScanPorts(PortSet.None, PortSet.None), 0, ""));
+        if (_xml is null) Begin(Fallback(summary.Duration));
         _ended = true;
         var x = _xml!;
-        int hosts = 0;
-        foreach (var host in ReportText.ByHost(_results))
-        {
-            hosts++;
-            WriteHost(x, host);
-        }
-        _results.Clear();
-        _results.TrimExcess();
+        var tallies = _tallies!;
+        tallies.Complete(summary);
+        foreach (var host in tallies.All()) WriteHost(x, new HostView(host, tallies.Shown), tallies.PortsPerHost);
 
+        int up = tallies.Up;
         var start = _header!.Start;
         var finished = start + summary.Duration;
-        long total = Math.Max((long)_header.Targets, hosts);
+        long total = Math.Max((long)_header.Targets, up);
         x.WriteStartElement("runstats");
         x.WriteStartElement("finished");
         x.WriteAttributeString("time", ReportText.Invariant(finished.ToUnixTimeSeconds()));
         x.WriteAttributeString("timestr", ReportText.CTime(finished));
         x.WriteAttributeString("elapsed", ReportText.Seconds(summary.Duration));
         x.WriteAttributeString("summary",
-            $"rawscan done at {ReportText.CTime(finished)}; {ReportText.Plural(total, "IP address", "IP addresses")} ({ReportText.Plural(hosts, "host", "hosts")} up) scanned in {ReportText.Seconds(summary.Duration)} seconds");
+            $"RawScan done at {ReportText.CTime(finished)}; {ReportText.Plural(total, "IP address", "IP addresses")} ({ReportText.Plural(up, "host", "hosts")} up) scanned in {ReportText.Seconds(summary.Duration)} seconds");
         x.WriteAttributeString("exit", summary.End == ScanEnd.Completed ? "success" : "error");
         if (summary.End != ScanEnd.Completed)
             x.WriteAttributeString("errormsg", Clean(summary.Error ?? (summary.End == ScanEnd.Interrupted ? "interrupted" : "failed")));
         x.WriteEndElement();
         x.WriteStartElement("hosts");
-        x.WriteAttributeString("up", ReportText.Invariant(hosts));
-        x.WriteAttributeString("down", ReportText.Invariant(total - hosts));
+        x.WriteAttributeString("up", ReportText.Invariant(up));
+        x.WriteAttributeString("down", ReportText.Invariant(total - up));
         x.WriteAttributeString("total", ReportText.Invariant(total));
         x.WriteEndElement();
         x.WriteEndElement();
@@ -127,84 +139,83 @@ public sealed class NmapXmlWriter(Stream stream, IServiceRegistry registry) : IR
     }
 
     /// <summary>
-    /// Every host written is "up": RawScan does no host discovery, it was told to scan the address,
-    /// as nmap -Pn is. The status's reason is the host's first kind of reply (syn-ack before reset
-    /// before a UDP answer before an ICMP error), or "user-set" (nmap -Pn's) when nothing answered.
+    /// A host that answered: up, for its most telling reply (syn-ack before reset before a UDP
+    /// answer before an ICMP error) and that reply's TTL; first and last reply times; its RTT as
+    /// nmap's &lt;times&gt; (microseconds: smoothed, variation, and the timeout they give, 100 ms at least
+    /// as RawScan's); the folded states, then the listed ports.
     /// </summary>
-    private void WriteHost(XmlWriter x, ArraySegment<PortResult> host)
+    private void WriteHost(XmlWriter x, HostView v, int portsPerHost)
     {
-        var (reason, ttl) = HostReason(host);
+        var h = v.Host;
         x.WriteStartElement("host");
+        if (h.FirstMicros != 0)
+        {
+            x.WriteAttributeString("starttime", ReportText.Invariant(h.FirstMicros / 1_000_000));
+            x.WriteAttributeString("endtime", ReportText.Invariant(h.LastMicros / 1_000_000));
+        }
         x.WriteStartElement("status");
         x.WriteAttributeString("state", "up");
-        x.WriteAttributeString("reason", reason);
-        x.WriteAttributeString("reason_ttl", ReportText.Invariant(ttl));
+        x.WriteAttributeString("reason", h.Reason.Name());
+        x.WriteAttributeString("reason_ttl", ReportText.Invariant(h.ReasonTtl));
         x.WriteEndElement();
         x.WriteStartElement("address");
-        x.WriteAttributeString("addr", Ipv4.Format(host[0].Address));
+        x.WriteAttributeString("addr", Ipv4.Format(h.Address));
         x.WriteAttributeString("addrtype", "ipv4");
         x.WriteEndElement();
         x.WriteStartElement("hostnames");
         x.WriteEndElement();
         x.WriteStartElement("ports");
-        foreach (var r in host)
+        foreach (var (state, count) in v.FoldedStates())
+        {
+            x.WriteStartElement("extraports");
+            x.WriteAttributeString("state", state.Name());
+            x.WriteAttributeString("count", ReportText.Invariant(count));
+            foreach (var b in v.Folded)
+            {
+                if (b.State != state) continue;
+                x.WriteStartElement("extrareasons");
+                x.WriteAttributeString("reason", b.Reason.Name());
+                x.WriteAttributeString("count", ReportText.Invariant(b.Count));
+                x.WriteAttributeString("proto", b.Protocol.Name());
+                if (v.PortsOf(b, _header!, portsPerHost) is { } ports) x.WriteAttributeString("ports", ports);
+                x.WriteEndElement();
+            }
+            x.WriteEndElement();
+        }
+        foreach (var r in v.Rows)
         {
             x.WriteStartElement("port");
             x.WriteAttributeString("protocol", r.Protocol.Name());
             x.WriteAttributeString("portid", ReportText.Invariant(r.Port));
             x.WriteStartElement("state");
             x.WriteAttributeString("state", r.State.Name());
-            x.WriteAttributeString("reason", Reason(r));
+            x.WriteAttributeString("reason", r.ReasonOrDefault.Name());
             x.WriteAttributeString("reason_ttl", ReportText.Invariant(r.Ttl));
             x.WriteEndElement();
             // No <service> for a port the registry cannot name: nmap's "unknown" is a name it
-            // looked up, and ndiff would show a made-up one as the service.
+            // looked up, and ndiff would show a made-up one as the service. A service whose own
+            // protocol answered our probe (its cookie echoed) is confirmed: nmap's "probed".
             if (registry.Lookup(r.Protocol, r.Port).Name is { Length: > 0 } name)
             {
+                bool probed = r.Reason == PortReason.ProtoResponse;
                 x.WriteStartElement("service");
                 x.WriteAttributeString("name", Clean(name));
-                x.WriteAttributeString("method", "table");
-                x.WriteAttributeString("conf", "3");
+                x.WriteAttributeString("method", probed ? "probed" : "table");
+                x.WriteAttributeString("conf", probed ? "10" : "3");
                 x.WriteEndElement();
             }
             x.WriteEndElement();
         }
         x.WriteEndElement();
-        x.WriteEndElement();
-    }
-
-    /// <summary>
-    /// nmap's reason names. A "filtered" with a TTL came from an ICMP unreachable whose code the
-    /// result does not carry (host-unreach, admin-prohibited...): "icmp-unreach" says what is known.
-    /// </summary>
-    internal static string Reason(in PortResult r) => (r.Protocol, r.State) switch
-    {
-        (Protocol.Tcp, PortState.Open) => "syn-ack",
-        (Protocol.Tcp, PortState.Closed) => "reset",
-        (Protocol.Udp, PortState.Open) => "udp-response",
-        (Protocol.Udp, PortState.Closed) => "port-unreach",
-        (_, PortState.Filtered) when r.Ttl != 0 => "icmp-unreach",
-        _ => "no-response",
-    };
-
-    private static (string Reason, byte Ttl) HostReason(ArraySegment<PortResult> host)
-    {
-        int best = int.MaxValue;
-        (string, byte) found = ("user-set", 0);
-        foreach (var r in host)
+        if (h.RttSamples > 0)
         {
-            int rank = (r.Protocol, r.State) switch
-            {
-                (Protocol.Tcp, PortState.Open) => 0,
-                (Protocol.Tcp, PortState.Closed) => 1,
-                (Protocol.Udp, PortState.Open) => 2,
-                (Protocol.Udp, PortState.Closed) => 3,
-                (_, PortState.Filtered) when r.Ttl != 0 => 4,
-                _ => int.MaxValue,
-            };
-            if (rank < best) { best = rank; found = (Reason(r), r.Ttl); }
+            x.WriteStartElement("times");
+            x.WriteAttributeString("srtt", ReportText.Invariant(h.SrttMicros));
+            x.WriteAttributeString("rttvar", ReportText.Invariant(h.RttvarMicros));
+            x.WriteAttributeString("to", ReportText.Invariant(Math.Max(h.SrttMicros + 4 * h.RttvarMicros, 100_000)));
+            x.WriteEndElement();
         }
-        return found;
+        x.WriteEndElement();
     }
 
     /// <summary>Characters XML 1.0 cannot carry at all (controls but tab and line ends) become '?'.</summary>
@@ -282,7 +293,8 @@ public sealed class NmapXmlWriter(Stream stream, IServiceRegistry registry) : IR
                         if (!PortStateNames.TryParse(x.GetAttribute("state") ?? "", out var state))
                             throw new FormatException($"{Where()}: port state '{x.GetAttribute("state")}' is not one RawScan reports");
                         byte.TryParse(x.GetAttribute("reason_ttl"), NumberStyles.None, CultureInfo.InvariantCulture, out byte ttl);
-                        results.Add(new PortResult(address, proto, port, state, ttl, 0));
+                        PortReasonNames.TryParse(x.GetAttribute("reason"), out var reason);
+                        results.Add(new PortResult(address, proto, port, state, ttl, 0, reason));
                         inPort = false;
                         break;
                 }
@@ -290,7 +302,8 @@ public sealed class NmapXmlWriter(Stream stream, IServiceRegistry registry) : IR
         }
         catch (XmlException e)
         {
-            throw new FormatException($"line {e.LineNumber}: not well-formed XML ({e.Message})", e);
+            // Our words, not the parser's: a truncated file is the usual case.
+            throw new FormatException($"line {e.LineNumber}: not well-formed XML (cut short, or not XML)", e);
         }
         if (root) throw new FormatException("no <nmaprun> element");
         return results;
