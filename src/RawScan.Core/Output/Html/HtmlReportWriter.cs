@@ -465,7 +465,6 @@ public sealed class HtmlReportWriter(Stream output, IServiceRegistry registry, b
         }
         w.Write("<td>");
         WriteHidden(w, host.Hidden);
-        w.Write('\n');
     }
 
     /// <summary>"80/tcp http", escaped, a flagged port marked: the same text on every host that has it open.</summary>
