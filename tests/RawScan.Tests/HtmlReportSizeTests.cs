@@ -15,6 +15,7 @@ namespace RawScan.Tests;
 /// the first version, 47.7 MB, did not open in 590 s) and say the scan's real totals, the flagged ports
 /// grouped by port, and every host in closed blocks. Also what OnResult costs the receive thread.
 /// </summary>
+[Collection(HtmlTiming.Name)]
 public sealed class HtmlReportSizeTests(ITestOutputHelper output) : IDisposable
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(10);
@@ -140,16 +141,17 @@ public sealed class HtmlReportSizeTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(("80/tcp http, 443/tcp https, <mark class=\"alt\">8080/tcp http-proxy</mark>", "3 closed"), (lines[7].Groups[2].Value, lines[7].Groups[3].Value));
         Assert.Equal("80/tcp http, 443/tcp https, <mark class=\"bd\">31337/tcp Elite</mark>", lines[300].Groups[2].Value);
 
-        // A filtered link (#q=) opens the blocks of the 128 backdoor hosts and hides every other line, also in time.
-        (dom, elapsed) = Chromium.Run(_dir, TimeSpan.FromSeconds(120), "--dump-dom", new Uri(path).AbsoluteUri + "#q=31337");
-        output.WriteLine($"chromium --dump-dom #q=31337: {elapsed.TotalSeconds:0.00} s");
+        // A filtered link (#q=) opens the blocks of the 256 hosts with 8080 open and hides every other line, also in
+        // time; 198.18.x.80, whose address runs into its "80/tcp", is not one of them.
+        (dom, elapsed) = Chromium.Run(_dir, TimeSpan.FromSeconds(120), "--dump-dom", new Uri(path).AbsoluteUri + "#q=8080");
+        output.WriteLine($"chromium --dump-dom #q=8080: {elapsed.TotalSeconds:0.00} s");
         Assert.True(elapsed < Limit, $"chromium took {elapsed.TotalSeconds:0.0} s to load and filter the /16 report");
-        Assert.Contains("128 hosts match", dom);
+        Assert.Contains("256 hosts match", dom);
         hosts = dom[dom.IndexOf("<section id=\"hosts\"", StringComparison.Ordinal)..];
         var visible = Regex.Matches(hosts, "<tr><td>([0-9.]+)</td>").Select(m => m.Groups[1].Value).ToList();
-        Assert.Equal(Enumerable.Range(0, 65536).Where(h => Backdoor((uint)h)).Select(h => Ipv4.Format(Base | (uint)h)), visible);
-        Assert.Equal(65536 - 128, Regex.Matches(hosts, "<tr hidden=\"\">").Count);
-        Assert.Equal(128, Regex.Matches(hosts, "<details class=\"block\" open=\"\">").Count);
+        Assert.Equal(Enumerable.Range(0, 65536).Where(h => Alternate((uint)h)).Select(h => Ipv4.Format(Base | (uint)h)), visible);
+        Assert.Equal(65536 - 256, Regex.Matches(hosts, "<tr hidden=\"\">").Count);
+        Assert.Equal(256, Regex.Matches(hosts, "<details class=\"block\" open=\"\">").Count);
     }
 
     [Fact]
@@ -193,4 +195,14 @@ public sealed class HtmlReportSizeTests(ITestOutputHelper output) : IDisposable
             return 5_000;
         });
     }
+}
+
+/// <summary>
+/// The /16 load times are the page's, not the machine's: on 2 cores, other Chromium tests alongside took
+/// the same load from 3.4 to 6.2 s, so these run with no other test beside them (as the lab's exact scans do).
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class HtmlTiming
+{
+    public const string Name = "html timing";
 }

@@ -9,7 +9,8 @@ namespace RawScan.Output.Html.Internal;
 /// filter box is hidden until the script shows it. The CSP allows this script and no other by its SHA-256
 /// (<see cref="CspSource"/>), so nothing injected into the page through data could run even if escaping failed.
 /// <para>
-/// Every word typed must appear in a host's text (address, ports, services, flags). Matching rows are shown
+/// Every word typed must appear in a host's text (address, ports, services, flags), its cells read apart
+/// (a row's textContent would run "198.18.0.80" into "80/tcp" and match 8080). Matching rows are shown
 /// and their blocks opened when there are at most <c>OpenLimit</c> of them; beyond, the blocks stay closed
 /// so a one-letter filter does not lay out 65,536 rows. A link to <c>report.html#q=31337</c> opens the page filtered.
 /// </para>
@@ -20,7 +21,8 @@ internal static class ReportScript
 (function(){var f=document.getElementById("host-filter");if(!f)return;var st=document.getElementById("filter-status"),box=document.getElementById("filter-box"),OpenLimit=2000,t;
 box.hidden=false;
 function words(){return f.value.toLowerCase().split(/\s+/).filter(Boolean)}
-function hit(el,w){if(!w.length)return true;var s=el.textContent.toLowerCase();for(var i=0;i<w.length;i++)if(s.indexOf(w[i])<0)return false;return true}
+function text(el){var c=el.cells||el.querySelectorAll(".addr,.counts,td"),s=[];for(var i=0;i<c.length;i++)s.push(c[i].textContent);return s.join(" ").toLowerCase()}
+function hit(el,w){if(!w.length)return true;var s=text(el);for(var i=0;i<w.length;i++)if(s.indexOf(w[i])<0)return false;return true}
 function run(){var w=words(),n=0,blocks=[];
 document.querySelectorAll("#hosts details.host").forEach(function(d){var m=hit(d,w);d.hidden=!m;if(m)n++});
 document.querySelectorAll("#hosts details.block").forEach(function(b){var k=0;b.querySelectorAll("tbody tr").forEach(function(r){var m=hit(r,w);r.hidden=!m;if(m)k++});b.hidden=k==0;n+=k;blocks.push(b)});

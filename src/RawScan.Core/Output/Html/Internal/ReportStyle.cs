@@ -87,7 +87,9 @@ details.block{border:1px solid var(--line);border-radius:6px;margin:0 0 6px}
 details.block>summary{cursor:pointer;padding:6px 12px;background:var(--soft);border-radius:6px}
 details.block>summary .addr{font-family:ui-monospace,SFMono-Regular,"DejaVu Sans Mono",Menlo,Consolas,monospace;font-weight:600;margin-right:12px}
 details.block>summary .counts{color:var(--muted);font-size:.9rem}
-table.hl td{padding:2px 10px}
+table.hl{table-layout:fixed}
+table.hl th:first-child{width:10.5em}table.hl th:last-child{width:13em}
+table.hl td{padding:2px 10px;overflow-wrap:anywhere}
 table.hl td:first-child{font-family:ui-monospace,SFMono-Regular,"DejaVu Sans Mono",Menlo,Consolas,monospace;white-space:nowrap}
 table.hl td:last-child{color:var(--muted);white-space:nowrap}
 table.hl i{font-style:normal;color:var(--muted)}
