@@ -337,10 +337,8 @@ internal static class ScanCommand
                 {
                     throw new BadInputException("output file", path, e.Message);
                 }
-                // Every writer sees every result and lists header.Shown's states itself (counting the
-                // rest); the HTML report is still fed only those states until it does the same.
-                writers.Add(format == "html" ? new ShownOnly(new HtmlReportWriter(stream, registry), p.Show)
-                    : ReportFormats.Create(format, stream, registry));
+                // Every writer sees every result and lists header.Shown's states itself (counting the rest).
+                writers.Add(format == "html" ? new HtmlReportWriter(stream, registry) : ReportFormats.Create(format, stream, registry));
             }
             return writers;
         }
@@ -396,12 +394,4 @@ internal static class ScanCommand
         public void OnResult(in PortResult r) { foreach (var s in sinks) s.OnResult(r); }
     }
 
-    /// <summary>The HTML report's results: only the states asked for (--show), until it counts the rest itself.</summary>
-    private sealed class ShownOnly(IReportWriter inner, ShownStates show) : IReportWriter
-    {
-        public void Begin(ScanHeader header) => inner.Begin(header);
-        public void OnResult(in PortResult r) { if (show.Includes(r)) inner.OnResult(r); }
-        public void End(ScanSummary summary) => inner.End(summary);
-        public void Dispose() => inner.Dispose();
-    }
 }

@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using System.Globalization;
 using System.Text;
 using RawScan.Output.Html.Internal;
 using RawScan.Registry;
@@ -11,15 +11,24 @@ namespace RawScan.Output.Html;
 
 /// <summary>
 /// <c>-oH FILE</c>: one self-contained HTML page for people who would rather look than read: the scan's
-/// facts, three charts (open ports by service, by port class and protocol, hosts by number of open
-/// ports), the flagged open ports, and every result grouped by host. Inline CSS and server-drawn inline
-/// SVG only: no script, font, stylesheet or image is fetched, and a Content-Security-Policy of
-/// default-src 'none' says so to the browser too.
+/// facts and totals, three charts (open ports by service, by port class and protocol, hosts by number of
+/// open ports), the flagged open ports grouped by port, and the hosts with their listed ports. Inline CSS,
+/// server-drawn inline SVG and one inline script (the host filter, allowed by its hash): nothing is
+/// fetched, and a Content-Security-Policy of default-src 'none' says so to the browser too.
 /// <para>
-/// The charts need every result, so the writer holds them until <see cref="End"/>, 8 bytes each
-/// (<see cref="PackedResult"/>); no string is made and the registry is not asked until then.
-/// <see cref="OnResult"/> runs on the receive thread, its one writer; <see cref="End"/> comes after that
-/// thread has been joined (the <see cref="IReportWriter"/> contract), so no lock is needed.
+/// Every result arrives (the <see cref="IReportWriter"/> contract); the states of
+/// <see cref="ScanHeader.Shown"/> are kept, 8 bytes each (<see cref="PackedResult"/>, in
+/// <see cref="ResultBuffer"/>'s chunks); the others are counted per host when the host answered them
+/// (<see cref="HiddenTable"/>), and not kept when they are silence. The tiles are the scan's totals
+/// (<see cref="ScanSummary"/>), never the listed rows. No string is made and the registry is not asked
+/// until <see cref="End"/>. <see cref="OnResult"/> runs on the receive thread, its one writer; <see cref="End"/>
+/// comes after that thread has been joined, so no lock is needed.
+/// </para>
+/// <para>
+/// Size: a browser lays out what it is given, and 65,536 hosts of per-port tables (47.7 MB) did not open
+/// in headless Chromium in 590 s. Up to <see cref="ExpandedHosts"/> hosts each get a table of their
+/// ports; past that, hosts go into closed blocks of <see cref="BlockHosts"/>, one short row per host
+/// (about 60 bytes for two open ports), which the browser parses but does not lay out until opened.
 /// </para>
 /// </summary>
 public sealed class HtmlReportWriter(Stream output, IServiceRegistry registry, bool leaveOpen = false) : IReportWriter
@@ -28,27 +37,51 @@ public sealed class HtmlReportWriter(Stream output, IServiceRegistry registry, b
     public const int TopServices = 15;
 
     /// <summary>
-    /// A host's closed/filtered ports of one protocol beyond this many are listed as port ranges in one
-    /// row (nmap's "Not shown: 997 filtered ports", but keeping which): a browser cannot lay out a table of
-    /// millions of rows, and the ranges still say everything that was received.
+    /// A host's listed closed/filtered ports of one protocol beyond this many are written as port ranges
+    /// (nmap's "Not shown: 997 filtered ports", but keeping which).
     /// </summary>
     public const int ListedPerState = 24;
 
-    private readonly List<ulong> _results = [];
+    /// <summary>Up to this many hosts, each is its own open section with a table of its ports.</summary>
+    public const int ExpandedHosts = 256;
+
+    /// <summary>Past <see cref="ExpandedHosts"/>, hosts per closed block (a /24 when every address answered).</summary>
+    public const int BlockHosts = 256;
+
+    /// <summary>A flagged port's hosts are shown at once up to this many; past it, on demand.</summary>
+    public const int FlaggedHostsOpen = 8;
+
+    private readonly ResultBuffer _listed = new();
+    private HiddenTable _hidden = new(0);
     private readonly Dictionary<int, ServiceInfo> _services = [];
+    private readonly Dictionary<int, string> _labels = [];
+    private ShownStates _shown = ShownStates.OpenOnly;
     private ScanHeader? _header;
     private bool _written;
 
-    public void Begin(ScanHeader header) => _header = header;
+    public void Begin(ScanHeader header)
+    {
+        _header = header;
+        _shown = header.Shown;
+        _hidden = new HiddenTable((int)Math.Min(header.Targets, 4096));
+    }
 
-    public void OnResult(in PortResult result) => _results.Add(P.Pack(result));
+    /// <summary>
+    /// Receive thread, per result: a store into the current chunk, or one dictionary update for an
+    /// unlisted answer, or nothing for unlisted silence. Nothing allocated but a chunk per 65,536 listed
+    /// results and the dictionary's growth per answering host.
+    /// </summary>
+    public void OnResult(in PortResult result)
+    {
+        if (_shown.Includes(result.State)) _listed.Add(P.Pack(result));
+        else if (result.Answered) _hidden.Add(result.Address, result.State);
+    }
 
     public void End(ScanSummary summary)
     {
         if (_written) return;
         _written = true;
-        var rows = CollectionsMarshal.AsSpan(_results);
-        rows.Sort();
+        var rows = _listed.ToSortedArray();
         var w = new StreamWriter(output, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
         Render(w, rows, summary);
         w.Flush();
@@ -60,57 +93,80 @@ public sealed class HtmlReportWriter(Stream output, IServiceRegistry registry, b
         if (!leaveOpen) output.Dispose();
     }
 
+    private static int Key(Protocol proto, ushort port) => (int)proto << 16 | port;
+
     private ServiceInfo Info(ulong row)
     {
-        var proto = P.Protocol(row);
-        ushort port = P.Port(row);
-        int key = (int)proto << 16 | port;
-        if (!_services.TryGetValue(key, out var info)) _services[key] = info = registry.Lookup(proto, port);
+        int key = Key(P.Protocol(row), P.Port(row));
+        if (!_services.TryGetValue(key, out var info)) _services[key] = info = registry.Lookup(P.Protocol(row), P.Port(row));
         return info;
     }
 
     private static string ServiceName(ServiceInfo info) => string.IsNullOrEmpty(info.Name) ? "unknown" : info.Name;
 
+    /// <summary>One host as listed: its rows in the sorted array, and what it answered that is not listed.</summary>
+    private readonly record struct HostSpan(uint Address, int Start, int End, int Open, bool Answered, HiddenCounts Hidden);
+
     /// <summary>What the charts and the header count, in one pass over the sorted results.</summary>
     private sealed class Tally
     {
-        public readonly long[] ByState = new long[4];
         public readonly long[,] OpenByClass = new long[3, 2];            // [class, tcp=0 udp=1]
         public readonly Dictionary<string, long> OpenByService = new(StringComparer.Ordinal);
         public readonly List<int> OpenPerHost = [];                       // hosts with at least one open port
-        public readonly List<ulong> Flagged = [];
-        public int Hosts;
+        public readonly SortedDictionary<int, List<uint>> Flagged = [];   // (proto, port) -> hosts, ascending
+        public readonly List<HostSpan> Hosts = [];
+        public int Answered;
         public bool SawTcp, SawUdp;
     }
 
     private Tally Count(ReadOnlySpan<ulong> rows)
     {
         var t = new Tally();
-        uint host = 0;
-        int open = 0;
-        for (int i = 0; i < rows.Length; i++)
+        var hidden = _hidden.SortedHosts();
+        int h = 0;
+        for (int i = 0; i < rows.Length || h < hidden.Length;)
         {
-            ulong r = rows[i];
-            if (i == 0 || P.Address(r) != host)
+            // Merge the listed rows (grouped by address) with the hosts that only answered unlisted states.
+            uint address = i < rows.Length ? P.Address(rows[i]) : uint.MaxValue;
+            if (h < hidden.Length && (i >= rows.Length || hidden[h] < address))
             {
-                if (open > 0) t.OpenPerHost.Add(open);
-                host = P.Address(r);
-                open = 0;
-                t.Hosts++;
+                AddHost(t, new HostSpan(hidden[h], i, i, 0, true, _hidden[hidden[h]]));
+                h++;
+                continue;
             }
-            var state = P.State(r);
-            t.ByState[(int)state]++;
-            if (P.Protocol(r) == Protocol.Tcp) t.SawTcp = true; else t.SawUdp = true;
-            if (state != PortState.Open) continue;
-            open++;
-            var info = Info(r);
-            t.OpenByClass[(int)info.Class, P.Protocol(r) == Protocol.Tcp ? 0 : 1]++;
-            string name = ServiceName(info);
-            t.OpenByService[name] = t.OpenByService.GetValueOrDefault(name) + 1;
-            if (info.Flags != PortFlags.None) t.Flagged.Add(r);
+            int end = i, open = 0;
+            bool answered = false;
+            for (; end < rows.Length && P.Address(rows[end]) == address; end++)
+            {
+                ulong r = rows[end];
+                answered |= P.Answered(r);
+                if (P.Protocol(r) == Protocol.Tcp) t.SawTcp = true; else t.SawUdp = true;
+                if (P.State(r) != PortState.Open) continue;
+                open++;
+                var info = Info(r);
+                t.OpenByClass[(int)info.Class, P.Protocol(r) == Protocol.Tcp ? 0 : 1]++;
+                string name = ServiceName(info);
+                t.OpenByService[name] = t.OpenByService.GetValueOrDefault(name) + 1;
+                if (info.Flags != PortFlags.None)
+                {
+                    int key = Key(P.Protocol(r), P.Port(r));
+                    if (!t.Flagged.TryGetValue(key, out var hosts)) t.Flagged[key] = hosts = [];
+                    hosts.Add(address);
+                }
+            }
+            var hid = default(HiddenCounts);
+            if (h < hidden.Length && hidden[h] == address) { hid = _hidden[address]; h++; answered = true; }
+            AddHost(t, new HostSpan(address, i, end, open, answered, hid));
+            if (open > 0) t.OpenPerHost.Add(open);
+            i = end;
         }
-        if (open > 0) t.OpenPerHost.Add(open);
         return t;
+
+        static void AddHost(Tally t, HostSpan host)
+        {
+            t.Hosts.Add(host);
+            if (host.Answered) t.Answered++;
+        }
     }
 
     private void Render(TextWriter w, ReadOnlySpan<ulong> rows, ScanSummary s)
@@ -118,7 +174,9 @@ public sealed class HtmlReportWriter(Stream output, IServiceRegistry registry, b
         var t = Count(rows);
         string version = _header?.Version ?? "";
         w.Write("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
-        w.Write("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">");
+        w.Write("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src ");
+        w.Write(ReportScript.CspSource);
+        w.Write("\">");
         w.Write("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><meta name=\"color-scheme\" content=\"light\">");
         w.Write("<meta name=\"generator\" content=\"RawScan ");
         Text(w, version);
@@ -131,12 +189,14 @@ public sealed class HtmlReportWriter(Stream output, IServiceRegistry registry, b
         WriteHeader(w, s, t);
         WriteCharts(w, t);
         WriteFlagged(w, t);
-        WriteHosts(w, rows, t);
+        WriteHosts(w, rows, t, s);
 
         w.Write("<footer>Written by RawScan ");
         Text(w, version);
-        w.Write(". This page is self-contained: inline styles and charts, no scripts, nothing loaded from the network.</footer>\n");
-        w.Write("</main></body></html>\n");
+        w.Write(". This page is self-contained: inline styles and charts, one inline script (the host filter; the page works without it), nothing loaded from the network.</footer>\n");
+        w.Write("</main><script>");
+        w.Write(ReportScript.Js);
+        w.Write("</script></body></html>\n");
     }
 
     private void WriteHeader(TextWriter w, ScanSummary s, Tally t)
@@ -158,7 +218,7 @@ public sealed class HtmlReportWriter(Stream output, IServiceRegistry registry, b
 
         w.Write("<dl class=\"facts\">");
         Fact(w, "Scanner", $"RawScan {_header?.Version}");
-        Fact(w, "Started", _header is null ? "" : _header.Start.ToString("yyyy-MM-dd HH:mm:ss zzz", System.Globalization.CultureInfo.InvariantCulture));
+        Fact(w, "Started", _header is null ? "" : _header.Start.ToString("yyyy-MM-dd HH:mm:ss zzz", CultureInfo.InvariantCulture));
         Fact(w, "Duration", Duration(s.Duration));
         Fact(w, "Probes sent", s.Retransmits > 0 ? $"{N(s.ProbesSent)} ({N(s.Retransmits)} retransmitted)" : N(s.ProbesSent));
         Fact(w, "Send rate", $"{N((long)Math.Round(s.SendRate))} packets/s");
@@ -169,12 +229,13 @@ public sealed class HtmlReportWriter(Stream output, IServiceRegistry registry, b
         Text(w, _header?.CommandLine);
         w.Write("</code></dd></div></dl>\n");
 
+        // The scan's totals, whatever --show listed: the summary counts every result.
         w.Write("<div class=\"tiles\" id=\"counts\">");
-        Tile(w, "open", "open", t.ByState[(int)PortState.Open]);
-        Tile(w, "closed", "closed", t.ByState[(int)PortState.Closed]);
-        Tile(w, "filtered", "filtered", t.ByState[(int)PortState.Filtered]);
-        Tile(w, "openfiltered", "open|filtered", t.ByState[(int)PortState.OpenFiltered]);
-        w.Write($"<div class=\"tile hosts\" data-state=\"hosts-open\" data-count=\"{t.OpenPerHost.Count}\"><b>{N(t.OpenPerHost.Count)}</b><span>hosts with open ports, of {N(t.Hosts)} that answered</span></div>");
+        Tile(w, "open", "open", s.Open);
+        Tile(w, "closed", "closed", s.Closed);
+        Tile(w, "filtered", "filtered", s.Filtered);
+        Tile(w, "openfiltered", "open|filtered", s.OpenFiltered);
+        w.Write($"<div class=\"tile hosts\" data-state=\"hosts-open\" data-count=\"{t.OpenPerHost.Count}\"><b>{N(t.OpenPerHost.Count)}</b><span>hosts with open ports, of {N(t.Answered)} that answered</span></div>");
         w.Write("</div></header>\n");
     }
 
@@ -237,7 +298,7 @@ public sealed class HtmlReportWriter(Stream output, IServiceRegistry registry, b
         w.Write("<figure><figcaption>Hosts by number of open ports</figcaption>");
         SvgCharts.Vertical(w, "chart-hosts", "Hosts by number of open ports", desc, "open ports per host", "hosts",
                            bins, [new Series("hosts", "hist", counts)], "No host has an open port");
-        int quiet = t.Hosts - t.OpenPerHost.Count;
+        int quiet = t.Answered - t.OpenPerHost.Count;
         if (quiet > 0) w.Write($"<p>{N(quiet)} more host{(quiet == 1 ? "" : "s")} answered with no open port.</p>");
         w.Write("</figure>\n");
 
@@ -276,6 +337,7 @@ public sealed class HtmlReportWriter(Stream output, IServiceRegistry registry, b
         return (bins, counts);
     }
 
+    /// <summary>One row per flagged (protocol, port): service, flag, note, how many hosts, and the hosts themselves on demand.</summary>
     private void WriteFlagged(TextWriter w, Tally t)
     {
         w.Write("<section id=\"flagged\"><h2>Flagged open ports</h2>\n");
@@ -284,62 +346,184 @@ public sealed class HtmlReportWriter(Stream output, IServiceRegistry registry, b
             w.Write("<p class=\"none\">No open port is a known backdoor default or an alternate service port.</p></section>\n");
             return;
         }
-        var flagged = t.Flagged.Select(r => (Row: r, Info: Info(r)))
-            .OrderBy(f => f.Info.Flags.HasFlag(PortFlags.Backdoor) ? 0 : 1)
-            .ThenBy(f => P.Port(f.Row)).ThenBy(f => P.Protocol(f.Row)).ThenBy(f => P.Address(f.Row));
-        w.Write("<table id=\"flagged-table\"><thead><tr><th>Host</th><th>Port</th><th>Service</th><th>Flag</th><th>Note</th></tr></thead><tbody>");
-        foreach (var (r, info) in flagged)
+        var flagged = t.Flagged.Select(kv => (Key: kv.Key, Hosts: kv.Value, Info: registry.Lookup((Protocol)(kv.Key >> 16), (ushort)kv.Key)))
+            .OrderBy(f => f.Info.Flags.HasFlag(PortFlags.Backdoor) ? 0 : 1).ThenBy(f => (ushort)f.Key).ThenBy(f => f.Key >> 16);
+        w.Write("<table id=\"flagged-table\"><thead><tr><th>Port</th><th>Service</th><th>Flag</th><th>Note</th><th class=\"num\">Hosts</th><th>Addresses</th></tr></thead><tbody>");
+        Span<char> ip = stackalloc char[Ipv4.MaxLength];
+        foreach (var (key, hosts, info) in flagged)
         {
             bool backdoor = info.Flags.HasFlag(PortFlags.Backdoor);
-            w.Write($"<tr class=\"{(backdoor ? "flag-backdoor" : "flag-alternate")}\" data-host=\"{Ipv4.Format(P.Address(r))}\" data-port=\"{P.Port(r)}/{P.Protocol(r).Name()}\">");
-            w.Write($"<td class=\"mono\">{Ipv4.Format(P.Address(r))}</td><td class=\"port\">{P.Port(r)}/{P.Protocol(r).Name()}</td><td>");
+            string port = $"{(ushort)key}/{((Protocol)(key >> 16)).Name()}";
+            w.Write($"<tr class=\"{(backdoor ? "flag-backdoor" : "flag-alternate")}\" data-port=\"{port}\" data-hosts=\"{hosts.Count}\"><td class=\"port\">{port}</td><td>");
             Text(w, ServiceName(info));
             w.Write(backdoor ? "</td><td><span class=\"badge backdoor\">backdoor</span></td><td class=\"note\">"
                              : "</td><td><span class=\"badge alternate\">alternate service</span></td><td class=\"note\">");
             Text(w, info.Note);
-            w.Write("</td></tr>");
+            w.Write($"</td><td class=\"num\">{N(hosts.Count)}</td><td><details class=\"addrs\"{(hosts.Count <= FlaggedHostsOpen ? " open" : "")}><summary>{N(hosts.Count)} host{(hosts.Count == 1 ? "" : "s")}</summary><p class=\"mono\">");
+            for (int i = 0; i < hosts.Count; i++)
+            {
+                if (i > 0) w.Write(' ');
+                w.Write(ip[..Ipv4.Format(hosts[i], ip)]);
+            }
+            w.Write("</p></details></td></tr>");
         }
         w.Write("</tbody></table></section>\n");
     }
 
-    private void WriteHosts(TextWriter w, ReadOnlySpan<ulong> rows, Tally t)
+    private void WriteHosts(TextWriter w, ReadOnlySpan<ulong> rows, Tally t, ScanSummary s)
     {
-        long hidden = rows.Length - t.ByState[(int)PortState.Open];
-        w.Write("<section id=\"hosts\"><h2>Results by host</h2>\n");
-        if (rows.Length == 0)
+        w.Write("<section id=\"hosts\"><h2>Results by host</h2>\n<p class=\"listed\">Listed: open");
+        if (_shown.Closed) w.Write(", closed");
+        if (_shown.Filtered) w.Write(", filtered and open|filtered");
+        w.Write(" ports");
+        var unlisted = new List<string>();
+        if (!_shown.Closed && s.Closed > 0) unlisted.Add($"{N(s.Closed)} closed");
+        if (!_shown.Filtered && s.Filtered > 0) unlisted.Add($"{N(s.Filtered)} filtered");
+        if (!_shown.Filtered && s.OpenFiltered > 0) unlisted.Add($"{N(s.OpenFiltered)} open|filtered");
+        if (unlisted.Count > 0) w.Write($". Not listed (--show lists them): {string.Join(", ", unlisted)}, counted in the totals above and, where the host answered, on its line");
+        w.Write(".</p>\n");
+        if (t.Hosts.Count == 0)
         {
-            w.Write("<p class=\"none\">No results: no probe was answered, and none was given up as filtered.</p></section>\n");
+            w.Write("<p class=\"none\">No host to list: no listed result, and no host answered.</p></section>\n");
             return;
         }
-        w.Write($"<input type=\"checkbox\" id=\"show-all\"><label class=\"switch\" for=\"show-all\">Also show closed and filtered ports ({N(hidden)} result{(hidden == 1 ? "" : "s")}, and {N(t.Hosts - t.OpenPerHost.Count)} host{(t.Hosts - t.OpenPerHost.Count == 1 ? "" : "s")} with no open port)</label>\n");
-        w.Write("<div class=\"hosts\">\n");
-        var states = new long[4];
-        for (int i = 0; i < rows.Length;)
+        w.Write("<p id=\"filter-box\" hidden><label for=\"host-filter\">Filter hosts</label> <input type=\"search\" id=\"host-filter\" placeholder=\"address, port or service: 198.18.4. 443/tcp\" autocomplete=\"off\" spellcheck=\"false\"> <span id=\"filter-status\" role=\"status\"></span></p>\n");
+
+        var hosts = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(t.Hosts);
+        if (hosts.Length <= ExpandedHosts)
         {
-            uint address = P.Address(rows[i]);
-            int end = i;
-            while (end < rows.Length && P.Address(rows[end]) == address) end++;
-            var host = rows[i..end];
-            Array.Clear(states);
-            foreach (ulong r in host) states[(int)P.State(r)]++;
+            w.Write("<div class=\"hosts\">\n");
+            foreach (ref readonly var host in hosts) WriteExpandedHost(w, rows, host);
+            w.Write("</div></section>\n");
+            return;
+        }
 
-            string ip = Ipv4.Format(address);
-            w.Write($"<details class=\"host{(states[0] == 0 ? " no-open" : "")}\" open data-host=\"{ip}\"><summary><span class=\"addr\">{ip}</span><span class=\"counts\">");
-            w.Write(string.Join(" \u00b7 ", Enum.GetValues<PortState>().Where(st => states[(int)st] > 0).Select(st => $"{N(states[(int)st])} {st.Name()}")));
-            w.Write("</span></summary><table><thead><tr><th>Port</th><th>State</th><th>Service</th><th class=\"hide-narrow\">Class</th><th class=\"num\">TTL</th><th>Note</th></tr></thead><tbody>");
-
-            for (int p = 0; p < host.Length;)
-            {
-                var proto = P.Protocol(host[p]);
-                int q = p;
-                while (q < host.Length && P.Protocol(host[q]) == proto) q++;
-                WriteProtocolRows(w, host[p..q]);
-                p = q;
-            }
+        int blocks = (hosts.Length + BlockHosts - 1) / BlockHosts;
+        w.Write($"<p class=\"blocks-note\">{N(hosts.Length)} hosts, in {N(blocks)} blocks of up to {BlockHosts}: open a block, or filter. One line per host: its listed ports, then what it answered that is not listed.</p>\n<div class=\"hosts\">\n");
+        Span<char> ip = stackalloc char[Ipv4.MaxLength];
+        for (int b = 0; b < hosts.Length; b += BlockHosts)
+        {
+            var block = hosts.Slice(b, Math.Min(BlockHosts, hosts.Length - b));
+            long open = 0;
+            foreach (ref readonly var host in block) open += host.Open;
+            w.Write("<details class=\"block\"><summary><span class=\"addr\">");
+            w.Write(ip[..Ipv4.Format(block[0].Address, ip)]);
+            w.Write(" \u2013 ");
+            w.Write(ip[..Ipv4.Format(block[^1].Address, ip)]);
+            w.Write($"</span><span class=\"counts\">{N(block.Length)} host{(block.Length == 1 ? "" : "s")} \u00b7 {N(open)} open</span></summary>");
+            w.Write("<table class=\"hl\"><thead><tr><th>Host</th><th>Listed ports</th><th>Not listed</th></tr></thead><tbody>\n");
+            foreach (ref readonly var host in block) WriteHostLine(w, rows, host, ip);
             w.Write("</tbody></table></details>\n");
-            i = end;
         }
         w.Write("</div></section>\n");
+    }
+
+    /// <summary>
+    /// A host as one table row, end tags omitted (HTML allows it for tr and td): about 60 bytes for two open
+    /// ports. Open ports are "80/tcp http", made once per port and reused (<see cref="OpenLabel"/>); other
+    /// listed states say their state, or become ranges past <see cref="ListedPerState"/>.
+    /// </summary>
+    private void WriteHostLine(TextWriter w, ReadOnlySpan<ulong> rows, in HostSpan host, Span<char> ip)
+    {
+        w.Write("<tr><td>");
+        w.Write(ip[..Ipv4.Format(host.Address, ip)]);
+        w.Write("<td>");
+        var mine = rows[host.Start..host.End];
+        bool first = true;
+        Span<int> count = stackalloc int[4];
+        Span<bool> done = stackalloc bool[4];
+        for (int p = 0; p < mine.Length;)
+        {
+            var proto = P.Protocol(mine[p]);
+            int q = p;
+            while (q < mine.Length && P.Protocol(mine[q]) == proto) q++;
+            var group = mine[p..q];
+            count.Clear();
+            done.Clear();
+            foreach (ulong r in group) count[(int)P.State(r)]++;
+            foreach (ulong r in group)
+            {
+                var state = P.State(r);
+                bool ranges = state != PortState.Open && count[(int)state] > ListedPerState;
+                if (ranges && done[(int)state]) continue;
+                if (!first) w.Write(", ");
+                first = false;
+                if (ranges)
+                {
+                    done[(int)state] = true;
+                    w.Write($"<i>{count[(int)state]} {state.Name()} {proto.Name()}: {Ranges(group, state)}</i>");
+                }
+                else if (state == PortState.Open) w.Write(OpenLabel(r));
+                else
+                {
+                    w.Write($"<i>{P.Port(r)}/{proto.Name()} ");
+                    Text(w, ServiceName(Info(r)));
+                    w.Write($" {state.Name()}</i>");
+                }
+            }
+            p = q;
+        }
+        w.Write("<td>");
+        WriteHidden(w, host.Hidden);
+    }
+
+    /// <summary>"80/tcp http", escaped, a flagged port marked: the same text on every host that has it open.</summary>
+    private string OpenLabel(ulong row)
+    {
+        int key = Key(P.Protocol(row), P.Port(row));
+        if (_labels.TryGetValue(key, out var label)) return label;
+        var info = Info(row);
+        string text = $"{P.Port(row)}/{P.Protocol(row).Name()} {Escape(ServiceName(info))}";
+        label = info.Flags == PortFlags.None ? text
+            : $"<mark class=\"{(info.Flags.HasFlag(PortFlags.Backdoor) ? "bd" : "alt")}\">{text}</mark>";
+        return _labels[key] = label;
+    }
+
+    private static void WriteHidden(TextWriter w, HiddenCounts h)
+    {
+        if (h.Total == 0) return;
+        bool any = false;
+        if (h.Closed > 0) { w.Write($"{N(h.Closed)} closed"); any = true; }
+        if (h.Filtered > 0) { w.Write($"{(any ? ", " : "")}{N(h.Filtered)} filtered"); any = true; }
+        if (h.OpenFiltered > 0) w.Write($"{(any ? ", " : "")}{N(h.OpenFiltered)} open|filtered");
+    }
+
+    /// <summary>A host of a small report: an open section with a table of its listed ports.</summary>
+    private void WriteExpandedHost(TextWriter w, ReadOnlySpan<ulong> rows, in HostSpan host)
+    {
+        var mine = rows[host.Start..host.End];
+        Span<long> states = stackalloc long[4];
+        foreach (ulong r in mine) states[(int)P.State(r)]++;
+        string ip = Ipv4.Format(host.Address);
+        w.Write($"<details class=\"host{(host.Open == 0 ? " no-open" : "")}\" open data-host=\"{ip}\"><summary><span class=\"addr\">{ip}</span><span class=\"counts\">");
+        bool any = false;
+        foreach (var st in Enum.GetValues<PortState>())
+        {
+            if (states[(int)st] == 0) continue;
+            w.Write($"{(any ? " \u00b7 " : "")}{N(states[(int)st])} {st.Name()}");
+            any = true;
+        }
+        if (host.Hidden.Total > 0)
+        {
+            w.Write(any ? " \u00b7 not listed: " : "not listed: ");
+            WriteHidden(w, host.Hidden);
+        }
+        w.Write("</span></summary>");
+        if (mine.Length == 0)
+        {
+            w.Write("</details>\n");
+            return;
+        }
+        w.Write("<table><thead><tr><th>Port</th><th>State</th><th>Service</th><th>Reason</th><th class=\"num\">TTL</th><th>Note</th></tr></thead><tbody>");
+        for (int p = 0; p < mine.Length;)
+        {
+            var proto = P.Protocol(mine[p]);
+            int q = p;
+            while (q < mine.Length && P.Protocol(mine[q]) == proto) q++;
+            WriteProtocolRows(w, mine[p..q]);
+            p = q;
+        }
+        w.Write("</tbody></table></details>\n");
     }
 
     /// <summary>One host's results of one protocol, ports ascending; a non-open state with more than <see cref="ListedPerState"/> ports becomes one row of ranges where its first port would be.</summary>
@@ -355,7 +539,7 @@ public sealed class HtmlReportWriter(Stream output, IServiceRegistry registry, b
             {
                 if (done[(int)state]) continue;
                 done[(int)state] = true;
-                w.Write($"<tr class=\"other collapsed st-{Css(state)}\"><td colspan=\"6\"><span class=\"state\">{count[(int)state]} {state.Name()}</span> {P.Protocol(r).Name()} ports: <span class=\"mono\">");
+                w.Write($"<tr class=\"collapsed st-{Css(state)}\"><td colspan=\"6\"><span class=\"state\">{count[(int)state]} {state.Name()}</span> {P.Protocol(r).Name()} ports: <span class=\"mono\">");
                 w.Write(Ranges(rows, state));
                 w.Write("</span></td></tr>");
                 continue;
@@ -363,10 +547,10 @@ public sealed class HtmlReportWriter(Stream output, IServiceRegistry registry, b
             var info = Info(r);
             bool open = state == PortState.Open;
             string flag = !open || info.Flags == PortFlags.None ? "" : info.Flags.HasFlag(PortFlags.Backdoor) ? " flag-backdoor" : " flag-alternate";
-            w.Write($"<tr class=\"st-{Css(state)}{(open ? "" : " other")}{flag}\" data-port=\"{P.Port(r)}/{P.Protocol(r).Name()}\" data-state=\"{state.Name()}\">");
+            w.Write($"<tr class=\"st-{Css(state)}{flag}\" data-port=\"{P.Port(r)}/{P.Protocol(r).Name()}\" data-state=\"{state.Name()}\">");
             w.Write($"<td class=\"port\">{P.Port(r)}/{P.Protocol(r).Name()}</td><td class=\"state\">{state.Name()}</td><td>");
             Text(w, ServiceName(info));
-            w.Write($"</td><td class=\"hide-narrow\">{ServiceInfo.ClassName(info.Class)}</td><td class=\"num\">{(P.Ttl(r) == 0 ? "\u2013" : P.Ttl(r).ToString(System.Globalization.CultureInfo.InvariantCulture))}</td><td>");
+            w.Write($"</td><td>{P.ReasonOrDefault(r).Name()}</td><td class=\"num\">{(P.Ttl(r) == 0 ? "\u2013" : P.Ttl(r).ToString(CultureInfo.InvariantCulture))}</td><td>");
             if (flag.Length > 0)
             {
                 w.Write(flag == " flag-backdoor" ? "<span class=\"badge backdoor\">backdoor</span> " : "<span class=\"badge alternate\">alternate</span> ");

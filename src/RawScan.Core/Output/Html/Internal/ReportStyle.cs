@@ -3,8 +3,8 @@ namespace RawScan.Output.Html.Internal;
 /// <summary>
 /// The page's one stylesheet, inline. System fonts only (nothing to fetch); colours from a palette whose
 /// text pairs meet WCAG AA contrast on their backgrounds (red #82071e on #ffebe9, amber #6b4400 on
-/// #fff8c5, grey #57606a on white). The host table's "show every state" switch is a checkbox read by
-/// CSS, so the page needs no script.
+/// #fff8c5, grey #57606a on white). Large reports' host blocks are
+/// details elements: they open without script; the script only adds the filter.
 /// </summary>
 internal static class ReportStyle
 {
@@ -69,8 +69,13 @@ tr.flag-alternate td:first-child{box-shadow:inset 4px 0 var(--warn)}
 .badge.backdoor{background:var(--bad);color:#fff}
 .badge.alternate{background:var(--warn);color:#1f2328}
 .none{color:var(--muted);font-style:italic}
-#show-all{width:18px;height:18px;margin:0 8px 14px 0;vertical-align:middle}
-.switch{vertical-align:middle;cursor:pointer;user-select:none;display:inline-block;margin-bottom:14px}
+.listed,.blocks-note{color:var(--muted);margin:0 0 12px}
+#filter-box{margin:0 0 14px}
+#filter-box label{font-weight:600;margin-right:6px}
+#host-filter{font:inherit;padding:5px 10px;width:min(100%,420px);border:1px solid var(--line);border-radius:6px}
+#filter-status{color:var(--muted);margin-left:8px}
+details.addrs>summary{cursor:pointer;color:var(--accent)}
+details.addrs p{margin:4px 0 0;max-height:16em;overflow:auto;word-spacing:.6em;line-height:1.6}
 details.host{border:1px solid var(--line);border-radius:8px;margin:0 0 12px}
 details.host>summary{cursor:pointer;padding:10px 14px;background:var(--soft);border-radius:8px;list-style-position:inside}
 details.host[open]>summary{border-bottom:1px solid var(--line);border-radius:8px 8px 0 0}
@@ -78,9 +83,20 @@ details.host>summary .addr{font-family:ui-monospace,SFMono-Regular,"DejaVu Sans 
 details.host>summary .counts{color:var(--muted);font-size:.9rem}
 details.host table{border-radius:0 0 8px 8px}
 tr.collapsed td{color:var(--muted);font-size:.88rem}
-#show-all:not(:checked)~.hosts tr.other,#show-all:not(:checked)~.hosts details.no-open{display:none}
+details.block{border:1px solid var(--line);border-radius:6px;margin:0 0 6px}
+details.block>summary{cursor:pointer;padding:6px 12px;background:var(--soft);border-radius:6px}
+details.block>summary .addr{font-family:ui-monospace,SFMono-Regular,"DejaVu Sans Mono",Menlo,Consolas,monospace;font-weight:600;margin-right:12px}
+details.block>summary .counts{color:var(--muted);font-size:.9rem}
+table.hl{table-layout:fixed}
+table.hl th:first-child{width:10.5em}table.hl th:last-child{width:13em}
+table.hl td{padding:2px 10px;overflow-wrap:anywhere}
+table.hl td:first-child{font-family:ui-monospace,SFMono-Regular,"DejaVu Sans Mono",Menlo,Consolas,monospace;white-space:nowrap}
+table.hl td:last-child{color:var(--muted);white-space:nowrap}
+table.hl i{font-style:normal;color:var(--muted)}
+mark.bd{background:var(--bad-bg);color:var(--bad-fg);box-shadow:inset 3px 0 var(--bad);padding:0 4px;font-weight:600}
+mark.alt{background:var(--warn-bg);color:var(--warn-fg);box-shadow:inset 3px 0 var(--warn);padding:0 4px}
 footer{margin-top:40px;color:var(--muted);font-size:.85rem}
 @media (max-width:640px){body{font-size:14px}th,td{padding:5px 6px}.hide-narrow{display:none}}
-@media print{.switch,#show-all{display:none}tr.other,details.no-open{display:revert!important}}
+@media print{#filter-box{display:none}}
 """;
 }

@@ -64,13 +64,15 @@ internal static class SvgCharts
                                 IReadOnlyList<string> categories, IReadOnlyList<Series> series, string emptyText,
                                 IReadOnlyList<string>? subLabels = null, int width = 520)
     {
-        const int left = 60, right = 16, top = 36, plotH = 220, bottom = 62;
-        int plotW = width - left - right;
-        int plotBottom = top + plotH;
-        int height = plotBottom + bottom;
+        const int right = 16, top = 36, plotH = 220, bottom = 62;
         long max = 0;
         foreach (var s in series) foreach (long v in s.Values) max = Math.Max(max, v);
         var (step, axisMax) = NiceAxis(max);
+        // Room for the widest tick ("150,000": about 7 px a character at 12 px) and the rotated axis label beside it.
+        int left = Math.Max(60, 34 + 7 * N(axisMax).Length);
+        int plotW = width - left - right;
+        int plotBottom = top + plotH;
+        int height = plotBottom + bottom;
 
         Open(w, id, title, desc, width, height);
         for (long t = 0; t <= axisMax; t += step)
