@@ -392,6 +392,7 @@ internal static class ScanCommand
     private sealed class Fanout(IResultSink[] sinks) : IResultSink
     {
         public void OnResult(in PortResult r) { foreach (var s in sinks) s.OnResult(r); }
+        public void Tick(long wallMicros) { foreach (var s in sinks) s.Tick(wallMicros); }
     }
 
 }

@@ -241,28 +241,39 @@ public sealed class OutputFormatTests : IDisposable
         Assert.Equal(Reports.Keys(Reports.Sample.Where(r => r.State is PortState.Open or PortState.Closed)), Reports.Keys(ReportReader.Read(path)));
     }
 
-    /// <summary>A slow scan's lines reach the file within about a second, not in 32 KB bursts at the end.</summary>
-    [Fact]
-    public void JsonLinesReachTheFileWithinASecondWhileResultsTrickle()
+    /// <summary>
+    /// A slow scan's lines reach the file within half a second of the receive loop's ticks, not in
+    /// 32 KB bursts at the end: flushed on the writing thread, with the time the tick brings.
+    /// </summary>
+    [Theory]
+    [InlineData("json")]
+    [InlineData("csv")]
+    public void StreamedLinesReachTheFileAtTheFirstTickHalfASecondOn(string format)
     {
-        var path = PathFor("slow.json");
-        using var w = new JsonLinesWriter(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.ReadWrite), new StubServiceRegistry());
+        var path = PathFor($"slow.{Reports.Ext(format)}");
+        var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.ReadWrite);
+        using IReportWriter w = format == "json" ? new JsonLinesWriter(stream, new StubServiceRegistry()) : new CsvReportWriter(stream, new StubServiceRegistry());
         w.Begin(Reports.Header);
+        int Lines()
+        {
+            using var r = new StreamReader(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
+            return r.ReadToEnd().Count(c => c == '\n');
+        }
+        int header = format == "csv" ? 1 : 0;
+        long t = 1_700_000_000_000_000;
+        w.Tick(t);
         for (int i = 0; i < 3; i++)
         {
             w.OnResult(Reports.R("198.18.0.1", Protocol.Tcp, (ushort)(80 + i), PortState.Open, 64));
-            var sw = System.Diagnostics.Stopwatch.StartNew();
-            int lines = 0;
-            while (sw.Elapsed < TimeSpan.FromSeconds(3))
-            {
-                using (var r = new StreamReader(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite)))
-                    lines = r.ReadToEnd().Count(c => c == '\n');
-                if (lines == i + 1) break;
-                Thread.Sleep(20);
-            }
-            Assert.Equal(i + 1, lines);
-            Assert.True(sw.Elapsed < TimeSpan.FromSeconds(1.2), $"line {i + 1} took {sw.Elapsed.TotalSeconds:F2} s to reach the file");
+            w.Tick(t += 10_000);
+            Assert.True(Lines() <= header + i, "flushed before its time: every result would cost a write");
+            w.Tick(t += 300_000);
+            Assert.True(Lines() <= header + i);
+            w.Tick(t += 200_000);                                   // 510 ms after the last flush
+            Assert.Equal(header + i + 1, Lines());
         }
+        w.Tick(t += 10_000_000);                                    // nothing new: nothing to do
+        Assert.Equal(header + 3, Lines());
     }
 
     [Fact]

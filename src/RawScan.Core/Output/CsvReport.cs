@@ -21,7 +21,7 @@ public sealed class CsvReportWriter : IReportWriter
 
     private readonly StreamWriter _w;
     private readonly IServiceRegistry _registry;
-    private readonly FlushTimer _flush;
+    private FlushPacer _flush = new(JsonLinesWriter.FlushPeriod);
     private bool _headerWritten;
     private ShownStates _shown = new(true, true);
 
@@ -30,24 +30,22 @@ public sealed class CsvReportWriter : IReportWriter
         _w = ReportText.Open(stream);
         _registry = registry;
         _headerWritten = stream.CanSeek && stream.Length > 0;
-        _flush = new FlushTimer(_w, JsonLinesWriter.FlushPeriod);
     }
 
     public void Begin(ScanHeader header)
     {
         if (header is not null) _shown = header.Shown;
-        lock (_flush.Gate) WriteHeader();
+        WriteHeader();
     }
 
     public void OnResult(in PortResult r)
     {
         if (!_shown.Includes(r.State)) return;
-        lock (_flush.Gate)
-        {
-            Write(r);
-            _flush.Dirty = true;
-        }
+        Write(r);
+        _flush.Dirty = true;
     }
+
+    public void Tick(long wallMicros) => _flush.Tick(_w, wallMicros);
 
     private void Write(in PortResult r)
     {
@@ -82,17 +80,13 @@ public sealed class CsvReportWriter : IReportWriter
     /// <summary>Even a scan that found nothing (or failed before Begin) leaves a file with its header.</summary>
     public void End(ScanSummary summary)
     {
-        lock (_flush.Gate)
-        {
-            WriteHeader();
-            _w.Flush();
-            _flush.Dirty = false;
-        }
+        WriteHeader();
+        _w.Flush();
+        _flush.Dirty = false;
     }
 
     public void Dispose()
     {
-        _flush.Dispose();
         _w.Dispose();
     }
 

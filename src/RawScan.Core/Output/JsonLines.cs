@@ -17,14 +17,14 @@ namespace RawScan.Output;
 /// reply to take a TTL or a time from); rtt_us is also null when the RTT is not known (a resent
 /// probe's reply cannot be paired with one send). Without a registry (the
 /// <see cref="JsonLinesWriter(TextWriter)"/> form) lines stop after "timestamp".
-/// The file is flushed at least twice a second while results trickle (<see cref="FlushTimer"/>).
+/// The file is flushed at least twice a second while results trickle (<see cref="FlushPacer"/>).
 /// </summary>
 public sealed class JsonLinesWriter : IReportWriter
 {
     private readonly TextWriter _writer;
     private readonly IServiceRegistry? _registry;
     private readonly bool _ownsWriter;
-    private readonly FlushTimer _flush;
+    private FlushPacer _flush = new(FlushPeriod);
     private ShownStates _shown = new(true, true);
 
     /// <summary>How often a trickle of results reaches the file at the latest.</summary>
@@ -44,7 +44,6 @@ public sealed class JsonLinesWriter : IReportWriter
         _writer = writer;
         _registry = registry;
         _ownsWriter = ownsWriter;
-        _flush = new FlushTimer(writer, FlushPeriod);
     }
 
     public void Begin(ScanHeader header)
@@ -55,12 +54,11 @@ public sealed class JsonLinesWriter : IReportWriter
     public void OnResult(in PortResult r)
     {
         if (!_shown.Includes(r.State)) return;
-        lock (_flush.Gate)
-        {
-            Write(r);
-            _flush.Dirty = true;
-        }
+        Write(r);
+        _flush.Dirty = true;
     }
+
+    public void Tick(long wallMicros) => _flush.Tick(_writer, wallMicros);
 
     private void Write(in PortResult r)
     {
@@ -124,16 +122,12 @@ public sealed class JsonLinesWriter : IReportWriter
 
     public void End(ScanSummary summary)
     {
-        lock (_flush.Gate)
-        {
-            _writer.Flush();
-            _flush.Dirty = false;
-        }
+        _writer.Flush();
+        _flush.Dirty = false;
     }
 
     public void Dispose()
     {
-        _flush.Dispose();
         if (_ownsWriter) _writer.Dispose();
     }
 

@@ -110,55 +110,27 @@ internal static class ReportText
 }
 
 /// <summary>
-/// Flushes a streamed report while results trickle: every <c>period</c> a timer thread flushes the
-/// writer if anything was written since the last flush. Writing and flushing share
-/// <see cref="Gate"/> (an uncontended lock: no clock read and no allocation per result on the
-/// receive thread; the timer takes it a few times a second). Without it a slow scan's lines sat in
-/// the 32 K-char buffer: 0 lines in the file after 3 s. A failed flush (a full disk) is left for
-/// the writer's End to report.
+/// Flushes a streamed report while results trickle, from the receive loop's <see cref="IResultSink.Tick"/>:
+/// once something was written, the next tick at least <c>period</c> after the last flush flushes it.
+/// It runs on the thread that writes, so it needs no lock, and it reads no clock (the tick brings the
+/// time). Without it a slow scan's lines sat in the 32 K-char buffer: 0 lines in the file after 3 s.
+/// A failed flush (a full disk) is left for the writer's End to report.
 /// </summary>
-internal sealed class FlushTimer : IDisposable
+internal struct FlushPacer(TimeSpan period)
 {
-    private readonly TextWriter _writer;
-    private readonly TimeSpan _period;
-    private readonly ManualResetEventSlim _stop = new();
-    private readonly Thread _thread;
-    private bool _stopped;
+    private readonly long _periodMicros = (long)period.TotalMicroseconds;
+    private long _last;
 
-    public FlushTimer(TextWriter writer, TimeSpan period)
-    {
-        _writer = writer;
-        _period = period;
-        // Its own thread, not a thread-pool timer: a busy pool (a test run, a host application) delayed
-        // the pool's timer callbacks by over a second.
-        _thread = new Thread(Run) { Name = "rawscan-flush", IsBackground = true };
-        _thread.Start();
-    }
-
-    /// <summary>Held while writing to the writer; set <see cref="Dirty"/> inside it.</summary>
-    public Lock Gate { get; } = new();
-
-    /// <summary>Something was written since the last flush (read and written under <see cref="Gate"/>).</summary>
+    /// <summary>Something was written since the last flush.</summary>
     public bool Dirty;
 
-    private void Run()
+    public void Tick(TextWriter writer, long wallMicros)
     {
-        while (!_stop.Wait(_period))
-        {
-            lock (Gate)
-            {
-                if (!Dirty || _stopped) continue;
-                Dirty = false;
-                try { _writer.Flush(); }
-                catch (Exception e) when (e is IOException or ObjectDisposedException or NotSupportedException) { }
-            }
-        }
-    }
-
-    /// <summary>Stops the thread; a flush already running finishes first (it holds the gate).</summary>
-    public void Dispose()
-    {
-        lock (Gate) _stopped = true;
-        _stop.Set();
+        if (!Dirty) { _last = wallMicros; return; }   // nothing waiting: a write from now on waits at most a period
+        if (wallMicros - _last < _periodMicros) return;
+        Dirty = false;
+        _last = wallMicros;
+        try { writer.Flush(); }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or NotSupportedException) { }
     }
 }

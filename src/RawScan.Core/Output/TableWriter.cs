@@ -25,7 +25,7 @@ public sealed record TableOptions(bool Reason = false, bool OpenLines = false);
 /// Which ports are listed and which folded into "Not shown" is nmap's rule (<see cref="HostView"/>);
 /// hosts that never answered are down and not printed. Per-host state is kept only for hosts that
 /// answered (<see cref="HostTallies"/>). Results arrive on the receive thread: a block is written to
-/// a buffered writer, and a timer flushes it a few times a second (<see cref="FlushPeriod"/>), so
+/// a buffered writer, and the receive loop's tick flushes it a few times a second (<see cref="FlushPeriod"/>), so
 /// the receive thread does not wait on a terminal for each host.
 /// </summary>
 public sealed class TableWriter : IReportWriter
@@ -36,7 +36,7 @@ public sealed class TableWriter : IReportWriter
     private readonly IServiceRegistry _registry;
     private readonly TableOptions _options;
     private readonly bool _ownsWriter;
-    private readonly FlushTimer _flush;
+    private FlushPacer _flush = new(FlushPeriod);
     private ScanHeader? _header;
     private HostTallies? _tallies;
     private bool _ended;
@@ -47,7 +47,6 @@ public sealed class TableWriter : IReportWriter
         _registry = registry;
         _options = options ?? new TableOptions();
         _ownsWriter = ownsWriter;
-        _flush = new FlushTimer(output, FlushPeriod);
     }
 
     /// <summary>Hosts that answered so far.</summary>
@@ -66,16 +65,17 @@ public sealed class TableWriter : IReportWriter
         if (_options.OpenLines)
         {
             if (_tallies!.Shown.Includes(r.State))
-                lock (_flush.Gate)
-                {
-                    WriteLine(r);
-                    _flush.Dirty = true;
-                }
+            {
+                WriteLine(r);
+                _flush.Dirty = true;
+            }
             return;
         }
         var h = _tallies!.Add(r, out bool settled);
         if (settled && h is not null && !h.Printed) Print(h);
     }
+
+    public void Tick(long wallMicros) => _flush.Tick(_out, wallMicros);
 
     public void End(ScanSummary summary)
     {
@@ -86,16 +86,12 @@ public sealed class TableWriter : IReportWriter
             _tallies.Complete(summary);
             foreach (var h in _tallies.Unprinted()) Print(h);
         }
-        lock (_flush.Gate)
-        {
-            _out.Flush();
-            _flush.Dirty = false;
-        }
+        _out.Flush();
+        _flush.Dirty = false;
     }
 
     public void Dispose()
     {
-        _flush.Dispose();
         if (_ownsWriter) _out.Dispose();
     }
 
@@ -105,11 +101,8 @@ public sealed class TableWriter : IReportWriter
         h.Printed = true;
         h.Kept.Clear();
         h.Kept.TrimExcess();
-        lock (_flush.Gate)
-        {
-            _out.Write(text);
-            _flush.Dirty = true;
-        }
+        _out.Write(text);
+        _flush.Dirty = true;
     }
 
     /// <summary>"open 443/tcp on 198.18.0.7 https": formatted on the stack but for the service name.</summary>

@@ -41,14 +41,20 @@ public sealed class ReceiveLoop(PcapDevice device, ReplyMatcher matcher, FourTup
             if (r != PullResult.Packet)
             {
                 if (_stop) break;                             // stopping, and everything captured is matched
-                clock.Advance(Stopwatch.GetTimestamp());      // idle: nothing captured is waiting (a clock read per idle wake)
+                long now = Stopwatch.GetTimestamp();          // idle: nothing captured is waiting (a clock read per idle wake)
+                clock.Advance(now);
+                sink.Tick(StopwatchTime.TicksToMicros(now) + _wallMinusMonotonicMicros);
                 RefreshDrops();
                 device.Wait(10);
                 continue;
             }
             // The watermark moves every 32 frames (and whenever the ring is empty, above): a mark a few
             // frames behind only makes the sender judge timeouts a little later, never too early.
-            if ((++counters.FramesCaptured & 31) == 0) clock.Advance(ToTicks(ts));
+            if ((++counters.FramesCaptured & 31) == 0)
+            {
+                clock.Advance(ToTicks(ts));
+                sink.Tick(ts);                                // streamed reports flush what trickled in, on this thread
+            }
             if (!Packet.TryParse(frame, out var p)) { counters.Malformed++; continue; }
             if (p.Truncated) counters.Truncated++;
             if (p.EtherType == 0x0806) { AnswerArp(frame, reply); continue; }

@@ -26,4 +26,12 @@ public readonly record struct PortResult(uint Address, Protocol Protocol, ushort
 public interface IResultSink
 {
     void OnResult(in PortResult result);
+
+    /// <summary>
+    /// The receive loop's tick, on the receive thread: every 32 captured frames with the capture's
+    /// time, and whenever the capture is empty (at most every 10 ms) with the clock's; wall-clock
+    /// microseconds. A streamed report flushes here what trickled in: no timer thread, no lock and
+    /// no clock read per result.
+    /// </summary>
+    void Tick(long wallMicros) { }
 }
