@@ -18,7 +18,7 @@ namespace RawScan.Receive;
 /// </summary>
 public sealed class ReceiveLoop(PcapDevice device, ReplyMatcher matcher, FourTupleTable table, SourcePorts sourcePorts, RttEstimator rtt,
     ResultQueue filtered, IResultSink sink, ScanCounters counters, ReceiveClock clock, ArpIdentity? answerArpFor, TcpTemplate? resetTemplate = null,
-    TextWriter? trace = null)
+    TextWriter? trace = null, long idleLagTicks = 0)
 {
     private volatile bool _stop;
 
@@ -42,7 +42,7 @@ public sealed class ReceiveLoop(PcapDevice device, ReplyMatcher matcher, FourTup
             {
                 if (_stop) break;                             // stopping, and everything captured is matched
                 long now = Stopwatch.GetTimestamp();          // idle: nothing captured is waiting (a clock read per idle wake)
-                clock.Advance(now);
+                clock.Advance(now - idleLagTicks);            // but a TPACKET_V3 block not yet handed over may hold some
                 sink.Tick(StopwatchTime.TicksToMicros(now) + _wallMinusMonotonicMicros);
                 RefreshDrops();
                 device.Wait(10);
