@@ -172,4 +172,53 @@ public class TableReportTests
         t.Tick(now += 110_000);
         Assert.True(ms.Length > 0, "the block was not flushed at the first tick 200 ms on");   // ...but at the tick
     }
+
+    /// <summary>
+    /// A one-port scan writes each host straight from its result (no per-host state: a /16 sweep's
+    /// receive thread fell behind formatting blocks); the text must be exactly the general block's.
+    /// </summary>
+    [Fact]
+    public void AOnePortHostIsWrittenExactlyAsTheGeneralBlockWritesIt()
+    {
+        var registry = new StubServiceRegistry();
+        int compared = 0;
+        foreach (bool reason in new[] { false, true })
+            foreach (var show in new[] { ShownStates.OpenOnly, new ShownStates(true, true) })
+                foreach (var (port, p) in new (ushort, Protocol)[] { (80, Protocol.Tcp), (8080, Protocol.Tcp), (31337, Protocol.Tcp), (7, Protocol.Tcp), (12345, Protocol.Tcp), (53, Protocol.Udp), (40000, Protocol.Udp) })
+                    foreach (var (state, why) in new[] { (PortState.Open, PortReason.SynAck), (PortState.Closed, PortReason.Reset),
+                                 (PortState.Filtered, PortReason.AdminProhibited), (PortState.Open, PortReason.ProtoResponse), (PortState.Closed, PortReason.PortUnreach) })
+                        foreach (uint rtt in new uint[] { 0, 7, 52, 123_456 })
+                            foreach (byte ttl in new byte[] { 1, 64, 255 })
+                            {
+                                var r = Res("198.18.200.17", port, state, why, ttl, rtt, p);
+                                var header = new ScanHeader("rawscan scan", Reports.Start,
+                                    p == Protocol.Tcp ? new ScanPorts(PortSet.Parse($"{port}"), PortSet.None) : new ScanPorts(PortSet.None, PortSet.Parse($"{port}")), 1, "0.9.0", show);
+                                var fast = new StringWriter();
+                                using (var t = new TableWriter(fast, registry, new TableOptions(Reason: reason)))
+                                {
+                                    t.Begin(header);
+                                    t.OnResult(r);
+                                    t.End(Reports.Summary());
+                                    Assert.Equal(1, t.HostsUp);
+                                }
+                                var tally = new HostTally(r.Address);
+                                tally.Add(r, show);
+                                var general = new TableWriter(new StringWriter(), registry, new TableOptions(Reason: reason)).Block(new HostView(tally, show));
+                                Assert.Equal(general, fast.ToString());
+                                compared++;
+                            }
+        Assert.Equal(2 * 2 * 7 * 5 * 4 * 3, compared);
+    }
+
+    [Fact]
+    public void AOnePortHostThatNeverAnsweredIsDownAndNotWritten()
+    {
+        var sw = new StringWriter();
+        using var t = new TableWriter(sw, new StubServiceRegistry());
+        t.Begin(Header("80"));
+        t.OnResult(Res("198.18.0.9", 80, PortState.Filtered, PortReason.NoResponse, 0));
+        t.End(Reports.Summary());
+        Assert.Equal("", sw.ToString());
+        Assert.Equal(0, t.HostsUp);
+    }
 }

@@ -151,7 +151,21 @@ internal sealed class HostTallies
     /// <summary>Results each host gets in this scan, or 0 when that is not known (--shard, --resume).</summary>
     public int PortsPerHost { get; }
 
-    public int Up => _hosts.Count;
+    public int Up => _hosts.Count + _forgotten;
+
+    private int _forgotten;
+
+    /// <summary>
+    /// A streaming report has written the settled host out and needs it no more: it is dropped, and
+    /// still counted as up. Without this the table held every host of a /16 sweep to the end (90 MB).
+    /// </summary>
+    public void Forget(HostTally h)
+    {
+        if (_hosts.Remove(h.Address)) _forgotten++;
+    }
+
+    /// <summary>Counts a host that answered and was written out at once, never held (see <see cref="TableWriter"/>'s one-port hosts).</summary>
+    public void CountWritten() => _forgotten++;
 
     public ShownStates Shown => _shown;
 
@@ -222,7 +236,7 @@ internal sealed class HostTallies
     }
 
     /// <summary>The hosts not yet printed, in address order.</summary>
-    public IEnumerable<HostTally> Unprinted() => _hosts.Values.Where(h => !h.Printed).OrderBy(h => h.Address);
+    public HostTally[] Unprinted() => [.. _hosts.Values.Where(h => !h.Printed).OrderBy(h => h.Address)];
 
     /// <summary>Every host that answered, in address order.</summary>
     public IEnumerable<HostTally> All() => _hosts.Values.OrderBy(h => h.Address);
