@@ -72,6 +72,12 @@ public class TcpProbeDecodingTests
                 Assert.Empty(tcp.PayloadData ?? []);
                 Assert.True(tcp.ValidTcpChecksum, $"TCP checksum 0x{tcp.Checksum:x4}, PacketDotNet computes 0x{tcp.CalculateTcpChecksum():x4}");
                 Assert.Equal(tcp.CalculateTcpChecksum(), tcp.Checksum);
+                if (checkedFrames % 100 == 0)
+                {
+                    // The check is live: one bit changed in the pseudo-header's source address, and PacketDotNet objects.
+                    frame[26] ^= 0x10;
+                    Assert.False(FrameDecoder.Ipv4WithoutCheck<TcpPacket>(frame).Transport.ValidTcpChecksum);
+                }
                 checkedFrames++;
             }
         }
