@@ -64,23 +64,13 @@ public class ReplyMatchingTests
         Assert.Equal(0, accepted);
     }
 
-    /// <summary>An ICMP error from a router, quoting our SYN to Target:port.</summary>
-    private static byte[] IcmpUnreachable(byte code, uint quotedSeq, ushort quotedSport = 61001, ushort quotedDport = 80)
+    /// <summary>An ICMP error from a router, quoting our SYN to Target:port: its IP header and the first 8 bytes of TCP, as RFC 792 asks, unless told otherwise.</summary>
+    private static byte[] IcmpUnreachable(byte code, uint quotedSeq, ushort quotedSport = 61001, ushort quotedDport = 80,
+        int ipOptions = 0, bool vlan = false, int quotedBytes = 8)
     {
         var syn = new byte[TcpTemplate.FrameLength];
         new TcpTemplate(Frames.ScannerMac, Frames.TargetMac, Me).Write(syn, Target, quotedSport, quotedDport, quotedSeq, 1);
-        var quoted = syn.AsSpan(14, 28).ToArray();                  // IP header + first 8 bytes of TCP, as RFC 792 asks
-        var f = new byte[14 + 20 + 8 + quoted.Length];
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(12), 0x0800);
-        var ip = f.AsSpan(14, 20);
-        ip[0] = 0x45;
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(ip[2..], (ushort)(f.Length - 14));
-        ip[8] = 60; ip[9] = 1;
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(ip[12..], 0xC6130001);    // a router
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(ip[16..], Me);
-        f[34] = 3; f[35] = code;
-        quoted.CopyTo(f, 42);
-        return f;
+        return Frames.IcmpUnreachable(0xC6130001, Me, code, Frames.Quote(syn, quotedBytes), ipOptions, vlan, ttl: 60);   // from a router
     }
 
     [Theory]
@@ -93,9 +83,54 @@ public class ReplyMatchingTests
     [InlineData(13)]
     public void IcmpUnreachableQuotingOurProbeIsFiltered(byte code)
     {
-        var f = IcmpUnreachable(code, Ack() - 1);
-        Assert.Equal(MatchOutcome.Result, Judge(f, out var r));
-        Assert.Equal(new PortResult(Target, Protocol.Tcp, 80, PortState.Filtered, 60, 0, PortReasonNames.FromIcmpUnreachable(code)), r);
+        // Plain, with IP options, under a VLAN tag, and quoting the whole SYN as RFC 1812 routers do.
+        foreach (var (opts, vlan, quoted) in new[] { (0, false, 8), (8, false, 8), (40, true, 8), (0, false, 24) })
+        {
+            var f = IcmpUnreachable(code, Ack() - 1, ipOptions: opts, vlan: vlan, quotedBytes: quoted);
+            Assert.Equal(MatchOutcome.Result, Judge(f, out var r));
+            Assert.Equal(new PortResult(Target, Protocol.Tcp, 80, PortState.Filtered, 60, 0, PortReasonNames.FromIcmpUnreachable(code)), r);
+        }
+    }
+
+    /// <summary>
+    /// A quote too short to hold the sequence number proves nothing: 4 bytes of TCP (the ports), or
+    /// an 8-byte quote the capture cut after the ports. Cut inside the quoted IP header, the error
+    /// quotes nothing usable and is not ours.
+    /// </summary>
+    [Fact]
+    public void AnIcmpQuoteWithoutTheSequenceNumberIsForged()
+    {
+        Assert.Equal(MatchOutcome.Forged, Judge(IcmpUnreachable(3, Ack() - 1, quotedBytes: 4), out _));
+        var whole = IcmpUnreachable(3, Ack() - 1);
+        Assert.Equal(14 + 20 + 8 + 28, whole.Length);
+        Assert.Equal(MatchOutcome.Forged, Judge(whole[..(14 + 20 + 8 + 24)], out _));
+        Assert.Equal(MatchOutcome.NotOurs, Judge(whole[..(14 + 20 + 8 + 12)], out _));
+    }
+
+    /// <summary>
+    /// The cookie proves a reply, not its checksums (as in masscan and zmap): a SYN-ACK whose IP and
+    /// TCP checksums PacketDotNet rejects is still matched on its fields, and the same frame with a
+    /// wrong cookie is still forged. Pinned so that checking checksums on receive is a decision, not
+    /// an accident.
+    /// </summary>
+    [Fact]
+    public void ChecksumsAreNotWhatProvesAReply()
+    {
+        foreach (var (opts, vlan) in new[] { (0, false), (12, true) })
+        {
+            foreach (uint ack in new[] { Ack(), Ack() + 1 })
+            {
+                var f = Frames.Tcp(Target, Me, 80, 61001, 999, ack, Packet.SYN | Packet.ACK, opts, vlan);
+                int ip = vlan ? 18 : 14, tcp = ip + 20 + opts;
+                f[ip + 10] ^= 0x5a;                                   // IP header checksum
+                f[tcp + 17] ^= 0xa5;                                  // TCP checksum
+                var d = FrameDecoder.Ipv4WithoutCheck<PacketDotNet.TcpPacket>(f);
+                Assert.False(d.Ip.ValidIPChecksum);
+                Assert.False(d.Transport.ValidTcpChecksum);
+                Assert.Equal(ack == Ack() ? MatchOutcome.Result : MatchOutcome.Forged, Judge(f, out var r));
+                if (ack == Ack()) Assert.Equal((PortState.Open, PortReason.SynAck), (r.State, r.Reason));
+            }
+        }
     }
 
     [Fact]
