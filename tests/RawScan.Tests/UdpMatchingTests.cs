@@ -32,34 +32,16 @@ public class UdpMatchingTests
         new UdpTemplate(Frames.ScannerMac, Frames.TargetMac, Me), new Payloads());
     private static readonly ReplyMatcher Matcher = new(Probes, new SourcePorts(61000, 65535));
 
-    private static byte[] Udp(uint src, ushort sport, ushort dport, byte[] payload)
-    {
-        var f = new byte[42 + payload.Length];
-        BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(12), 0x0800);
-        f[14] = 0x45; BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(16), (ushort)(28 + payload.Length)); f[22] = 64; f[23] = 17;
-        BinaryPrimitives.WriteUInt32BigEndian(f.AsSpan(26), src);
-        BinaryPrimitives.WriteUInt32BigEndian(f.AsSpan(30), Me);
-        BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(34), sport);
-        BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(36), dport);
-        BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(38), (ushort)(8 + payload.Length));
-        payload.CopyTo(f, 42);
-        return f;
-    }
+    private static byte[] Udp(uint src, ushort sport, ushort dport, byte[] payload) => Frames.Udp(src, Me, sport, dport, payload);
 
-    /// <summary>An ICMP error from the target, quoting the UDP probe we sent to Target:dport (first 8 bytes of UDP, as RFC 792 asks).</summary>
-    private static byte[] IcmpFor(ushort dport, byte code, ushort sport = 61001, ushort? checksum = null)
+    /// <summary>An ICMP error from the target, quoting the UDP probe we sent to Target:dport (first 8 bytes of UDP, as RFC 792 asks, unless told otherwise).</summary>
+    private static byte[] IcmpFor(ushort dport, byte code, ushort sport = 61001, ushort? checksum = null,
+        int ipOptions = 0, bool vlan = false, int quotedBytes = 8)
     {
-        var probe = new byte[100];
-        Probes.Write(probe, Target, sport, dport, Protocol.Udp);
-        if (checksum is { } c) BinaryPrimitives.WriteUInt16BigEndian(probe.AsSpan(40), c);
-        var f = new byte[14 + 20 + 8 + 28];
-        BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(12), 0x0800);
-        f[14] = 0x45; BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(16), (ushort)(f.Length - 14)); f[22] = 64; f[23] = 1;
-        BinaryPrimitives.WriteUInt32BigEndian(f.AsSpan(26), Target);
-        BinaryPrimitives.WriteUInt32BigEndian(f.AsSpan(30), Me);
-        f[34] = 3; f[35] = code;
-        probe.AsSpan(14, 28).CopyTo(f.AsSpan(42));
-        return f;
+        var probe = new byte[UdpTemplate.HeaderLength + UdpTemplate.MaxPayload];
+        int n = Probes.Write(probe, Target, sport, dport, Protocol.Udp);
+        if (checksum is { } c) BinaryPrimitives.WriteUInt16BigEndian(probe.AsSpan(UdpTemplate.UdpOffset + 6), c);
+        return Frames.IcmpUnreachable(Target, Me, code, Frames.Quote(probe[..n], quotedBytes), ipOptions, vlan);
     }
 
     private static (MatchOutcome, PortResult, bool) Judge(byte[] f)
@@ -73,9 +55,32 @@ public class UdpMatchingTests
     public void EchoedCookieProvesAReplyAndConfirmsTheService()
     {
         ushort c = (ushort)Cookie.Compute(Me, Target, 61001, 7, 17);
-        var (o, r, proved) = Judge(Udp(Target, 7, 61001, [(byte)(c >> 8), (byte)c, 1]));
-        Assert.Equal((MatchOutcome.Result, true), (o, proved));
-        Assert.Equal(new PortResult(Target, Protocol.Udp, 7, PortState.Open, 64, 0, PortReason.ProtoResponse), r);
+        // Plain, with IP options, under a VLAN tag, and both.
+        foreach (var (opts, vlan) in new[] { (0, false), (8, false), (0, true), (40, true) })
+        {
+            var (o, r, proved) = Judge(Frames.Udp(Target, Me, 7, 61001, [(byte)(c >> 8), (byte)c, 1], opts, vlan));
+            Assert.Equal((MatchOutcome.Result, true), (o, proved));
+            Assert.Equal(new PortResult(Target, Protocol.Udp, 7, PortState.Open, 64, 0, PortReason.ProtoResponse), r);
+        }
+    }
+
+    /// <summary>
+    /// As for TCP, the echo proves a UDP reply, not its checksum: a datagram whose UDP checksum
+    /// PacketDotNet rejects is judged on what it says, one that says nothing is left to the table.
+    /// </summary>
+    [Fact]
+    public void AUdpChecksumIsNotWhatProvesAReply()
+    {
+        ushort c = (ushort)Cookie.Compute(Me, Target, 61001, 7, 17);
+        foreach (var (payload, proves) in new[] { (new byte[] { (byte)(c >> 8), (byte)c, 1 }, true), ([(byte)(c >> 8), (byte)(c + 1), 1], false) })
+        {
+            var f = Udp(Target, 7, 61001, payload);
+            f[14 + 20 + 6] ^= 0x81;                                          // the UDP checksum
+            Assert.False(FrameDecoder.Ipv4<PacketDotNet.UdpPacket>(f).Transport.ValidUdpChecksum);
+            var (o, r, proved) = Judge(f);
+            Assert.Equal((MatchOutcome.Result, proves), (o, proved));
+            Assert.Equal(proves ? PortReason.ProtoResponse : PortReason.UdpResponse, r.Reason);
+        }
     }
 
     /// <summary>
@@ -170,11 +175,23 @@ public class UdpMatchingTests
     public void IcmpQuotingOurUdpProbeSetsTheStateAndNmapsReason(byte code, PortState state, string reason)
     {
         foreach (ushort port in new ushort[] { 7, 9 })
-        {
-            var (o, r, _) = Judge(IcmpFor(port, code));
-            Assert.Equal(MatchOutcome.Result, o);
-            Assert.Equal((Protocol.Udp, port, state, reason), (r.Protocol, r.Port, r.State, r.Reason.Name()));
-        }
+            // Plain; with IP options under a VLAN tag; quoting the whole probe as RFC 1812 routers do.
+            foreach (var (opts, vlan, quoted) in new[] { (0, false, 8), (12, true, 8), (0, false, 64) })
+            {
+                var (o, r, _) = Judge(IcmpFor(port, code, ipOptions: opts, vlan: vlan, quotedBytes: quoted));
+                Assert.Equal(MatchOutcome.Result, o);
+                Assert.Equal((Protocol.Udp, port, state, reason), (r.Protocol, r.Port, r.State, r.Reason.Name()));
+            }
+    }
+
+    /// <summary>A quote the capture cut before the UDP checksum (ports only) cannot prove our probe: not a usable quote, not ours.</summary>
+    [Fact]
+    public void AnIcmpQuoteCutBeforeTheUdpChecksumIsNotOurs()
+    {
+        var whole = IcmpFor(7, 3);
+        Assert.Equal(MatchOutcome.Result, Judge(whole).Item1);
+        Assert.Equal(MatchOutcome.NotOurs, Judge(whole[..(14 + 20 + 8 + 20 + 4)]).Item1);
+        Assert.Equal(MatchOutcome.NotOurs, Judge(IcmpFor(7, 3, quotedBytes: 4)).Item1);
     }
 
     [Fact]
