@@ -32,6 +32,7 @@ public class SynFrameTests
         return f;
     }
 
+    /// <summary>The template's RFC 1624 patch against RawScan's full RFC 1071 sum; PacketDotNet's independent check is TcpProbeDecodingTests.</summary>
     [Fact]
     public void ChecksumsVerifyAgainstFullRecompute()
     {
