@@ -38,7 +38,9 @@ public static partial class LabManager
 
     /// <summary>
     /// Veth offloads off: with them on, frames cross the pair with partial checksums (the sender
-    /// leaves them to hardware that is not there), and captured replies would fail validation.
+    /// leaves them to hardware that is not there), so what the lab's captures show (tcpdump, tshark,
+    /// the tests' decoders) would carry checksums no real wire has. RawScan itself does not check a
+    /// reply's checksums: the cookie is the proof, as in masscan and zmap (ReplyMatchingTests).
     /// </summary>
     private static readonly string[] OffloadsOff = ["tx", "off", "rx", "off", "gso", "off", "tso", "off", "gro", "off"];
 
