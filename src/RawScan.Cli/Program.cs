@@ -40,7 +40,7 @@ catch (ScanSetupException e)
 
 internal static class Help
 {
-    public const string Text = $"""
+    public static string Text { get; } = $"""
         rawscan: a raw-packet port scanner
 
           rawscan scan TARGETS -p PORTS [options]   SYN-scan TARGETS (see 'rawscan scan --help')
