@@ -147,10 +147,21 @@ internal static class ScanCommand
         try { table?.End(summary); }
         catch (IOException) { }                                   // standard output closed (a pipe's reader gone): nothing to print to
         summaryWriter.Write(Console.Error, summary);
-        if (summary.End == ScanEnd.Interrupted) Console.Error.WriteLine("rawscan: interrupted: results found so far were written");
-        if (summary.End == ScanEnd.Failed) Console.Error.WriteLine($"rawscan: scan failed: {summary.Error}; results found so far were written");
+        SayHowItEnded(Console.Error, summary, p.Debug);
         if (summary.End != ScanEnd.Completed && !summary.AllSent) SaveResume(p, summary);
         return summary.End switch { ScanEnd.Completed => 0, ScanEnd.Interrupted => 130, _ => 1 };
+    }
+
+    /// <summary>
+    /// One line for a scan that did not complete. A failure's line names an unexpected exception's type
+    /// (<see cref="Scanner.Describe"/>); its stack trace follows only with --debug.
+    /// </summary>
+    internal static void SayHowItEnded(TextWriter error, ScanSummary summary, bool debug)
+    {
+        if (summary.End == ScanEnd.Interrupted) error.WriteLine("rawscan: interrupted: results found so far were written");
+        if (summary.End != ScanEnd.Failed) return;
+        error.WriteLine($"rawscan: scan failed: {summary.Error}; results found so far were written");
+        if (debug && summary.Fault is { } fault) error.WriteLine(fault);
     }
 
     private static void SaveResume(Parsed p, ScanSummary s)
