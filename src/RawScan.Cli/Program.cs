@@ -37,10 +37,17 @@ catch (ScanSetupException e)
     Console.Error.WriteLine($"rawscan: {e.Message}");
     return 1;
 }
+catch (Exception e)
+{
+    // A bug: one line with its type, the stack only when asked for (scan --debug).
+    Console.Error.WriteLine($"rawscan: internal error: {e.GetType().Name}: {e.Message}");
+    if (args.Contains("--debug")) Console.Error.WriteLine(e);
+    return 1;
+}
 
 internal static class Help
 {
-    public const string Text = $"""
+    public static string Text { get; } = $"""
         rawscan: a raw-packet port scanner
 
           rawscan scan TARGETS -p PORTS [options]   SYN-scan TARGETS (see 'rawscan scan --help')

@@ -6,7 +6,11 @@ public enum ScanEnd { Completed, Interrupted, Failed }
 public sealed record ScanSummary
 {
     public required ScanEnd End { get; init; }
+    /// <summary>Why a failed scan failed, in one line (<see cref="Scanner.Describe"/>).</summary>
     public string? Error { get; init; }
+
+    /// <summary>The exception that ended a failed scan, as thrown on the send or receive thread: its type and stack, for --debug.</summary>
+    public Exception? Fault { get; init; }
     public required string Interface { get; init; }
     public required string SendPath { get; init; }
     public required uint SourceIp { get; init; }

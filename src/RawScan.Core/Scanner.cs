@@ -11,14 +11,12 @@ using RawScan.Transmit;
 
 namespace RawScan;
 
-/// <summary>A scan that cannot start: no route, no interface, no next hop, no capture. One line, for the user.</summary>
-public sealed class ScanSetupException(string message) : Exception(message);
-
 /// <summary>
-/// Runs one scan: finds the way out (route, interface, source, next hop by ARP), opens the capture,
-/// starts the receive loop on its own thread, then the send loop on another, waits the cooldown after
-/// the last probe and stops. Results stream to the sink as they are proved. A dry run does the same
-/// up to the wire: frames go to a pcap file or a counter, and nothing is captured.
+/// Runs one scan, as wiring: finds the way out (<see cref="NetPathResolver"/>), opens the reply side
+/// (a capture and its receive thread, or nothing for a dry run: <see cref="ReplySide"/>) and the send
+/// path, starts the receive loop, then the send loop on another thread, waits the cooldown after the
+/// last probe and stops. Results stream to the sink as they are proved. A dry run does the same up to
+/// the wire: frames go to a pcap file or a counter, and nothing is captured.
 /// </summary>
 public sealed class Scanner
 {
@@ -27,7 +25,7 @@ public sealed class Scanner
     public ScanSummary Run(ScanOptions o, IResultSink sink, CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
-        var path = o.DryRun ? ResolveDryRunPath(o) : ResolvePath(o);
+        var path = o.DryRun ? NetPathResolver.ResolveForDryRun(o) : NetPathResolver.Resolve(o);
         var (firstPort, lastPort) = o.SourcePorts ?? DefaultSourcePorts();
         var space = new ScanSpace(o.Targets, o.Ports);
         var order = new FeistelPermutation(space.Count, o.Seed);
@@ -35,9 +33,10 @@ public sealed class Scanner
         Counters.ProbesPlanned = (long)(o.Shard.CountOf(space.Count) - o.Shard.CountOf(Math.Min(start, space.Count)));
         var cookie = o.CookieKey is { } k ? new SynCookie(k.K0, k.K1) : SynCookie.Random();
 
-        using var rx = o.DryRun ? null : OpenDevice(path.Interface,
-            new PcapOptions { InboundOnly = true, Filter = CaptureFilter(path, firstPort, lastPort), BufferBytes = CaptureBuffer(o.Rate),
-                Snaplen = CaptureSnaplen(path.Interface), Immediate = false, TimeoutMs = CaptureBlockTimeoutMs, NonBlocking = true });
+        // The one place a dry run differs: no capture, no ARP, frames to a file or a counter.
+        using ReplySide replies = o.DryRun ? new NoReplies() : new CapturedReplies(OpenDevice(path.Interface,
+            new PcapOptions { InboundOnly = true, Filter = NetPathResolver.CaptureFilter(path, firstPort, lastPort), BufferBytes = CaptureBuffer(o.Rate),
+                Snaplen = CaptureSnaplen(path.Interface), Immediate = false, TimeoutMs = CaptureBlockTimeoutMs, NonBlocking = true }));
         byte[] nextHopMac = o.RouterMac ?? (o.DryRun ? new byte[6] : ResolveNextHop(path));
         IFrameSink sender = o.DryRun ? OpenDrySink(o) : OpenWire(o.SendPath, path.Interface);
         if (o.PacketTrace is { } trace) sender = new TracingSink(sender, trace);
@@ -46,28 +45,8 @@ public sealed class Scanner
         var probes = new ProbeBuilder(new TcpTemplate(path.Mac, nextHopMac, path.SourceIp), cookie,
             new UdpTemplate(path.Mac, nextHopMac, path.SourceIp), o.UdpPayloads);
         var sourcePorts = new SourcePorts(firstPort, lastPort);
-        Retransmission? retransmission = null;
-        ReceiveLoop? receiver = null;
-        var receiveClock = new ReceiveClock();
-        Exception? rxError = null;
-        Thread? rxThread = null;
-        if (rx is not null)
-        {
-            var table = new FourTupleTable(TableCapacity(o.Rate));
-            var rtt = new RttEstimator(MinTimeout, InitialTimeout);
-            retransmission = new Retransmission(table, rtt, o.Retries, new ResultQueue(1 << 16));
-            var matcher = new ReplyMatcher(probes, sourcePorts);
-            var reset = o.Reset ? new TcpTemplate(path.Mac, nextHopMac, path.SourceIp, flags: TcpTemplate.Rst) : null;
-            receiver = new ReceiveLoop(rx, matcher, table, sourcePorts, rtt, retransmission.Filtered, sink, Counters, receiveClock,
-                path.AnswerArp ? new ArpIdentity(path.SourceIp, path.Mac) : null, reset, o.PacketTrace,
-                idleLagTicks: (CaptureBlockTimeoutMs + 10) * Stopwatch.Frequency / 1000);
-            rxThread = new Thread(() => { try { receiver.Run(); } catch (Exception e) { rxError = e; } })
-            { Name = "rawscan-rx", IsBackground = true, Priority = ThreadPriority.AboveNormal };
-            rxThread.Start();
-        }
-        var transmitter = new Transmitter(space, order, o.Shard, probes, sourcePorts, sender,
-            new RateLimiter(o.Rate), Counters, start, retransmission, rx is null ? null : receiveClock);
-        bool ReceiverAlive() => rxThread is null || rxThread.IsAlive;
+        replies.Start(new ReplyWiring(o, path, nextHopMac, probes, sourcePorts, sink, Counters));
+        var transmitter = replies.SendLoop(space, order, o.Shard, probes, sourcePorts, sender, new RateLimiter(o.Rate), Counters, start);
 
         Exception? txError = null;
         using var stopTx = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -83,31 +62,18 @@ public sealed class Scanner
 
         // The receive loop failing (a vanished interface) ends the send loop too: nothing it sends could be heard.
         while (!txThread.Join(100))
-            if (!ReceiverAlive()) stopTx.Cancel();
+            if (!replies.Alive) stopTx.Cancel();
 
-        if (receiver is not null)
-        {
-            // Cooldown: replies to the last probes are still on their way. Cut short by Ctrl-C or a failed receiver.
-            if (txError is null && ReceiverAlive())
-            {
-                var wait = o.Wait ?? AutoWait(retransmission!.Rtt);
-                var until = Stopwatch.GetTimestamp() + (long)(wait.TotalSeconds * Stopwatch.Frequency);
-                // With the default wait, a scan whose every probe is already answered has nothing to wait for.
-                while (Stopwatch.GetTimestamp() < until && !ct.IsCancellationRequested && ReceiverAlive()
-                       && !(o.Wait is null && Counters.AllAnswered))
-                    Thread.Sleep(5);
-            }
-            receiver.Stop();
-            rxThread!.Join();
-            retransmission!.Finish(sink, Counters);   // what never answered is filtered; only this thread writes now
-        }
+        if (txError is null) replies.Cooldown(ct);
+        replies.Finish();
 
-        var error = txError ?? rxError;
+        var error = txError ?? replies.Error;
         var c = Counters;
         return new ScanSummary
         {
             End = error is not null ? ScanEnd.Failed : ct.IsCancellationRequested ? ScanEnd.Interrupted : ScanEnd.Completed,
-            Error = error?.Message,
+            Error = error is null ? null : Describe(error),
+            Fault = error,
             Interface = path.Interface,
             SendPath = sender.Name,
             SourceIp = path.SourceIp,
@@ -126,14 +92,22 @@ public sealed class Scanner
             Retransmits = c.Retransmits,
             Late = c.Late,
             ResetsSent = c.ResetsSent,
-            SmoothedRtt = retransmission?.Rtt.Smoothed ?? TimeSpan.Zero,
-            Timeout = retransmission?.Rtt.Timeout ?? TimeSpan.Zero,
+            SmoothedRtt = replies.SmoothedRtt,
+            Timeout = replies.Timeout,
             KernelDrops = c.KernelDrops,
             SendTime = Stopwatch.GetElapsedTime(sendStart, sendEnd),
             Duration = Stopwatch.GetElapsedTime(started),
             NextPosition = transmitter.NextPosition,
         };
     }
+
+    /// <summary>
+    /// The one line a failure gets. RawScan's own exceptions and I/O errors carry a message written for
+    /// the user (a send the interface refused, a capture that broke); anything else is a bug, and its
+    /// type is part of the line (the exception itself, stack and all, is kept in <see cref="ScanSummary.Fault"/>).
+    /// </summary>
+    public static string Describe(Exception e) =>
+        e is IOException || e.GetType().Assembly == typeof(Scanner).Assembly ? e.Message : $"{e.GetType().Name}: {e.Message}";
 
     /// <summary>
     /// The cooldown when --wait is not given: three timeouts of the measured RTT (a reply later than
@@ -204,15 +178,6 @@ public sealed class Scanner
     public static int CaptureBuffer(double rate) =>
         (int)Math.Clamp(double.IsPositiveInfinity(rate) ? 128 << 20 : rate * 0.5 * 320, 16 << 20, 128 << 20);
 
-    /// <summary>Only replies to our source address and ports, ICMP errors to us, and ARP requests for a source we answer for.</summary>
-    private static string CaptureFilter(NetPath path, ushort firstPort, ushort lastPort)
-    {
-        string filter = $"((tcp or udp) and dst host {Ipv4.Format(path.SourceIp)} and dst portrange {firstPort}-{lastPort})"
-                      + $" or (icmp and dst host {Ipv4.Format(path.SourceIp)} and icmp[0] = 3)";
-        if (path.AnswerArp) filter += $" or (arp and arp[6:2] = 1 and arp[24:4] = {path.SourceIp})";
-        return filter;
-    }
-
     /// <summary>
     /// The send path: native is the default where it works (one system call per batch; measured in
     /// docs/performance.md), libpcap where it does not, or when asked.
@@ -239,62 +204,10 @@ public sealed class Scanner
         }
     }
 
-    /// <summary>Where frames leave and from which address.</summary>
-    public sealed record NetPath(string Interface, byte[] Mac, uint SourceIp, uint NextHop, bool AnswerArp);
-
-    /// <summary>Route lookup, interface facts and the source address; every failure is one readable line.</summary>
-    public static NetPath ResolvePath(ScanOptions o, RouteTable? routes = null)
-    {
-        if (o.Targets.Count == 0) throw new ScanSetupException("no targets left to scan");
-        routes ??= RouteTable.Load();
-        uint first = o.Targets.Ranges[0].First;
-        var route = routes.Lookup(first, o.Interface);
-        if (route is null)
-        {
-            if (o.Interface is null) throw new ScanSetupException($"no route to {Ipv4.Format(first)} in this network namespace");
-            route = new Route(o.Interface, 0, 0, 0, 0);
-        }
-        foreach (var r in o.Targets.Ranges)
-            foreach (var a in new[] { r.First, r.Last })
-            {
-                var other = routes.Lookup(a, o.Interface);
-                if (other is not null && other.Interface != route.Interface)
-                    throw new ScanSetupException($"targets route through different interfaces ({route.Interface} and {other.Interface}): scan them separately or pass --interface");
-                if (other is not null && other.IsDefault && !o.AllowDefaultRoute)
-                    throw new ScanSetupException(
-                        $"refusing to scan {Ipv4.Format(a)}: its route is this namespace's default route (via {route.Interface}), so the scan would leave the network; pass --allow-default-route if that is meant");
-            }
-
-        var nic = NetInterface.Find(route.Interface)
-            ?? throw new ScanSetupException($"interface {route.Interface} not found (have: {string.Join(", ", NetInterface.Names())})");
-        if (nic.Mac.Length != 6) throw new ScanSetupException($"interface {nic.Name} is not Ethernet");
-        uint nextHop = route.Gateway != 0 ? route.Gateway : first;
-        uint src = o.SourceIp ?? nic.AddressFacing(nextHop)
-            ?? throw new ScanSetupException($"interface {nic.Name} has no IPv4 address: pass --source-ip");
-        return new NetPath(nic.Name, nic.Mac, src, nextHop, AnswerArp: !nic.Owns(src));
-    }
-
-    /// <summary>
-    /// A dry run sends nothing, so it needs no route, and may go where a live scan may not (a default
-    /// route): it takes what the route offers and --source-ip for what it cannot find.
-    /// </summary>
-    private static NetPath ResolveDryRunPath(ScanOptions o)
-    {
-        try
-        {
-            return ResolvePath(o with { AllowDefaultRoute = true });
-        }
-        catch (ScanSetupException) when (o.SourceIp is not null)
-        {
-            return new NetPath(o.Interface ?? "none", new byte[6], o.SourceIp.Value, 0, AnswerArp: false);
-        }
-    }
-
     private static byte[] ResolveNextHop(NetPath path)
     {
         using var dev = OpenDevice(path.Interface, new PcapOptions { TimeoutMs = 50 });
-        return Arp.Resolve(dev, path.Mac, path.SourceIp, path.NextHop)
-            ?? throw new ScanSetupException($"no ARP reply from next hop {Ipv4.Format(path.NextHop)} on {path.Interface}: pass --router-mac");
+        return NetPathResolver.NextHopMac(dev, path);
     }
 
     private static PcapDevice OpenDevice(string iface, PcapOptions options)

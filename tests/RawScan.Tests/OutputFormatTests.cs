@@ -105,7 +105,7 @@ internal static class Reports
         return path;
     }
 
-    public static string Ext(string format) => ReportFormats.ExtensionOf(format);
+    public static string Ext(string format) => ReportFormats.ByName(format).Extension;
 
     /// <summary>What every format keeps of a result (the timestamp is for the scan only; grepable drops the TTL).</summary>
     public static HashSet<(uint, Protocol, ushort, PortState, byte)> Keys(IEnumerable<PortResult> rs, bool ttl = true) =>
@@ -152,8 +152,8 @@ public sealed class OutputFormatTests : IDisposable
     [Fact]
     public void AllExtensionsMatchTheFormats()
     {
-        Assert.Equal(["json", "csv", "xml", "grep"], ReportFormats.AllFormats);
-        Assert.Equal(["json", "csv", "xml", "gnmap"], ReportFormats.AllExtensions);
+        Assert.Equal(["json", "csv", "xml", "grep"], ReportFormats.OfAll.Select(f => f.Name));
+        Assert.Equal(["json", "csv", "xml", "gnmap"], ReportFormats.OfAll.Select(f => f.Extension));
         Assert.Throws<BadInputException>(() => ReportFormats.Create("yaml", new MemoryStream(), new StubServiceRegistry()));
     }
 
@@ -168,7 +168,7 @@ public sealed class OutputFormatTests : IDisposable
             w.End(Reports.Summary());
             w.Dispose();
         }
-        foreach (var (format, ext) in ReportFormats.AllFormats.Zip(ReportFormats.AllExtensions))
+        foreach (var (format, ext) in ReportFormats.OfAll.Select(f => (f.Name, f.Extension)))
         {
             var back = ReportReader.Read(PathFor($"all.{ext}"), out var detected);
             Assert.Equal(format, detected);

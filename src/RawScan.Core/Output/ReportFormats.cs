@@ -1,44 +1,98 @@
+using RawScan.Output.Html;
 using RawScan.Registry;
 using RawScan.Results;
 
 namespace RawScan.Output;
 
 /// <summary>
-/// The report formats by name, for -oJ/-oC/-oX/-oG and -oA BASE (BASE.json, BASE.csv, BASE.xml,
-/// BASE.gnmap). Each writer takes ownership of its stream (disposing the writer closes it).
+/// One report format: its command-line flag, its name (what <see cref="ReportReader"/> detects), the
+/// extension -oA gives its file, whether -oA writes it, how to make its writer and how to read it back.
+/// A writer takes ownership of its stream (disposing the writer closes it).
+/// </summary>
+/// <param name="Flag">The command-line flag that names its file: -oJ FILE.</param>
+/// <param name="Streamed">A stream of results, written as they arrive: a resumed scan appends to it. The
+/// others are documents written at the end.</param>
+/// <param name="Read">Every result of a report in this format; null when it cannot be read back (HTML).</param>
+/// <param name="Starts">Whether a report's first non-blank line (trimmed) is this format's; null with <paramref name="Read"/>.</param>
+/// <param name="Help">One line for the usage text.</param>
+public sealed record ReportFormat(
+    string Flag, string Name, string Extension, bool InAll, bool Streamed,
+    Func<Stream, IServiceRegistry, IReportWriter> Create,
+    Func<TextReader, IEnumerable<PortResult>>? Read,
+    Func<string, bool>? Starts,
+    string Help);
+
+/// <summary>
+/// The report formats, each declared once: the CLI's -oJ/-oC/-oX/-oG/-oH options, -oA's files, the
+/// writers and <see cref="ReportReader"/> all come from <see cref="All"/>. A new format is one more entry.
 /// </summary>
 public static class ReportFormats
 {
-    /// <summary>The format names, in the order of <see cref="AllExtensions"/>.</summary>
-    public static readonly string[] AllFormats = ["json", "csv", "xml", "grep"];
+    public static readonly ReportFormat JsonLines = new("-oJ", "json", "json", InAll: true, Streamed: true,
+        (s, r) => new JsonLinesWriter(s, r), JsonLinesWriter.Read, line => line[0] == '{',
+        "JSON lines, streamed as results arrive ('-' for standard output)");
 
-    /// <summary>The file extension of each format (no dot), in the order of <see cref="AllFormats"/>: -oA's files.</summary>
-    public static readonly string[] AllExtensions = ["json", "csv", "xml", "gnmap"];
+    public static readonly ReportFormat Csv = new("-oC", "csv", "csv", InAll: true, Streamed: true,
+        (s, r) => new CsvReportWriter(s, r), CsvReportWriter.Read,
+        line => line.StartsWith("ip,", StringComparison.Ordinal) || line.StartsWith("\"ip\",", StringComparison.Ordinal),
+        "CSV: ip, proto, port, state, service, class, flags, ttl, reason");
+
+    public static readonly ReportFormat Xml = new("-oX", "xml", "xml", InAll: true, Streamed: false,
+        (s, r) => new NmapXmlWriter(s, r), NmapXmlWriter.Read, line => line[0] == '<',
+        "nmap-compatible XML (valid against nmap.dtd, read by ndiff)");
+
+    public static readonly ReportFormat Grepable = new("-oG", "grep", "gnmap", InAll: true, Streamed: false,
+        (s, r) => new GrepableWriter(s, r), GrepableWriter.Read, line => line[0] == '#' || line.StartsWith("Host: ", StringComparison.Ordinal),
+        "nmap-style grepable");
+
+    public static readonly ReportFormat Html = new("-oH", "html", "html", InAll: false, Streamed: false,
+        (s, r) => new HtmlReportWriter(s, r), Read: null, Starts: null,
+        "a self-contained HTML report with charts");
+
+    /// <summary>Every format, in the order of the usage text and of -oA's files.</summary>
+    public static readonly IReadOnlyList<ReportFormat> All = [JsonLines, Csv, Xml, Grepable, Html];
+
+    /// <summary>The flag that writes every format with <see cref="ReportFormat.InAll"/> beside one base name.</summary>
+    public const string AllFlag = "-oA";
+
+    /// <summary>What <see cref="AllFlag"/> writes: BASE.json, BASE.csv, BASE.xml, BASE.gnmap.</summary>
+    public static IEnumerable<ReportFormat> OfAll => All.Where(f => f.InAll);
+
+    public static ReportFormat? ByFlag(string flag) => All.FirstOrDefault(f => f.Flag == flag);
 
     /// <exception cref="BadInputException">An unknown format name.</exception>
-    public static IReportWriter Create(string format, Stream stream, IServiceRegistry registry) => format switch
+    public static ReportFormat ByName(string name) => All.FirstOrDefault(f => f.Name == name)
+        ?? throw new BadInputException("output format", name, $"expected {string.Join(", ", All.Select(f => f.Name))}");
+
+    /// <summary>
+    /// The files one output flag asks for: -oJ FILE is (json, FILE); -oA BASE is every -oA format at
+    /// BASE.extension. The one place -oA is expanded.
+    /// </summary>
+    /// <exception cref="BadInputException">An empty name, -oA to standard output, or an unknown flag.</exception>
+    public static IEnumerable<(ReportFormat Format, string Path)> Expand(string flag, string path)
     {
-        "json" => new JsonLinesWriter(stream, registry),
-        "csv" => new CsvReportWriter(stream, registry),
-        "xml" => new NmapXmlWriter(stream, registry),
-        "grep" => new GrepableWriter(stream, registry),
-        _ => throw new BadInputException("output format", format, "expected json, csv, xml or grep"),
-    };
+        if (path.Length == 0) throw new BadInputException("output file", flag, "needs a file name");
+        if (flag == AllFlag)
+        {
+            if (path == "-") throw new BadInputException("output file", "-", $"{AllFlag} writes {OfAll.Count()} files: give a base name");
+            return [.. OfAll.Select(f => (f, $"{path}.{f.Extension}"))];
+        }
+        var format = ByFlag(flag) ?? throw new BadInputException("option", flag, "not an output format");
+        return [(format, path)];
+    }
 
-    public static string ExtensionOf(string format) =>
-        Array.IndexOf(AllFormats, format) is var i and >= 0 ? AllExtensions[i]
-        : throw new BadInputException("output format", format, "expected json, csv, xml or grep");
+    /// <exception cref="BadInputException">An unknown format name.</exception>
+    public static IReportWriter Create(string name, Stream stream, IServiceRegistry registry) => ByName(name).Create(stream, registry);
 
-    /// <summary>-oA BASE: one writer per format, on BASE.json, BASE.csv, BASE.xml and BASE.gnmap (created or truncated).</summary>
+    /// <summary>-oA BASE: one writer per -oA format, on BASE.json, BASE.csv, BASE.xml and BASE.gnmap (created or truncated).</summary>
     /// <exception cref="BadInputException">A file could not be created; those already opened are closed.</exception>
     public static IReportWriter[] CreateAll(string basePath, IServiceRegistry registry)
     {
         var writers = new List<IReportWriter>();
         try
         {
-            for (int i = 0; i < AllFormats.Length; i++)
+            foreach (var (format, path) in Expand(AllFlag, basePath))
             {
-                string path = $"{basePath}.{AllExtensions[i]}";
                 Stream s;
                 try
                 {
@@ -48,7 +102,7 @@ public static class ReportFormats
                 {
                     throw new BadInputException("output file", path, e.Message);
                 }
-                writers.Add(Create(AllFormats[i], s, registry));
+                writers.Add(format.Create(s, registry));
             }
             return [.. writers];
         }
@@ -60,57 +114,56 @@ public static class ReportFormats
     }
 }
 
-/// <summary>Reads any of the four formats back, telling them apart by their content.</summary>
+/// <summary>Reads back any format of <see cref="ReportFormats.All"/> that has a reader, telling them apart by content.</summary>
 public static class ReportReader
 {
+    private static IEnumerable<ReportFormat> Readable => ReportFormats.All.Where(f => f.Read is not null);
+
     /// <summary>
-    /// The format of <paramref name="path"/> by its first non-blank line: "{" JSON lines, "&lt;"
-    /// nmap XML, "#" or "Host: " grepable, a header starting "ip," CSV; "json" for an empty file
-    /// (JSON lines of a scan that found nothing).
+    /// The format of <paramref name="path"/> by its first non-blank line ("{" JSON lines, "&lt;" nmap
+    /// XML, "#" or "Host: " grepable, a header starting "ip," CSV); JSON lines for an empty file (the
+    /// JSON lines of a scan that found nothing).
     /// </summary>
     /// <exception cref="FormatException">None of them.</exception>
-    public static string Detect(string path)
+    public static ReportFormat Detect(string path)
     {
         using var r = new StreamReader(path, ReportText.Utf8, detectEncodingFromByteOrderMarks: true);
         return Detect(r);
     }
 
-    private static string Detect(TextReader r)
+    private static ReportFormat Detect(TextReader r)
     {
         string? line;
         while ((line = r.ReadLine()) is not null)
         {
             var t = line.TrimStart();
             if (t.Length == 0) continue;
-            if (t[0] == '{') return "json";
-            if (t[0] == '<') return "xml";
-            if (t[0] == '#' || t.StartsWith("Host: ", StringComparison.Ordinal)) return "grep";
-            if (t.StartsWith("ip,", StringComparison.Ordinal) || t.StartsWith("\"ip\",", StringComparison.Ordinal)) return "csv";
-            throw new FormatException($"not a RawScan report (JSON lines, CSV, nmap XML or grepable): it starts '{Shorten(t)}'");
+            return Readable.FirstOrDefault(f => f.Starts!(t))
+                ?? throw new FormatException($"not a RawScan report ({string.Join(", ", Readable.Select(f => f.Name))}): it starts '{Shorten(t)}'");
         }
-        return "json";
+        return ReportFormats.JsonLines;
     }
 
-    /// <summary>Every result in the report at <paramref name="path"/>, whichever of the four formats it is.</summary>
+    /// <summary>Every result in the report at <paramref name="path"/>, whichever readable format it is.</summary>
     /// <exception cref="FormatException">Not one of the formats, or a bad line (the message says where, not which file).</exception>
     /// <exception cref="IOException">It could not be read.</exception>
     public static List<PortResult> Read(string path) => Read(path, out _);
 
+    /// <param name="format">The name of the format detected (json, csv, xml, grep).</param>
     public static List<PortResult> Read(string path, out string format)
     {
-        format = Detect(path);
+        var f = Detect(path);
+        format = f.Name;
         using var r = new StreamReader(path, ReportText.Utf8, detectEncodingFromByteOrderMarks: true);
-        return Read(r, format);
+        return Read(r, f.Name);
     }
 
-    public static List<PortResult> Read(TextReader reader, string format) => format switch
+    public static List<PortResult> Read(TextReader reader, string format)
     {
-        "json" => [.. JsonLinesWriter.Read(reader)],
-        "csv" => [.. CsvReportWriter.Read(reader)],
-        "xml" => NmapXmlWriter.Read(reader),
-        "grep" => [.. GrepableWriter.Read(reader)],
-        _ => throw new ArgumentOutOfRangeException(nameof(format), format, "expected json, csv, xml or grep"),
-    };
+        var f = ReportFormats.ByName(format);
+        if (f.Read is null) throw new ArgumentOutOfRangeException(nameof(format), format, "this format cannot be read back");
+        return [.. f.Read(reader)];
+    }
 
     private static string Shorten(string s) => s.Length <= 40 ? s : s[..40] + "...";
 }

@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using RawScan.Interop;
+using RawScan.Match;
+using RawScan.Permutation;
+using RawScan.Probes;
+using RawScan.Results;
+using RawScan.Targets;
+using RawScan.Transmit;
+
+namespace RawScan.Receive;
+
+/// <summary>
+/// A live scan's reply side: the capture handle, the four-tuple table of probes in flight, the
+/// retransmission FIFO over it, and the receive loop on its own thread (rawscan-rx) that proves replies,
+/// settles probes and writes every result.
+/// </summary>
+/// <param name="capture">Opened on the path's interface, inbound only, filtered to our replies; owned from here on.</param>
+internal sealed class CapturedReplies(PcapDevice capture) : ReplySide
+{
+    private readonly ReceiveClock _clock = new();
+    private Listening? _on;
+    private Exception? _error;
+
+    /// <summary>What exists once <see cref="Start"/> has run.</summary>
+    private sealed record Listening(ReplyWiring Wiring, Retransmission Retransmission, ReceiveLoop Loop, Thread Thread);
+
+    private Listening On => _on ?? throw new InvalidOperationException("the reply side is not started");
+
+    public override void Start(ReplyWiring w)
+    {
+        var o = w.Options;
+        var table = new FourTupleTable(Scanner.TableCapacity(o.Rate));
+        var rtt = new RttEstimator(Scanner.MinTimeout, Scanner.InitialTimeout);
+        var retransmission = new Retransmission(table, rtt, o.Retries, new ResultQueue(1 << 16));
+        var matcher = new ReplyMatcher(w.Probes, w.SourcePorts);
+        var reset = o.Reset ? new TcpTemplate(w.Path.Mac, w.NextHopMac, w.Path.SourceIp, flags: TcpTemplate.Rst) : null;
+        var loop = new ReceiveLoop(capture, matcher, table, w.SourcePorts, rtt, retransmission.Filtered, w.Sink, w.Counters, _clock,
+            w.Path.AnswerArp ? new ArpIdentity(w.Path.SourceIp, w.Path.Mac) : null, reset, o.PacketTrace,
+            idleLagTicks: (Scanner.CaptureBlockTimeoutMs + 10) * Stopwatch.Frequency / 1000);
+        var thread = new Thread(() => { try { loop.Run(); } catch (Exception e) { _error = e; } })
+        { Name = "rawscan-rx", IsBackground = true, Priority = ThreadPriority.AboveNormal };
+        _on = new Listening(w, retransmission, loop, thread);
+        thread.Start();
+    }
+
+    public override Transmitter SendLoop(ScanSpace space, FeistelPermutation order, Shard shard, ProbeBuilder probes, SourcePorts sourcePorts,
+        IFrameSink sink, RateLimiter limiter, ScanCounters counters, ulong start) =>
+        new(space, order, shard, probes, sourcePorts, sink, limiter, counters, start, On.Retransmission, _clock);
+
+    public override bool Alive => On.Thread.IsAlive;
+
+    public override Exception? Error => _error;
+
+    public override void Cooldown(CancellationToken ct)
+    {
+        if (!Alive) return;
+        var (w, retransmission) = (On.Wiring, On.Retransmission);
+        // Replies to the last probes are still on their way. Cut short by Ctrl-C or a failed receiver;
+        // with the default wait, a scan whose every probe is already answered has nothing to wait for.
+        var wait = w.Options.Wait ?? Scanner.AutoWait(retransmission.Rtt);
+        var until = Stopwatch.GetTimestamp() + (long)(wait.TotalSeconds * Stopwatch.Frequency);
+        while (Stopwatch.GetTimestamp() < until && !ct.IsCancellationRequested && Alive
+               && !(w.Options.Wait is null && w.Counters.AllAnswered))
+            Thread.Sleep(5);
+    }
+
+    public override void Finish()
+    {
+        On.Loop.Stop();
+        On.Thread.Join();
+        On.Retransmission.Finish(On.Wiring.Sink, On.Wiring.Counters);   // what never answered is filtered; only this thread writes now
+    }
+
+    public override TimeSpan SmoothedRtt => _on?.Retransmission.Rtt.Smoothed ?? TimeSpan.Zero;
+    public override TimeSpan Timeout => _on?.Retransmission.Rtt.Timeout ?? TimeSpan.Zero;
+
+    /// <summary>Closes the capture, never under a running receive loop (a scan that failed before <see cref="Finish"/>).</summary>
+    public override void Dispose()
+    {
+        if (_on is { } on && on.Thread.IsAlive)
+        {
+            on.Loop.Stop();
+            on.Thread.Join();
+        }
+        capture.Dispose();
+    }
+}

@@ -1,0 +1,64 @@
+using RawScan.Probes;
+using RawScan.Routing;
+using RawScan.Targets;
+using Xunit;
+
+namespace RawScan.Tests;
+
+/// <summary>The way out of a scan, from a given route table: refusals are one line, a dry run goes where a live scan may not.</summary>
+public class NetPathResolverTests
+{
+    private static uint Ip(string s) => Ipv4.TryParse(s, out uint a) ? a : throw new ArgumentException(s);
+
+    private static ScanOptions Options(string targets, uint? source = null) => new()
+    {
+        Targets = TargetSet.Parse(targets), Ports = ScanPorts.Parse("80", ScanTypes.Tcp), UdpPayloads = UdpPayloadTable.Default, SourceIp = source,
+    };
+
+    private static readonly Route Default = new("lo", 0, 0, Ip("10.0.0.1"), 0);
+
+    [Fact]
+    public void NoRouteIsOneLine()
+    {
+        var e = Assert.Throws<ScanSetupException>(() => NetPathResolver.Resolve(Options("198.18.0.1"), new RouteTable([])));
+        Assert.Equal("no route to 198.18.0.1 in this network namespace", e.Message);
+    }
+
+    [Fact]
+    public void TheDefaultRouteIsRefusedUnlessAllowed()
+    {
+        var routes = new RouteTable([Default]);
+        var e = Assert.Throws<ScanSetupException>(() => NetPathResolver.Resolve(Options("198.18.0.1"), routes));
+        Assert.StartsWith("refusing to scan 198.18.0.1: its route is this namespace's default route", e.Message);
+        var path = NetPathResolver.Resolve(Options("198.18.0.1", Ip("198.19.0.10")) with { AllowDefaultRoute = true }, routes);
+        Assert.Equal(("lo", Ip("198.19.0.10"), Ip("10.0.0.1")), (path.Interface, path.SourceIp, path.NextHop));
+    }
+
+    [Fact]
+    public void TargetsBehindTwoInterfacesAreRefused()
+    {
+        var routes = new RouteTable([new Route("lo", Ip("198.18.0.0"), 24, 0, 0), new Route("other0", Ip("198.18.1.0"), 24, 0, 0)]);
+        var e = Assert.Throws<ScanSetupException>(() => NetPathResolver.Resolve(Options("198.18.0.1,198.18.1.1"), routes));
+        Assert.Contains("different interfaces (lo and other0)", e.Message);
+    }
+
+    [Fact]
+    public void ADryRunTakesTheDefaultRouteAndNeedsNoRouteWithASource()
+    {
+        var viaDefault = NetPathResolver.ResolveForDryRun(Options("198.18.0.1", Ip("198.19.0.10")), new RouteTable([Default]));
+        Assert.Equal("lo", viaDefault.Interface);
+        var none = NetPathResolver.ResolveForDryRun(Options("198.18.0.1", Ip("198.19.0.10")), new RouteTable([]));
+        Assert.Equal(("none", Ip("198.19.0.10"), false), (none.Interface, none.SourceIp, none.AnswerArp));
+        Assert.Throws<ScanSetupException>(() => NetPathResolver.ResolveForDryRun(Options("198.18.0.1"), new RouteTable([])));
+    }
+
+    [Fact]
+    public void TheCaptureFilterKeepsOurRepliesAndArpOnlyForASpareSource()
+    {
+        var own = new NetPath("scan0", new byte[6], Ip("198.19.0.2"), Ip("198.19.0.1"), AnswerArp: false);
+        Assert.Equal("((tcp or udp) and dst host 198.19.0.2 and dst portrange 61000-65535) or (icmp and dst host 198.19.0.2 and icmp[0] = 3)",
+            NetPathResolver.CaptureFilter(own, 61000, 65535));
+        var spare = own with { AnswerArp = true };
+        Assert.EndsWith($" or (arp and arp[6:2] = 1 and arp[24:4] = {Ip("198.19.0.2")})", NetPathResolver.CaptureFilter(spare, 61000, 65535));
+    }
+}
