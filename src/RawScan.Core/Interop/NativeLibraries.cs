@@ -6,7 +6,8 @@ namespace RawScan.Interop;
 
 /// <summary>
 /// Resolves the native libraries by name at load time: libpcap goes by several sonames (Debian's
-/// libpcap0.8 ships libpcap.so.0.8, other distributions libpcap.so.1, Npcap wpcap.dll).
+/// libpcap0.8 ships libpcap.so.0.8, other distributions libpcap.so.1, Npcap wpcap.dll). SharpPcap
+/// resolves its own calls; this resolver serves the few RawScan makes on SharpPcap's handle (PcapExtras).
 /// </summary>
 internal static class NativeLibraries
 {
@@ -27,11 +28,13 @@ internal static class NativeLibraries
                 ? $"{own} exists but does not load (built for another system?)"
                 : $"{own} not found (RawScan.Core's build makes it when a C compiler, cc, is installed)");
         }
-        if (name != Pcap.Library) return 0;
+        if (name != PcapExtras.Library) return 0;
+        // SharpPcap's order (LibPcapSafeNativeMethods.Resolver; on Windows it sets System32\Npcap as the
+        // DLL directory): our calls on its handle must reach the same library it loaded.
         string[] candidates = OperatingSystem.IsWindows()
-            ? ["wpcap", Path.Combine(Environment.SystemDirectory, "Npcap", "wpcap.dll")]
-            : OperatingSystem.IsMacOS() ? ["libpcap.A.dylib", "libpcap.dylib"]
-            : ["libpcap.so.1", "libpcap.so.0.8", "libpcap.so"];
+            ? [Path.Combine(Environment.SystemDirectory, "Npcap", "wpcap.dll"), "wpcap"]
+            : OperatingSystem.IsMacOS() ? ["libpcap.dylib", "libpcap.A.dylib"]
+            : ["libpcap.so", "libpcap.so.0", "libpcap.so.0.8", "libpcap.so.1"];
         foreach (var c in candidates)
             if (NativeLibrary.TryLoad(c, assembly, path, out nint lib)) return lib;
         throw new DllNotFoundException(

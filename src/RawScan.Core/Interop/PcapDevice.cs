@@ -1,11 +1,18 @@
 using System.Runtime.InteropServices;
+using SharpPcap;
+using SharpPcap.LibPcap;
+using SpDevice = SharpPcap.LibPcap.PcapDevice;
+using SpException = SharpPcap.PcapException;
 
 namespace RawScan.Interop;
 
-/// <summary>Thrown when libpcap refuses: its own words (pcap_geterr) are in the message.</summary>
+/// <summary>Thrown when libpcap refuses: its own words (pcap_geterr, pcap_statustostr) are in the message.</summary>
 public sealed class PcapException(string message) : Exception(message);
 
-/// <summary>Options for a live capture handle.</summary>
+/// <summary>
+/// Options for a live capture handle. Every one is given to libpcap explicitly: SharpPcap's defaults
+/// (snap length 65,536, read timeout 1 s, immediate mode left to libpcap) suit a sniffer, not a scanner.
+/// </summary>
 public sealed record PcapOptions
 {
     public int Snaplen { get; init; } = 256;          // headers; the scan's capture keeps whole frames (Scanner.CaptureSnaplen)
@@ -25,51 +32,76 @@ public sealed record PcapOptions
 }
 
 /// <summary>Result of one pull from the capture.</summary>
-public enum PullResult { Packet, Timeout }
+public enum PullResult { Packet, Timeout, EndOfFile }
 
 /// <summary>
-/// A live libpcap handle on one interface: inject frames, pull captured frames, read the kernel's
-/// drop counters. Pulled frames are spans over libpcap's buffer, valid until the next pull.
+/// A libpcap handle on one interface (or, for benchmarks and tests, a pcap file), opened and configured
+/// through SharpPcap: inject frames, pull captured frames, read the kernel's drop counter. Pulled frames
+/// are spans over libpcap's buffer, valid until the next pull. The pull is SharpPcap's pointer-level
+/// call and the wait our own poll(2), so nothing is allocated per packet (docs/decisions.md).
 /// </summary>
-public sealed unsafe class PcapDevice : IDisposable
+public sealed unsafe partial class PcapDevice : IDisposable
 {
-    private readonly PcapHandle _handle;
+    private readonly SpDevice _device;
+    private readonly LibPcapLiveDevice? _live;       // null for a file
+    private readonly int _fd;                        // the selectable descriptor; -1 for a file, or where there is none (Windows)
 
-    private PcapDevice(PcapHandle handle, string iface) { _handle = handle; Interface = iface; }
+    private PcapDevice(SpDevice device, string name)
+    {
+        _device = device;
+        _live = device as LibPcapLiveDevice;
+        Interface = name;
+        _fd = _live is not null && !OperatingSystem.IsWindows() ? PcapExtras.GetSelectableFd(device.Handle) : -1;
+    }
 
     public string Interface { get; }
 
-    public static string Version => Marshal.PtrToStringUTF8(Pcap.LibVersion()) ?? "libpcap";
+    public static string Version => SharpPcap.Pcap.Version;
 
     public static PcapDevice Open(string iface, PcapOptions options)
     {
-        byte* errbuf = stackalloc byte[Pcap.ErrbufSize];
-        errbuf[0] = 0;
-        var h = Pcap.Create(iface, errbuf);
-        if (h.IsInvalid)
+        var live = Find(iface);
+        var config = new DeviceConfiguration
         {
-            h.Dispose();
-            throw new PcapException($"pcap_create({iface}): {Marshal.PtrToStringUTF8((nint)errbuf)}");
-        }
-        var dev = new PcapDevice(h, iface);
+            Snaplen = options.Snaplen,
+            Mode = options.Promiscuous ? DeviceModes.Promiscuous : DeviceModes.None,
+            ReadTimeout = options.TimeoutMs,
+            Immediate = options.Immediate,
+            BufferSize = options.BufferBytes,
+        };
         try
         {
-            Pcap.SetSnaplen(h, options.Snaplen);
-            Pcap.SetPromisc(h, options.Promiscuous ? 1 : 0);
-            Pcap.SetImmediateMode(h, options.Immediate ? 1 : 0);
-            Pcap.SetTimeout(h, options.TimeoutMs);
-            Pcap.SetBufferSize(h, options.BufferBytes);
-            int rc = Pcap.Activate(h);
-            if (rc < 0) throw new PcapException($"cannot capture on {iface}: {dev.ErrorText(rc)}");
-            if (Pcap.Datalink(h) != Pcap.DLT_EN10MB)
-                throw new PcapException($"{iface} is not an Ethernet interface (DLT {Pcap.Datalink(h)})");
+            live.Open(config);
+        }
+        catch (SpException e)
+        {
+            // SharpPcap's message lacks libpcap's reason; the created handle still holds it until closed.
+            string reason = ActivationText(live, (int)e.Error);
+            live.Close();
+            throw new PcapException($"cannot capture on {iface}: {reason}");
+        }
+        catch (PlatformNotSupportedException e)
+        {
+            live.Close();
+            throw new PcapException($"cannot capture on {iface}: {e.Message}");
+        }
+        var dev = new PcapDevice(live, iface);
+        try
+        {
+            if ((int)live.LinkType != PcapExtras.DLT_EN10MB)
+                throw new PcapException($"{iface} is not an Ethernet interface (DLT {(int)live.LinkType})");
             if (options.InboundOnly)
             {
-                if (Pcap.SetDirection(h, Pcap.PCAP_D_IN) != 0) throw new PcapException($"pcap_setdirection({iface}): {dev.LastError}");
-                IgnoreOutgoing(h);
+                if (PcapExtras.SetDirection(live.Handle, PcapExtras.PCAP_D_IN) != 0)
+                    throw new PcapException($"pcap_setdirection({iface}): {live.LastError}");
+                dev.IgnoreOutgoing();
             }
             if (options.Filter is not null) dev.SetFilter(options.Filter);
-            if (options.NonBlocking) dev.SetNonBlocking();
+            if (options.NonBlocking)
+            {
+                try { live.NonBlockingMode = true; }
+                catch (SpException e) { throw new PcapException($"pcap_setnonblock({iface}): {e.Message}"); }
+            }
             return dev;
         }
         catch
@@ -79,17 +111,48 @@ public sealed unsafe class PcapDevice : IDisposable
         }
     }
 
+    /// <summary>A pcap file read through SharpPcap's offline device: the capture path without a wire (benchmarks, tests).</summary>
+    internal static PcapDevice OpenFile(string path)
+    {
+        var file = new CaptureFileReaderDevice(path);
+        try { file.Open(); }
+        catch (SpException e) { throw new PcapException($"cannot read {path}: {e.Message}"); }
+        return new PcapDevice(file, path);
+    }
+
+    /// <summary>
+    /// The device by its name, from libpcap's list (pcap_findalldevs; SharpPcap builds a device only
+    /// from an entry of it). A fresh list each time: interfaces come and go (the lab's veths).
+    /// </summary>
+    private static LibPcapLiveDevice Find(string iface)
+    {
+        LibPcapLiveDeviceList list;
+        try { list = LibPcapLiveDeviceList.New(); }
+        catch (SpException e) { throw new PcapException($"cannot list capture devices: {e.Message}"); }
+        foreach (var d in list)
+            if (d.Name == iface) return d;
+        throw new PcapException($"cannot capture on {iface}: no such device (have: {string.Join(", ", list.Select(d => d.Name))})");
+    }
+
+    /// <summary>libpcap's words for a failed activation: pcap_statustostr, then pcap_geterr when it adds something.</summary>
+    private static string ActivationText(LibPcapLiveDevice live, int status)
+    {
+        string status_ = PcapExtras.StatusText(status);
+        string err = live.Handle.IsInvalid || live.Handle.IsClosed ? "" : live.LastError;
+        return string.IsNullOrEmpty(err) || err == status_ ? status_ : $"{status_}: {err}";
+    }
+
     /// <summary>
     /// libpcap 1.10 keeps PCAP_D_IN in user space: the kernel still clones every frame we send into the
     /// capture socket, where the filter throws it away (6% of the send thread in a /20 scan). Linux 4.20
     /// and later skip such a socket for outgoing frames altogether (PACKET_IGNORE_OUTGOING). Where that
     /// is refused (an older kernel, not Linux), libpcap's own check still keeps them out: nothing lost.
     /// </summary>
-    private static unsafe void IgnoreOutgoing(PcapHandle h)
+    private void IgnoreOutgoing()
     {
-        if (!OperatingSystem.IsLinux()) return;
-        int fd = Pcap.GetSelectableFd(h), on = 1;
-        if (fd >= 0) Libc.SetSockOpt(fd, Libc.SOL_PACKET, Libc.PACKET_IGNORE_OUTGOING, &on, sizeof(int));
+        if (!OperatingSystem.IsLinux() || _fd < 0) return;
+        int on = 1;
+        Libc.SetSockOpt(_fd, Libc.SOL_PACKET, Libc.PACKET_IGNORE_OUTGOING, &on, sizeof(int));
     }
 
     /// <summary>Whether the kernel skips this capture for frames we send (PACKET_IGNORE_OUTGOING is set).</summary>
@@ -97,70 +160,60 @@ public sealed unsafe class PcapDevice : IDisposable
     {
         get
         {
-            int fd = Pcap.GetSelectableFd(_handle), value = 0;
+            int value = 0;
             uint length = sizeof(int);
-            return OperatingSystem.IsLinux() && fd >= 0
-                && Libc.GetSockOpt(fd, Libc.SOL_PACKET, Libc.PACKET_IGNORE_OUTGOING, &value, &length) == 0 && value != 0;
+            return OperatingSystem.IsLinux() && _fd >= 0
+                && Libc.GetSockOpt(_fd, Libc.SOL_PACKET, Libc.PACKET_IGNORE_OUTGOING, &value, &length) == 0 && value != 0;
         }
-    }
-
-    private string LastError => Marshal.PtrToStringUTF8(Pcap.GetErr(_handle)) ?? "unknown error";
-
-    private string ErrorText(int status)
-    {
-        string err = LastError;
-        string status_ = Marshal.PtrToStringUTF8(Pcap.StatusToStr(status)) ?? status.ToString();
-        return string.IsNullOrEmpty(err) ? status_ : $"{status_}: {err}";
     }
 
     public void SetFilter(string filter)
     {
-        Pcap.BpfProgram prog;
-        if (Pcap.Compile(_handle, &prog, filter, 1, 0xffffffff) != 0)
-            throw new PcapException($"bad capture filter '{filter}': {LastError}");
-        try
-        {
-            if (Pcap.SetFilter(_handle, &prog) != 0) throw new PcapException($"pcap_setfilter: {LastError}");
-        }
-        finally { Pcap.FreeCode(&prog); }
+        try { _device.Filter = filter; }
+        catch (SpException e) { throw new PcapException($"bad capture filter '{filter}': {e.Message}"); }
     }
 
-    /// <summary>Puts one frame on the wire. Returns false if the interface refused it (the error is kept in <see cref="LastInjectError"/>).</summary>
+    /// <summary>Puts one frame on the wire (pcap_sendpacket). Returns false if the interface refused it (the error is kept in <see cref="LastInjectError"/>).</summary>
     public bool Inject(ReadOnlySpan<byte> frame)
     {
-        fixed (byte* p = frame)
+        var live = _live ?? throw new InvalidOperationException($"{Interface} is a file: nothing can be sent on it");
+        try
         {
-            if (Pcap.Inject(_handle, p, (nuint)frame.Length) >= 0) return true;
+            live.SendPacket(frame);
+            return true;
         }
-        LastInjectError = LastError;
-        return false;
+        catch (SpException)
+        {
+            // The rare path (a full queue, a vanished interface): the exception is SharpPcap's way of
+            // saying pcap_sendpacket returned -1; libpcap's text is still in the handle.
+            LastInjectError = live.LastError;
+            return false;
+        }
     }
 
     public string? LastInjectError { get; private set; }
 
-    /// <summary>Pulls the next captured frame; a span over libpcap's buffer, valid until the next call.</summary>
+    /// <summary>
+    /// Pulls the next captured frame; a span over libpcap's buffer, valid until the next call.
+    /// SharpPcap's GetNextPacketPointers is pcap_next_ex and nothing else: no poll before it, no header
+    /// object (its GetNextPacket allocates 64 bytes a frame, and on a live device polls up to 500 ms first).
+    /// </summary>
     public PullResult Next(out ReadOnlySpan<byte> frame, out long timestampMicros)
     {
-        Pcap.PacketHeader* hdr;
-        byte* data;
-        int rc = Pcap.NextEx(_handle, &hdr, &data);
+        nint header = 0, data = 0;
+        int rc = _device.GetNextPacketPointers(ref header, ref data);
         if (rc == 1)
         {
-            frame = new ReadOnlySpan<byte>(data, (int)hdr->CapLen);
+            var hdr = (PcapExtras.PacketHeader*)header;
+            frame = new ReadOnlySpan<byte>((void*)data, (int)hdr->CapLen);
             timestampMicros = (long)hdr->TvSec.Value * 1_000_000 + (long)hdr->TvUsec.Value;
             return PullResult.Packet;
         }
         frame = default;
         timestampMicros = 0;
         if (rc == 0) return PullResult.Timeout;
-        throw new PcapException($"capture on {Interface} failed: {LastError}");
-    }
-
-    /// <summary>From now on <see cref="Next"/> returns at once when nothing is captured (to drain the ring).</summary>
-    public void SetNonBlocking()
-    {
-        byte* errbuf = stackalloc byte[Pcap.ErrbufSize];
-        if (Pcap.SetNonBlock(_handle, 1, errbuf) != 0) throw new PcapException($"pcap_setnonblock: {Marshal.PtrToStringUTF8((nint)errbuf)}");
+        if (rc == PcapExtras.PCAP_ERROR_BREAK && _live is null) return PullResult.EndOfFile;
+        throw new PcapException($"capture on {Interface} failed: {_device.LastError}");
     }
 
     /// <summary>
@@ -169,17 +222,21 @@ public sealed unsafe class PcapDevice : IDisposable
     /// </summary>
     public void Wait(int timeoutMs)
     {
-        var fd = new Libc.PollFd { Fd = Pcap.GetSelectableFd(_handle), Events = Libc.POLLIN };
-        if (fd.Fd < 0) { Thread.Sleep(timeoutMs); return; }
+        if (_fd < 0) { Thread.Sleep(timeoutMs); return; }
+        var fd = new Libc.PollFd { Fd = _fd, Events = Libc.POLLIN };
         Libc.Poll(&fd, 1, timeoutMs);                      // EINTR or an error: the caller pulls and waits again
     }
 
-    public (uint Received, uint Dropped, uint IfDropped) Stats()
+    /// <summary>
+    /// Frames the kernel dropped for want of ring space (pcap_stats' ps_drop), or 0 when unknown.
+    /// SharpPcap returns a new statistics object each call: call it per idle wake, not per packet.
+    /// </summary>
+    public uint Dropped()
     {
-        Pcap.Stat s;
-        if (Pcap.Stats(_handle, &s) != 0) return (0, 0, 0);
-        return (s.Received, s.Dropped, s.IfDropped);
+        if (_live is null) return 0;
+        try { return _live.Statistics.DroppedPackets; }
+        catch (StatisticsException) { return 0; }
     }
 
-    public void Dispose() => _handle.Dispose();
+    public void Dispose() => _device.Close();
 }

@@ -9,8 +9,8 @@ using RawScan.Routing;
 namespace RawScan.Receive;
 
 /// <summary>
-/// The receive loop, run on its own thread: pulls frames from libpcap (never a callback per packet
-/// from native code), parses them in place, keeps what the matcher proves ours, settles each probe
+/// The receive loop, run on its own thread: pulls frames from libpcap through SharpPcap's pointer-level
+/// read (never a callback per packet from native code), parses them in place, keeps what the matcher proves ours, settles each probe
 /// once in the four-tuple table (the first answer is the result, the rest are duplicates), samples the
 /// RTT from the capture's own timestamps (no clock read per packet), answers ARP for a source address
 /// the host does not own, and writes every result: the send thread's "filtered" verdicts reach the
@@ -44,7 +44,7 @@ public sealed class ReceiveLoop(PcapDevice device, ReplyMatcher matcher, FourTup
                 long now = Stopwatch.GetTimestamp();          // idle: nothing captured is waiting (a clock read per idle wake)
                 clock.Advance(now - idleLagTicks);            // but a TPACKET_V3 block not yet handed over may hold some
                 sink.Tick(StopwatchTime.TicksToMicros(now) + _wallMinusMonotonicMicros);
-                RefreshDrops();
+                if (now - _dropsReadAt >= DropsEveryTicks) { _dropsReadAt = now; RefreshDrops(); }
                 device.Wait(10);
                 continue;
             }
@@ -136,7 +136,13 @@ public sealed class ReceiveLoop(PcapDevice device, ReplyMatcher matcher, FourTup
     private void Trace(ReadOnlySpan<byte> frame, MatchOutcome outcome) =>
         trace!.WriteLine($"RCVD {RawScan.Transmit.TracingSink.Describe(frame)}{(outcome == MatchOutcome.Forged ? " (failed the proof)" : "")}");
 
-    private void RefreshDrops() => Volatile.Write(ref counters.KernelDrops, device.Stats().Dropped);
+    // The kernel's drop count is for the progress line (once a second) and the summary: read at most
+    // every 100 ms of idle wakes, which come hundreds of times a second at high rates, since SharpPcap
+    // builds a statistics object per read (and it costs a system call).
+    private static readonly long DropsEveryTicks = Stopwatch.Frequency / 10;
+    private long _dropsReadAt = long.MinValue / 2;
+
+    private void RefreshDrops() => Volatile.Write(ref counters.KernelDrops, device.Dropped());
 }
 
 /// <summary>An address the scanner answers ARP for, with the MAC it answers with.</summary>

@@ -3,7 +3,8 @@ using RawScan.Interop;
 namespace RawScan.Transmit;
 
 /// <summary>
-/// The portable send path: pcap_inject, one call per frame (libpcap has no batched send on Linux).
+/// The portable send path: SharpPcap's SendPacket (pcap_sendpacket), one call per frame (libpcap has no
+/// batched send on Linux; Npcap's send queue on Windows).
 /// A frame the interface refuses because its queue is full (ENOBUFS) is sent again once it drains.
 /// </summary>
 public sealed class PcapSink(PcapDevice device) : IFrameSink
@@ -12,6 +13,13 @@ public sealed class PcapSink(PcapDevice device) : IFrameSink
 
     public int Send(FrameBatch batch)
     {
+        // Windows (Npcap): the batch in one send queue. Untested: see PcapDevice.SendQueued.
+        if (OperatingSystem.IsWindows())
+        {
+            int queued = device.SendQueued(batch);
+            if (queued < batch.Count) throw new IOException($"sending on {device.Interface} failed: {device.LastInjectError}");
+            return queued;
+        }
         int sent = 0;
         for (int i = 0; i < batch.Count; i++)
         {
