@@ -121,11 +121,29 @@ internal static class OptionParser
         return sb.ToString();
     }
 
+    public const double MinRate = 0.01, MaxRate = 100_000_000;
+
+    /// <summary>
+    /// A file the scan will write: its folder must exist and it must not be a folder, checked while
+    /// parsing, before any packet (an unwritable --resume-file used to fail only at Ctrl-C, losing the
+    /// position; an unwritable --write-pcap failed after the capture was set up). The file itself is
+    /// not touched.
+    /// </summary>
+    public static string WritableFile(string path, string what)
+    {
+        if (path.Length == 0) throw new BadInputException(what, path, "needs a file name");
+        if (Directory.Exists(path)) throw new BadInputException(what, path, "is a directory, not a file");
+        string dir = Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".";
+        if (!Directory.Exists(dir)) throw new BadInputException(what, path, $"no such directory {dir}");
+        return path;
+    }
+
     public static double ParseRate(string s)
     {
         if (s is "max" or "inf") return double.PositiveInfinity;
-        if (!double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double r) || !(r > 0) || double.IsInfinity(r))
-            throw new BadInputException("rate", s, "packets per second, a number above 0 (or 'max')");
+        // Bounded: 1e-12 sent two probes and then spun a core waiting for the next; 1e99 is no rate.
+        if (!double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double r) || !(r >= MinRate && r <= MaxRate))
+            throw new BadInputException("rate", s, "packets per second, 0.01 to 100000000 (or 'max')");
         return r;
     }
 
@@ -135,7 +153,7 @@ internal static class OptionParser
         var t = s;
         if (t.EndsWith("ms", StringComparison.Ordinal)) { mult = 0.001; t = t[..^2]; }
         else if (t.EndsWith('s')) t = t[..^1];
-        if (!double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || v < 0 || v > 86400)
+        if (!double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !(v >= 0 && v <= 86400))   // NaN fails both
             throw new BadInputException(what, s, "seconds, e.g. 2, 0.5 or 500ms");
         return TimeSpan.FromSeconds(v * mult);
     }

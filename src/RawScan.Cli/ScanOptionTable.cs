@@ -79,7 +79,7 @@ internal static class ScanOptionTable
         Valued(["--nmap-payloads"], "FILE", Fixed, (a, v) => a.NmapPayloads = v,
             "nmap's UDP payloads file (default: /usr/share/nmap/nmap-payloads when nmap is installed),\nunder the built-in protocol probes"),
         Valued(["--rate"], "PPS", MayChange, (a, v) => a.Options = a.Options with { Rate = OptionParser.ParseRate(v) },
-            "packets per second over the whole scan (default 100000; 'max' for no ceiling)"),
+            "packets per second over the whole scan, 0.01-100000000 (default 100000; 'max' for no ceiling)"),
         Valued(["--wait"], "SECONDS", MayChange, (a, v) => a.Options = a.Options with { Wait = OptionParser.ParseSeconds(v, "wait") },
             "keep listening this long after the last probe (default: 3 RTT-derived timeouts, 0.25-2 s)"),
         Valued(["--show"], "STATES", MayChange, (a, v) => a.Show = ShownStates.Parse(v),
@@ -129,9 +129,10 @@ internal static class ScanOptionTable
             {
                 var sp = PortSet.Parse(v);
                 if (sp.Ranges.Count != 1) throw new BadInputException("source port", v, "one port or one range A-B");
+                if (sp.Ranges[0].First == 0) throw new BadInputException("source port", v, "source ports go from 1 to 65535");
                 a.Options = a.Options with { SourcePorts = sp.Ranges[0] };
             },
-            "source port or range (default: above the kernel's ephemeral range)"),
+            "source port or range, 1-65535 (default: above the kernel's ephemeral range)"),
         Valued(["--send-path"], "PATH", MayChange, (a, v) => a.Options = a.Options with
             {
                 SendPath = v switch
@@ -145,12 +146,12 @@ internal static class ScanOptionTable
             "auto (default: native if it works here, else pcap), native or pcap"),
         Flag(["--dry-run"], MayChange, a => a.Options = a.Options with { DryRun = true },
             "everything but the wire: no capture, no ARP; frames are counted, or written by --write-pcap"),
-        Valued(["--write-pcap"], "FILE", MayChange, (a, v) => a.Options = a.Options with { WritePcap = v },
+        Valued(["--write-pcap"], "FILE", MayChange, (a, v) => a.Options = a.Options with { WritePcap = OptionParser.WritableFile(v, "pcap file") },
             "with --dry-run: write every frame to FILE (pcap, readable by tcpdump)"),
         Flag(["--packet-trace"], MayChange, a => a.PacketTrace = true, "print each packet sent and each reply received (for small scans)"),
         Flag(["--status-json"], MayChange, a => a.StatusJson = true, "progress as one JSON object a second on standard error, for programs"),
         Resume,
-        Valued(["--resume-file"], "FILE", MayChange, (a, v) => a.ResumePath = v,
+        Valued(["--resume-file"], "FILE", MayChange, (a, v) => a.ResumePath = OptionParser.WritableFile(v, "resume file"),
             $"where to save the position if interrupted (default {ResumeFile.DefaultPath})"),
         Lab,
         Flag(["--debug"], MayChange, a => a.Debug = true,

@@ -24,13 +24,7 @@ public static class NmapPayloads
     /// <exception cref="BadInputException">The file is missing or unreadable, or an entry is bad (its token and line named).</exception>
     public static List<(ushort Port, IUdpProbe Probe)> Load(string path)
     {
-        string[] lines;
-        try { lines = File.ReadAllLines(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            throw new BadInputException(What, path, e is FileNotFoundException or DirectoryNotFoundException ? "no such file" : e.Message);
-        }
-        return Parse(lines, path);
+        return Parse(InputFile.ReadLines(path, What), path);
     }
 
     internal static List<(ushort Port, IUdpProbe Probe)> Parse(IReadOnlyList<string> lines, string path)

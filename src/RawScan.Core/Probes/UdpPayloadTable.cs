@@ -109,13 +109,7 @@ public sealed class UdpPayloadTable : IUdpPayloads
     /// <exception cref="BadInputException">The file is missing or unreadable, or a line is bad: the exception names its token and line.</exception>
     public static UdpPayloadTable Load(string path, UdpPayloadTable? over = null)
     {
-        string[] lines;
-        try { lines = File.ReadAllLines(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            throw new BadInputException(What, path, e is FileNotFoundException or DirectoryNotFoundException ? "no such file" : e.Message);
-        }
-        return Parse(lines, path, over ?? Default);
+        return Parse(InputFile.ReadLines(path, What), path, over ?? Default);
     }
 
     internal static UdpPayloadTable Parse(IReadOnlyList<string> lines, string path, UdpPayloadTable over)

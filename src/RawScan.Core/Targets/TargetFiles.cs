@@ -11,14 +11,9 @@ public static class TargetFiles
 
     public static TargetSet Read(string path, string what)
     {
-        string[] lines;
-        try { lines = File.ReadAllLines(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            throw new BadInputException($"{what} file", path, e is FileNotFoundException ? "no such file" : e.Message);
-        }
+        var lines = InputFile.ReadLines(path, $"{what} file");
         var ranges = new List<Ipv4Range>();
-        for (int n = 0; n < lines.Length; n++)
+        for (int n = 0; n < lines.Count; n++)
         {
             var line = lines[n];
             int hash = line.IndexOf('#');
