@@ -179,20 +179,13 @@ public sealed class Scanner
         (int)Math.Clamp(double.IsPositiveInfinity(rate) ? 128 << 20 : rate * 0.5 * 320, 16 << 20, 128 << 20);
 
     /// <summary>
-    /// The send path: native is the default where it works (one system call per batch; measured in
-    /// docs/performance.md), libpcap where it does not, or when asked.
+    /// The send path: the platform's batched sender is the default where it works (one system call per
+    /// batch; measured in docs/performance.md), libpcap where it does not, or when asked (<see cref="BatchedSender"/>).
     /// </summary>
-    private static IFrameSink OpenWire(SendPath want, string iface)
-    {
-        if (want != SendPath.Pcap)
-        {
-            var native = NativeSink.TryOpen(iface, qdiscBypass: false, out string? why);
-            if (native is not null) return native;
-            if (want == SendPath.Native) throw new ScanSetupException($"native send path unavailable: {why}");
-        }
+    private static IFrameSink OpenWire(SendPath want, string iface) =>
         // A handle used only to send: its filter accepts nothing, so it never fills a capture ring.
-        return new PcapSink(OpenDevice(iface, new PcapOptions { Snaplen = 64, BufferBytes = 1 << 20, Filter = "less 1", Immediate = false }));
-    }
+        BatchedSender.Open(want, iface, () => new PcapSink(OpenDevice(iface,
+            new PcapOptions { Snaplen = 64, BufferBytes = 1 << 20, Filter = "less 1", Immediate = false })));
 
     private static IFrameSink OpenDrySink(ScanOptions o)
     {
