@@ -160,16 +160,10 @@ public sealed class Scanner
     /// miniupnpd, kamailio), and a 256-byte snap length cut every reply over 214 bytes. The ring's
     /// packet capacity does not shrink with it: see <see cref="CaptureBlockTimeoutMs"/>.
     /// </summary>
-    public static int CaptureSnaplen(string iface, string sysClassNet = "/sys/class/net")
-    {
-        int mtu = 1500;
-        try
-        {
-            if (int.TryParse(File.ReadAllText(Path.Combine(sysClassNet, iface, "mtu")).Trim(), out int m) && m > 0) mtu = m;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException) { }
-        return Math.Clamp(mtu + 14 + 2 * 4, 256, 262144);
-    }
+    public static int CaptureSnaplen(string iface) => CaptureSnaplen(HostNetwork.Current.Mtu(iface));
+
+    /// <summary>The snap length for an interface of this MTU (1,500 when unknown).</summary>
+    internal static int CaptureSnaplen(int? mtu) => Math.Clamp((mtu ?? 1500) + 14 + 2 * 4, 256, 262144);
 
     /// <summary>
     /// The kernel's capture ring: about half a second of replies at the asked rate (a reply takes some
@@ -179,20 +173,13 @@ public sealed class Scanner
         (int)Math.Clamp(double.IsPositiveInfinity(rate) ? 128 << 20 : rate * 0.5 * 320, 16 << 20, 128 << 20);
 
     /// <summary>
-    /// The send path: native is the default where it works (one system call per batch; measured in
-    /// docs/performance.md), libpcap where it does not, or when asked.
+    /// The send path: the platform's batched sender is the default where it works (one system call per
+    /// batch; measured in docs/performance.md), libpcap where it does not, or when asked (<see cref="BatchedSender"/>).
     /// </summary>
-    private static IFrameSink OpenWire(SendPath want, string iface)
-    {
-        if (want != SendPath.Pcap)
-        {
-            var native = NativeSink.TryOpen(iface, qdiscBypass: false, out string? why);
-            if (native is not null) return native;
-            if (want == SendPath.Native) throw new ScanSetupException($"native send path unavailable: {why}");
-        }
+    private static IFrameSink OpenWire(SendPath want, string iface) =>
         // A handle used only to send: its filter accepts nothing, so it never fills a capture ring.
-        return new PcapSink(OpenDevice(iface, new PcapOptions { Snaplen = 64, BufferBytes = 1 << 20, Filter = "less 1", Immediate = false }));
-    }
+        BatchedSender.Open(want, iface, () => new PcapSink(OpenDevice(iface,
+            new PcapOptions { Snaplen = 64, BufferBytes = 1 << 20, Filter = "less 1", Immediate = false })));
 
     private static IFrameSink OpenDrySink(ScanOptions o)
     {
@@ -219,17 +206,11 @@ public sealed class Scanner
 
     /// <summary>
     /// Source ports above the kernel's ephemeral range (ip_local_port_range), so replies never land
-    /// on a connection of the host's own; 61000-65535 when the range leaves no room.
+    /// on a connection of the host's own; 61000-65535 when the range leaves no room or is unknown
+    /// (the host network says: <see cref="HostNetwork"/>, /proc/sys/net/ipv4/ip_local_port_range on Linux).
     /// </summary>
-    public static (ushort, ushort) DefaultSourcePorts(string path = "/proc/sys/net/ipv4/ip_local_port_range")
-    {
-        try
-        {
-            var f = File.ReadAllText(path).Split((char[])['\t', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries);
-            int hi = int.Parse(f[1]);
-            if (hi <= 65535 - 1024) return ((ushort)(hi + 1), 65535);
-        }
-        catch (Exception e) when (e is IOException or FormatException or IndexOutOfRangeException or UnauthorizedAccessException) { }
-        return (61000, 65535);
-    }
+    public static (ushort, ushort) DefaultSourcePorts() => DefaultSourcePorts(HostNetwork.Current.EphemeralPorts());
+
+    internal static (ushort, ushort) DefaultSourcePorts((int First, int Last)? ephemeral) =>
+        ephemeral is { Last: >= 0 and <= 65535 - 1024 } range ? ((ushort)(range.Last + 1), (ushort)65535) : ((ushort)61000, (ushort)65535);
 }

@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Versioning;
 
 namespace RawScan.Interop;
 
@@ -19,15 +20,7 @@ internal static class NativeLibraries
     private static nint Resolve(string name, Assembly assembly, DllImportSearchPath? path)
     {
         if (name == RawscanNative.Library)
-        {
-            // Only the copy built with this application: a stale one on the system path could have
-            // another ABI. NativeSink.TryOpen turns the exception into its reason for falling back.
-            string own = Path.Combine(AppContext.BaseDirectory, RawscanNative.FileName);
-            if (NativeLibrary.TryLoad(own, out nint h)) return h;
-            throw new DllNotFoundException(File.Exists(own)
-                ? $"{own} exists but does not load (built for another system?)"
-                : $"{own} not found (RawScan.Core's build makes it when a C compiler, cc, is installed)");
-        }
+            return OperatingSystem.IsLinux() ? ResolveShim() : throw new DllNotFoundException("librawscan_native is Linux only");
         if (name != PcapExtras.Library) return 0;
         // SharpPcap's order (LibPcapSafeNativeMethods.Resolver; on Windows it sets System32\Npcap as the
         // DLL directory): our calls on its handle must reach the same library it loaded.
@@ -39,5 +32,19 @@ internal static class NativeLibraries
             if (NativeLibrary.TryLoad(c, assembly, path, out nint lib)) return lib;
         throw new DllNotFoundException(
             $"libpcap not found (tried {string.Join(", ", candidates)}); on Debian: apt-get install libpcap0.8");
+    }
+
+    /// <summary>
+    /// Only the copy built with this application: a stale one on the system path could have another ABI.
+    /// NativeSink.TryOpen turns the exception into its reason for falling back.
+    /// </summary>
+    [SupportedOSPlatform("linux")]
+    private static nint ResolveShim()
+    {
+        string own = Path.Combine(AppContext.BaseDirectory, RawscanNative.FileName);
+        if (NativeLibrary.TryLoad(own, out nint h)) return h;
+        throw new DllNotFoundException(File.Exists(own)
+            ? $"{own} exists but does not load (built for another system?)"
+            : $"{own} not found (RawScan.Core's build makes it when a C compiler, cc, is installed)");
     }
 }

@@ -44,14 +44,14 @@ public sealed unsafe partial class PcapDevice : IDisposable
 {
     private readonly SpDevice _device;
     private readonly LibPcapLiveDevice? _live;       // null for a file
-    private readonly int _fd;                        // the selectable descriptor; -1 for a file, or where there is none (Windows)
+    private readonly int _fd;                        // the selectable descriptor (Linux); -1 for a file, or elsewhere (PcapDevice.Linux.cs)
 
     private PcapDevice(SpDevice device, string name)
     {
         _device = device;
         _live = device as LibPcapLiveDevice;
         Interface = name;
-        _fd = _live is not null && !OperatingSystem.IsWindows() ? PcapExtras.GetSelectableFd(device.Handle) : -1;
+        _fd = _live is not null && OperatingSystem.IsLinux() ? SelectableFd(device) : -1;
     }
 
     public string Interface { get; }
@@ -94,7 +94,7 @@ public sealed unsafe partial class PcapDevice : IDisposable
             {
                 if (PcapExtras.SetDirection(live.Handle, PcapExtras.PCAP_D_IN) != 0)
                     throw new PcapException($"pcap_setdirection({iface}): {live.LastError}");
-                dev.IgnoreOutgoing();
+                if (OperatingSystem.IsLinux()) dev.IgnoreOutgoing();
             }
             if (options.Filter is not null) dev.SetFilter(options.Filter);
             if (options.NonBlocking)
@@ -140,31 +140,6 @@ public sealed unsafe partial class PcapDevice : IDisposable
         string status_ = PcapExtras.StatusText(status);
         string err = live.Handle.IsInvalid || live.Handle.IsClosed ? "" : live.LastError;
         return string.IsNullOrEmpty(err) || err == status_ ? status_ : $"{status_}: {err}";
-    }
-
-    /// <summary>
-    /// libpcap 1.10 keeps PCAP_D_IN in user space: the kernel still clones every frame we send into the
-    /// capture socket, where the filter throws it away (6% of the send thread in a /20 scan). Linux 4.20
-    /// and later skip such a socket for outgoing frames altogether (PACKET_IGNORE_OUTGOING). Where that
-    /// is refused (an older kernel, not Linux), libpcap's own check still keeps them out: nothing lost.
-    /// </summary>
-    private void IgnoreOutgoing()
-    {
-        if (!OperatingSystem.IsLinux() || _fd < 0) return;
-        int on = 1;
-        Libc.SetSockOpt(_fd, Libc.SOL_PACKET, Libc.PACKET_IGNORE_OUTGOING, &on, sizeof(int));
-    }
-
-    /// <summary>Whether the kernel skips this capture for frames we send (PACKET_IGNORE_OUTGOING is set).</summary>
-    internal bool IgnoresOutgoing
-    {
-        get
-        {
-            int value = 0;
-            uint length = sizeof(int);
-            return OperatingSystem.IsLinux() && _fd >= 0
-                && Libc.GetSockOpt(_fd, Libc.SOL_PACKET, Libc.PACKET_IGNORE_OUTGOING, &value, &length) == 0 && value != 0;
-        }
     }
 
     public void SetFilter(string filter)
@@ -217,14 +192,14 @@ public sealed unsafe partial class PcapDevice : IDisposable
     }
 
     /// <summary>
-    /// Waits until a frame may be ready or <paramref name="timeoutMs"/> passes: poll(2) on the capture's
-    /// descriptor. With a non-blocking handle this is the loop's only wait, so it always returns.
+    /// Waits until a frame may be ready or <paramref name="timeoutMs"/> passes: on Linux poll(2) on the
+    /// capture's descriptor (PcapDevice.Linux.cs), elsewhere a sleep (a Windows port waits on
+    /// pcap_getevent's handle instead). With a non-blocking handle this is the loop's only wait, so it always returns.
     /// </summary>
     public void Wait(int timeoutMs)
     {
-        if (_fd < 0) { Thread.Sleep(timeoutMs); return; }
-        var fd = new Libc.PollFd { Fd = _fd, Events = Libc.POLLIN };
-        Libc.Poll(&fd, 1, timeoutMs);                      // EINTR or an error: the caller pulls and waits again
+        if (OperatingSystem.IsLinux() && _fd >= 0) PollReadable(timeoutMs);
+        else Thread.Sleep(timeoutMs);
     }
 
     /// <summary>

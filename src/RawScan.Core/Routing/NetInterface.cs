@@ -4,7 +4,12 @@ using RawScan.Targets;
 
 namespace RawScan.Routing;
 
-/// <summary>What the scanner needs to know about the interface it sends on.</summary>
+/// <summary>
+/// What the scanner needs to know about the interface it sends on. Portable: .NET's NetworkInterface,
+/// no platform file. A Windows port has one thing to add on top: libpcap names a device
+/// \Device\NPF_{GUID} where NetworkInterface.Name is the friendly name, so it matches them by
+/// NetworkInterface.Id (the GUID).
+/// </summary>
 public sealed record NetInterface(string Name, byte[] Mac, IReadOnlyList<(uint Address, int PrefixLength)> Addresses, bool IsUp)
 {
     public static NetInterface? Find(string name)

@@ -1,12 +1,14 @@
 using System.Runtime.InteropServices;
+using System.Runtime.Versioning;
 
 namespace RawScan.Interop;
 
 /// <summary>
 /// librawscan_native (native/rawscan_tx.c), the batched Linux send path, built by RawScan.Core's own
 /// build and found next to the application by <see cref="NativeLibraries"/>. Every function returns
-/// a count or 0 on success and -errno on failure; pointers stay pointers.
+/// a count or 0 on success and -errno on failure; pointers stay pointers. Linux only (AF_PACKET).
 /// </summary>
+[SupportedOSPlatform("linux")]
 internal static unsafe partial class RawscanNative
 {
     internal const string Library = "rawscan_native";
@@ -42,6 +44,7 @@ internal static unsafe partial class RawscanNative
 }
 
 /// <summary>Owns a rawscan_tx*: the socket (and TX ring) close once, after the last send using it returns.</summary>
+[SupportedOSPlatform("linux")]
 internal sealed class RawscanTxHandle : SafeHandle
 {
     public RawscanTxHandle() : base(0, ownsHandle: true) { }

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using System.Runtime.Versioning;
 using RawScan.Interop;
 
 namespace RawScan.Transmit;
@@ -8,6 +9,8 @@ namespace RawScan.Transmit;
 /// and to the kernel in one sendmmsg (or one TX-ring flush), zmap send-linux.c's way. libpcap has no
 /// batched send, so <see cref="PcapSink"/> pays a syscall and a P/Invoke per frame; on this machine
 /// that is 613k pps (sendto) against 842k pps (sendmmsg of 64), /work/shared/reference/txbench.c.
+/// Linux only: a scan reaches it through <see cref="BatchedSender"/>; <see cref="TryOpen(string, bool, out string?)"/>
+/// answers null elsewhere, and a sink exists only where it opened.
 /// </summary>
 public sealed unsafe class NativeSink : IFrameSink
 {
@@ -78,6 +81,7 @@ public sealed unsafe class NativeSink : IFrameSink
     /// queue stuck for <see cref="StuckLimit"/>, or another error, throws. Every frame of the batch
     /// leaves, so none is mistaken for a probe the network lost.
     /// </summary>
+    [SupportedOSPlatform("linux")]                 // an instance exists only where TryOpen succeeded
     public int Send(FrameBatch batch)
     {
         const int ENOBUFS = 105, EAGAIN = 11;

@@ -1,8 +1,15 @@
 using System.Runtime.InteropServices;
+using System.Runtime.Versioning;
 
 namespace RawScan.Interop;
 
-/// <summary>The C library calls RawScan needs beside libpcap: poll and a socket option for the capture, madvise for large tables.</summary>
+/// <summary>
+/// The C library calls RawScan needs beside libpcap: poll and a socket option for the capture, madvise for
+/// large tables. Linux's: SOL_PACKET, PACKET_IGNORE_OUTGOING and MADV_HUGEPAGE are its numbers, and
+/// "libc" is resolved the Linux way. Every caller checks <see cref="OperatingSystem.IsLinux"/> first
+/// (the platform analyzer, CA1416, holds them to it).
+/// </summary>
+[SupportedOSPlatform("linux")]
 internal static unsafe partial class Libc
 {
     [StructLayout(LayoutKind.Sequential)]
