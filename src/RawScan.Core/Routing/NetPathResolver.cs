@@ -57,7 +57,7 @@ public static class NetPathResolver
         {
             return Resolve(o with { AllowDefaultRoute = true }, routes);
         }
-        catch (ScanSetupException) when (o.SourceIp is not null)
+        catch (Exception e) when (e is ScanSetupException or PlatformNotSupportedException && o.SourceIp is not null) // no route here, or no route table on this platform
         {
             return new NetPath(o.Interface ?? "none", new byte[6], o.SourceIp.Value, 0, AnswerArp: false);
         }
