@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using RawScan.Interop;
 using RawScan.Lab;
 using RawScan.Output;
 using RawScan.Permutation;
@@ -19,8 +20,13 @@ internal static class ScanCommand
     /// <param name="SavedArgs">The arguments a resume file keeps: every option of the scan (a resumed one's saved and
     /// new ones) but those the table marks not saved (--lab, --resume, --seed).</param>
     /// <param name="Debug">--debug: an unexpected failure's stack trace is printed too.</param>
+    /// <param name="ResumedFrom">--resume's file: removed once the resumed scan completes.</param>
     internal sealed record Parsed(ScanOptions Options, IReadOnlyList<(ReportFormat Format, string Path)> Outputs, ShownStates Show, bool PacketTrace,
-        bool StatusJson, string? Lab, string[] InnerArgs, string[] SavedArgs, string ResumePath, TableOptions Table, bool Debug);
+        bool StatusJson, string? Lab, string[] InnerArgs, string[] SavedArgs, string ResumePath, TableOptions Table, bool Debug,
+        string? ResumedFrom = null);
+
+    /// <summary>Set by a --lab run for the scan it starts inside the lab: the lab's name (for the resume hint) and the parent's pid.</summary>
+    private const string LabEnv = "RAWSCAN_LAB", LabParentEnv = "RAWSCAN_LAB_PARENT";
 
     public static string Usage => ScanOptionTable.Usage;
 
@@ -38,12 +44,20 @@ internal static class ScanCommand
         string file = resume.Value!;
         var saved = ResumeFile.Load(file);
         var savedGiven = OptionParser.Read(saved.Args, ScanOptionTable.All);
+        // The saved position means something only in the saved order over the saved space: an option
+        // that would change either (targets, ports, excludes, seed, shard, protocols, payloads) is
+        // refused unless it repeats the saved value. Rate, wait, outputs, interface may change.
+        foreach (var g in given)
+            if (g.Option != ScanOptionTable.Resume && g.Option.Resume == OnResume.Fixed
+                && !savedGiven.Any(s => s.Option == g.Option && s.Value == g.Value))
+                throw new BadInputException("option", g.Option.IsOperand ? g.Value ?? "" : g.Option.Name,
+                    $"cannot change on --resume: it would change the scan's order or coverage (the saved scan of {file} keeps its own)");
         var seed = new Given<ScanArgs>(ScanOptionTable.Seed, saved.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var p = Build([.. savedGiven, .. given.Where(g => g.Option != ScanOptionTable.Resume), seed], given);
         var shard = p.Options.Shard;
         if (saved.Position < shard.First || (saved.Position - shard.First) % (ulong)shard.Count != 0)
             throw new BadInputException("resume file", file, $"position {saved.Position} is not one of shard {shard}'s");
-        return p with { Options = p.Options with { StartPosition = saved.Position } };
+        return p with { Options = p.Options with { StartPosition = saved.Position }, ResumedFrom = file };
     }
 
     /// <param name="scan">The options that make the scan, applied in order.</param>
@@ -108,6 +122,8 @@ internal static class ScanCommand
     {
         var p = Parse(args);
         if (p.Lab is not null) return RunInLab(p);
+        // The scan a --lab run started: it ends (saving its place) when that run ends, however it ends.
+        if (int.TryParse(Environment.GetEnvironmentVariable(LabParentEnv), out int parent)) ParentDeath.TerminateWith(parent);
 
         using var cts = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
@@ -149,6 +165,15 @@ internal static class ScanCommand
         summaryWriter.Write(Console.Error, summary);
         SayHowItEnded(Console.Error, summary, p.Debug);
         if (summary.End != ScanEnd.Completed && !summary.AllSent) SaveResume(p, summary);
+        else if (summary.End == ScanEnd.Completed && p.ResumedFrom is { } done)
+        {
+            // Finished: resuming it again would send probes twice and append their results twice.
+            try { File.Delete(done); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"rawscan: the scan is complete, but {done} could not be removed: {e.Message}");
+            }
+        }
         return summary.End switch { ScanEnd.Completed => 0, ScanEnd.Interrupted => 130, _ => 1 };
     }
 
@@ -169,7 +194,9 @@ internal static class ScanCommand
         try
         {
             new ResumeFile(1, p.SavedArgs, p.Options.Seed, s.NextPosition, s.NewProbesSent, s.ProbesPlanned).Save(p.ResumePath);
-            Console.Error.WriteLine($"rawscan: {s.ProbesPlanned - s.NewProbesSent} probes not sent; finish with: rawscan scan --resume {p.ResumePath}");
+            // A command that works as printed: a scan run inside a lab is finished inside it.
+            string lab = Environment.GetEnvironmentVariable(LabEnv) is { Length: > 0 } name ? $"--lab {name} " : "";
+            Console.Error.WriteLine($"rawscan: {s.ProbesPlanned - s.NewProbesSent} probes not sent; finish with: rawscan scan {lab}--resume {p.ResumePath}");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -228,13 +255,19 @@ internal static class ScanCommand
         {
             var psi = new ProcessStartInfo("ip") { UseShellExecute = false };
             foreach (var a in (string[])["netns", "exec", info!.ScannerNamespace, .. Self.Command, "scan", .. p.InnerArgs]) psi.ArgumentList.Add(a);
+            psi.Environment[LabEnv] = p.Lab;
+            psi.Environment[LabParentEnv] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
             using var child = Process.Start(psi)!;
-            // Stay until the scan has flushed and saved its place: pass SIGINT and SIGTERM on (from a
-            // terminal, Ctrl-C reaches the whole process group anyway; a second SIGINT does no harm).
+            // Stay until the scan has flushed and saved its place: pass SIGINT and SIGTERM on as
+            // themselves (a script's background job ignores SIGINT, so a SIGTERM passed on as SIGINT
+            // was lost; from a terminal, Ctrl-C reaches the whole process group anyway and a second
+            // SIGINT does no harm). If this process dies outright, the scan gets SIGTERM from the
+            // kernel (ParentDeath).
             void Forward(PosixSignalContext c)
             {
                 c.Cancel = true;
-                if (!child.HasExited) Process.Start("kill", ["-INT", child.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])?.WaitForExit();
+                string signal = c.Signal == PosixSignal.SIGTERM ? "-TERM" : "-INT";
+                if (!child.HasExited) Process.Start("kill", [signal, child.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])?.WaitForExit();
             }
             using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Forward);
             using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Forward);

@@ -22,6 +22,14 @@ internal static unsafe partial class Libc
 
     internal const short POLLIN = 0x1;
 
+    [LibraryImport("libc", EntryPoint = "prctl", SetLastError = true)]
+    internal static partial int Prctl(int option, nuint arg2, nuint arg3, nuint arg4, nuint arg5);
+
+    internal const int PR_SET_PDEATHSIG = 1;
+
+    [LibraryImport("libc", EntryPoint = "getppid")]
+    internal static partial int GetParentPid();
+
     [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
     internal static partial int Poll(PollFd* fds, nuint count, int timeoutMs);
 

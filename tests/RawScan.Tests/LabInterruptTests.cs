@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using RawScan.Lab.Internal;
+using RawScan.Output;
+using RawScan.Results;
+using Xunit;
+
+namespace RawScan.Tests;
+
+/// <summary>
+/// A --lab scan cut short, the way scripts and users cut them (issue 12): SIGTERM to the --lab
+/// parent reaches the scan as SIGTERM, SIGKILL of the parent still ends the scan (it saves its
+/// place), the hint it prints works as printed, and a resumed scan that completes removes its file.
+/// </summary>
+[Collection(LabScans.Name)]
+public class LabInterruptTests(ScanLabFixture lab) : IClassFixture<ScanLabFixture>
+{
+    private const string Targets = "198.18.40.0/22", Ports = "1-20";        // 20,480 probes: 10 s at 2,000 pps
+
+    /// <summary>Starts `rawscan scan --lab ...` in <paramref name="dir"/>, waits until it has sent some probes.</summary>
+    private Process StartSlowScan(string dir, string json)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = dir };
+        foreach (var a in new[] { Cli.Dll, "scan", "--lab", lab.Name, Targets, "-p", Ports, "--rate", "2000", "-oJ", json, "--show", "closed" })
+            psi.ArgumentList.Add(a);
+        var p = Process.Start(psi)!;
+        var until = DateTime.UtcNow.AddSeconds(20);
+        while (DateTime.UtcNow < until && (!File.Exists(json) || new FileInfo(json).Length < 20_000)) Thread.Sleep(50);
+        Assert.True(File.Exists(json) && new FileInfo(json).Length >= 20_000, "the scan did not get going");
+        return p;
+    }
+
+    private static int[] InnerScans(string marker) =>
+        [.. Process.GetProcesses().Where(p =>
+        {
+            try { return File.ReadAllText($"/proc/{p.Id}/cmdline").Replace('\0', ' ').Contains(marker); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
+        }).Select(p => p.Id)];
+
+    private static string Cmdline(int pid)
+    {
+        try { return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' '); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return "(gone)"; }
+    }
+
+    [LabFact]
+    public void SigtermToTheLabParentStopsTheScanWhichSavesAHintThatWorksAsPrinted()
+    {
+        string dir = Directory.CreateTempSubdirectory("rawscan-term-").FullName;
+        try
+        {
+            string json = Path.Combine(dir, "r.json"), errFile = Path.Combine(dir, "err.txt"), pidFile = Path.Combine(dir, "pid");
+            // As a script runs it: a background job, in which SIGINT is ignored. A SIGTERM passed on as
+            // SIGINT was lost there and the inner scan ran on.
+            using var bash = Process.Start(new ProcessStartInfo("bash", ["-c",
+                $"cd '{dir}'; dotnet '{Cli.Dll}' scan --lab {lab.Name} {Targets} -p {Ports} --rate 2000 -oJ '{json}' --show closed 2>'{errFile}' >/dev/null & echo $! > '{pidFile}'; wait"]))!;
+            var until = DateTime.UtcNow.AddSeconds(20);
+            while (DateTime.UtcNow < until && (!File.Exists(json) || new FileInfo(json).Length < 20_000)) Thread.Sleep(50);
+            Assert.True(File.Exists(json) && new FileInfo(json).Length >= 20_000, "the scan did not get going");
+            int pid = int.Parse(File.ReadAllText(pidFile).Trim());
+            Exec.Run("kill", "-TERM", pid.ToString());
+            Assert.True(bash.WaitForExit(20_000), "the --lab parent did not end after SIGTERM");
+            var left = InnerScans(json);
+            Assert.True(left.Length == 0, "still running: " + string.Join(" | ", left.Select(id => $"{id}: {Cmdline(id)}")));
+            string err = File.ReadAllText(errFile);
+            Assert.Contains("rawscan: interrupted", err);
+            var hint = err.Split('\n').Single(l => l.Contains("finish with: "));
+            string command = hint[(hint.IndexOf("finish with: ", StringComparison.Ordinal) + "finish with: ".Length)..].Trim();
+            Assert.StartsWith($"rawscan scan --lab {lab.Name} --resume ", command);
+            Assert.True(File.Exists(Path.Combine(dir, "paused.rawscan")));
+
+            // Run exactly what was printed (rawscan = this build); the resumed scan completes and removes its file.
+            var args = command.Split(' ')[1..];
+            var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = dir };
+            foreach (var a in (string[])[Cli.Dll, .. args]) psi.ArgumentList.Add(a);             // its -oJ was saved: it appends
+            using var again = Process.Start(psi)!;
+            var err2 = again.StandardError.ReadToEndAsync();
+            _ = again.StandardOutput.ReadToEndAsync();
+            Assert.True(again.WaitForExit(60_000));
+            Assert.True(again.ExitCode == 0, err2.Result);
+            Assert.False(File.Exists(Path.Combine(dir, "paused.rawscan")), "a completed resume left its file: resuming again would send twice");
+
+            // The two parts together: every probe's result exactly once (open and closed are listed).
+            using var reader = File.OpenText(json);
+            var results = JsonLinesWriter.Read(reader).Where(r => r.State is PortState.Open or PortState.Closed).ToList();
+            Assert.Equal(results.Count, results.Select(r => (r.Address, r.Port)).Distinct().Count());
+            Assert.Equal(1024 * 20, results.Count);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [LabFact]
+    public void SigkillOfTheLabParentStillEndsTheScanWhichSavesItsPlace()
+    {
+        string dir = Directory.CreateTempSubdirectory("rawscan-kill-").FullName;
+        try
+        {
+            string json = Path.Combine(dir, "k.json");
+            using var p = StartSlowScan(dir, json);
+            Assert.NotEmpty(InnerScans(json));
+            p.Kill();                                               // SIGKILL: the parent cannot pass anything on
+            p.WaitForExit();
+            var until = DateTime.UtcNow.AddSeconds(20);
+            while (DateTime.UtcNow < until && InnerScans(json).Length > 0) Thread.Sleep(100);
+            Assert.Empty(InnerScans(json));                         // no orphaned scan
+            Assert.True(File.Exists(Path.Combine(dir, "paused.rawscan")), "the scan did not save its place when its parent died");
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+}
