@@ -114,7 +114,7 @@ public sealed class Scanner
     /// that is very unlikely), within 0.25-2 s, cut short once every probe is answered. In the lab
     /// that is 0.3 s at most; across a continent about 1 s.
     /// </summary>
-    public static TimeSpan AutoWait(RttEstimator rtt) =>
+    internal static TimeSpan AutoWait(RttEstimator rtt) =>
         TimeSpan.FromSeconds(Math.Clamp(3 * rtt.Timeout.TotalSeconds, 0.25, 2));
 
     /// <summary>No retransmission sooner than this after a send, however short the measured RTT (nmap's --min-rtt-timeout).</summary>

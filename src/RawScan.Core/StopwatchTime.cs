@@ -8,7 +8,7 @@ namespace RawScan;
 /// long.MaxValue once the machine has been up 2.56 hours, and <c>micros * Frequency</c> for a
 /// wall-clock time (1.7e15 us) passes it at once. Whole seconds and the remainder are scaled apart.
 /// </summary>
-public static class StopwatchTime
+internal static class StopwatchTime
 {
     public static long TicksToMicros(long ticks) =>
         ticks / Stopwatch.Frequency * 1_000_000 + ticks % Stopwatch.Frequency * 1_000_000 / Stopwatch.Frequency;

@@ -24,7 +24,7 @@ namespace RawScan.Match;
 /// </list>
 /// Its size is set by rate x timeout (the caller's choice), never by the size of the scan.
 /// </remarks>
-public sealed class FourTupleTable
+internal sealed class FourTupleTable
 {
     [StructLayout(LayoutKind.Sequential)]
     private struct Slot

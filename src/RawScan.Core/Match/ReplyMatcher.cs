@@ -7,7 +7,7 @@ using RawScan.Results;
 namespace RawScan.Match;
 
 /// <summary>What a captured frame turned out to be.</summary>
-public enum MatchOutcome
+internal enum MatchOutcome
 {
     /// <summary>Not addressed to this scan.</summary>
     NotOurs,
@@ -34,7 +34,7 @@ public enum MatchOutcome
 /// ICMP port unreachable closed (port-unreach); ICMP unreachable 0, 1, 2, 3 (TCP), 9, 10, 13 filtered
 /// (net-unreach, host-unreach, proto-unreach, port-unreach, net-prohibited, host-prohibited, admin-prohibited).
 /// </summary>
-public sealed class ReplyMatcher(ProbeBuilder probes, SourcePorts ours)
+internal sealed class ReplyMatcher(ProbeBuilder probes, SourcePorts ours)
 {
     private readonly SynCookie _cookie = probes.Cookie;
     private readonly uint _me = probes.SourceIp;

@@ -8,7 +8,7 @@ namespace RawScan.Match;
 /// reply to a resent probe cannot say which send it answers. The receive thread is the one writer;
 /// the send thread reads the timeout with a plain atomic read.
 /// </summary>
-public sealed class RttEstimator(TimeSpan floor, TimeSpan initial)
+internal sealed class RttEstimator(TimeSpan floor, TimeSpan initial)
 {
     private readonly long _floor = (long)(floor.TotalSeconds * Stopwatch.Frequency);
     private double _srtt, _rttvar;

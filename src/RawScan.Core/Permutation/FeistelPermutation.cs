@@ -17,7 +17,7 @@ namespace RawScan.Permutation;
 /// The round function only has to mix well, not resist cryptanalysis (the cookie is the secret), so
 /// it is a splitmix64 finaliser keyed per round: about 2 ns, against 17 ns for SipHash.
 /// </remarks>
-public sealed class FeistelPermutation
+internal sealed class FeistelPermutation
 {
     private const int Rounds = 6;
     private readonly ulong _n, _a, _b;

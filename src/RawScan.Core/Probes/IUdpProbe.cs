@@ -27,19 +27,3 @@ public interface IUdpProbe
     /// <summary>Checks a reply's payload against the cookie its probe carried.</summary>
     EchoCheck Check(ReadOnlySpan<byte> reply, uint cookie);
 }
-
-/// <summary>Which probe a UDP port gets.</summary>
-public interface IUdpPayloads
-{
-    /// <summary>The probe for <paramref name="port"/>: a protocol's, or <see cref="EmptyUdpProbe.Instance"/>.</summary>
-    IUdpProbe For(ushort port);
-}
-
-/// <summary>An empty datagram, for ports whose protocol we have no probe for (a closed port still says so by ICMP).</summary>
-public sealed class EmptyUdpProbe : IUdpProbe
-{
-    public static EmptyUdpProbe Instance { get; } = new();
-    public string Name => "empty";
-    public int Write(Span<byte> payload, uint cookie) => 0;
-    public EchoCheck Check(ReadOnlySpan<byte> reply, uint cookie) => EchoCheck.Unverifiable;
-}

@@ -10,7 +10,7 @@ namespace RawScan.Probes;
 /// with the protocol in the key; a SYN carries it as its sequence number, a UDP probe wherever its
 /// protocol echoes a value. The receive side uses the same builder to recompute what a probe was.
 /// </summary>
-public sealed class ProbeBuilder(TcpTemplate tcp, SynCookie cookie, UdpTemplate? udp = null, IUdpPayloads? payloads = null)
+internal sealed class ProbeBuilder(TcpTemplate tcp, SynCookie cookie, UdpTemplate? udp = null, IUdpPayloads? payloads = null)
 {
     public uint SourceIp => tcp.SourceIp;
     public SynCookie Cookie => cookie;

@@ -8,7 +8,7 @@ namespace RawScan.Probes;
 /// SipHash-2-4 (Aumasson and Bernstein), the keyed hash masscan uses for its SYN cookies: a fast PRF,
 /// so a reply's acknowledgement number cannot be forged without the per-scan key.
 /// </summary>
-public static class SipHash
+internal static class SipHash
 {
     /// <summary>The general form over any byte string; used to check <see cref="Hash16"/> and in tests.</summary>
     public static ulong Hash(ulong k0, ulong k1, ReadOnlySpan<byte> data)

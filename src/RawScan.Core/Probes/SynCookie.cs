@@ -8,7 +8,7 @@ namespace RawScan.Probes;
 /// hash of the four-tuple and protocol, so a SYN-ACK or RST whose ack-1 is not the cookie is not ours
 /// (masscan syn-cookie.c). The key is random per scan unless a seed fixes it.
 /// </summary>
-public readonly struct SynCookie
+internal readonly struct SynCookie
 {
     private readonly ulong _k0, _k1;
 

@@ -11,7 +11,7 @@ namespace RawScan.Probes;
 /// and IDSes treat it differently. The same template with RST and no option closes a half-open
 /// connection (--reset).
 /// </summary>
-public sealed class TcpTemplate
+internal sealed class TcpTemplate
 {
     public const int EthernetLength = 14;
     public const int IpOffset = EthernetLength;

@@ -9,7 +9,7 @@ namespace RawScan.Probes;
 /// cookie where the protocol echoes one, written by the port's <see cref="IUdpProbe"/>. The UDP
 /// checksum covers the payload, so it is summed per probe: a few dozen bytes.
 /// </summary>
-public sealed class UdpTemplate
+internal sealed class UdpTemplate
 {
     public const int IpOffset = 14, UdpOffset = 34, HeaderLength = 42;
     public const int MaxPayload = 1500 - 20 - 8;       // what fits one Ethernet frame

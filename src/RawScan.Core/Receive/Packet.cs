@@ -10,7 +10,7 @@ namespace RawScan.Receive;
 /// Ethernet (one 802.1Q tag), IPv4 (with options) or IPv6 (with extension headers), then TCP, UDP,
 /// ICMP or ICMPv6; for an ICMP error, the header of the datagram it quotes.
 /// </summary>
-public struct Packet
+internal struct Packet
 {
     public ushort EtherType;
     public bool IsIpv6;

@@ -9,7 +9,7 @@ namespace RawScan.Receive;
 /// as timeouts, resent, given up and finally counted late. One writer (the receive loop), read by the
 /// sender with an atomic read.
 /// </summary>
-public sealed class ReceiveClock
+internal sealed class ReceiveClock
 {
     private long _watermark = Stopwatch.GetTimestamp();
 

@@ -16,7 +16,7 @@ namespace RawScan.Receive;
 /// the host does not own, and writes every result: the send thread's "filtered" verdicts reach the
 /// sinks through this thread too, so the sinks have one writer.
 /// </summary>
-public sealed class ReceiveLoop(PcapDevice device, ReplyMatcher matcher, FourTupleTable table, SourcePorts sourcePorts, RttEstimator rtt,
+internal sealed class ReceiveLoop(PcapDevice device, ReplyMatcher matcher, FourTupleTable table, SourcePorts sourcePorts, RttEstimator rtt,
     ResultQueue filtered, IResultSink sink, ScanCounters counters, ReceiveClock clock, ArpIdentity? answerArpFor, TcpTemplate? resetTemplate = null,
     TextWriter? trace = null, long idleLagTicks = 0)
 {
@@ -144,6 +144,3 @@ public sealed class ReceiveLoop(PcapDevice device, ReplyMatcher matcher, FourTup
 
     private void RefreshDrops() => Volatile.Write(ref counters.KernelDrops, device.Dropped());
 }
-
-/// <summary>An address the scanner answers ARP for, with the MAC it answers with.</summary>
-public sealed record ArpIdentity(uint Ip, byte[] Mac);

@@ -39,9 +39,3 @@ public readonly record struct ServiceInfo(Protocol Protocol, ushort Port, string
         _ => "dynamic",
     };
 }
-
-/// <summary>Maps results onto services, classes and flags.</summary>
-public interface IServiceRegistry
-{
-    ServiceInfo Lookup(Protocol protocol, ushort port);
-}

@@ -5,7 +5,7 @@ namespace RawScan.Results;
 /// unanswered probe is filtered, hands the result to the receive thread, which alone writes to the
 /// result sinks. Lock-free: each index has one writer; Volatile orders the slot before the index.
 /// </summary>
-public sealed class ResultQueue(int capacityPow2)
+internal sealed class ResultQueue(int capacityPow2)
 {
     private readonly PortResult[] _items = new PortResult[capacityPow2];
     private readonly int _mask = capacityPow2 - 1;

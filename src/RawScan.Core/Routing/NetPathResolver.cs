@@ -5,7 +5,7 @@ namespace RawScan.Routing;
 
 /// <summary>Where a scan's frames leave and from which address: the interface, its MAC, the source address, the next hop.</summary>
 /// <param name="AnswerArp">The source address is not the host's: RawScan answers ARP for it itself.</param>
-public sealed record NetPath(string Interface, byte[] Mac, uint SourceIp, uint NextHop, bool AnswerArp);
+internal sealed record NetPath(string Interface, byte[] Mac, uint SourceIp, uint NextHop, bool AnswerArp);
 
 /// <summary>
 /// Finds a scan's way out, every failure one readable line (<see cref="ScanSetupException"/>): the
@@ -13,7 +13,7 @@ public sealed record NetPath(string Interface, byte[] Mac, uint SourceIp, uint N
 /// source address facing the next hop, the next hop's MAC by ARP, and the capture filter that keeps
 /// only replies to that source.
 /// </summary>
-public static class NetPathResolver
+internal static class NetPathResolver
 {
     /// <summary>Route lookup, interface facts and the source address for a live scan.</summary>
     public static NetPath Resolve(ScanOptions o, RouteTable? routes = null)

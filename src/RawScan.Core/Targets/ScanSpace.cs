@@ -8,7 +8,7 @@ namespace RawScan.Targets;
 /// TCP ports come first, then UDP ports, so one permutation covers both. Addresses vary fastest, so
 /// consecutive indices hit different hosts even before any permutation.
 /// </summary>
-public sealed class ScanSpace(TargetSet targets, ScanPorts ports)
+internal sealed class ScanSpace(TargetSet targets, ScanPorts ports)
 {
     public ScanSpace(TargetSet targets, PortSet tcpPorts) : this(targets, new ScanPorts(tcpPorts, PortSet.None)) { }
 

@@ -1,7 +1,7 @@
 namespace RawScan.Transmit;
 
 /// <summary>Takes every frame and drops it: a dry run that times the transmit path alone.</summary>
-public sealed class CountingSink : IFrameSink
+internal sealed class CountingSink : IFrameSink
 {
     public string Name => "count";
     public long Frames { get; private set; }

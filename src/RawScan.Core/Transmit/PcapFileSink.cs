@@ -7,7 +7,7 @@ namespace RawScan.Transmit;
 /// Writes frames to a classic pcap file (microsecond timestamps, LINKTYPE_ETHERNET) instead of the
 /// wire: for dry runs, and so tests can have tcpdump or tshark decode exactly what we would send.
 /// </summary>
-public sealed class PcapFileSink : IFrameSink
+internal sealed class PcapFileSink : IFrameSink
 {
     private readonly Stream _out;
     private readonly byte[] _record = new byte[16 + 65535];

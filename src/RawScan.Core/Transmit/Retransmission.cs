@@ -13,7 +13,7 @@ namespace RawScan.Transmit;
 /// head can hold back a first try behind it that is due sooner: by one timeout at most, which only
 /// ever waits longer, never gives up sooner.
 /// </summary>
-public sealed class Retransmission
+internal sealed class Retransmission
 {
     private readonly (int Slot, long Key)[] _fifo;
     private readonly int _mask;

@@ -7,7 +7,7 @@ namespace RawScan.Transmit;
 /// --packet-trace: prints each frame sent, then passes the batch on. One line and a string per
 /// packet, so it is for small scans and debugging, never the fast path.
 /// </summary>
-public sealed class TracingSink(IFrameSink inner, TextWriter trace) : IFrameSink
+internal sealed class TracingSink(IFrameSink inner, TextWriter trace) : IFrameSink
 {
     public string Name => inner.Name;
 

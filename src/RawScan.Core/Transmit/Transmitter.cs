@@ -16,7 +16,7 @@ namespace RawScan.Transmit;
 /// the four-tuple table has room, so retransmissions interleave with new work and count in --rate.
 /// Per probe: a permutation step, a cookie, ~20 patched bytes; no allocation; one clock read per batch.
 /// </summary>
-public sealed class Transmitter(ScanSpace space, FeistelPermutation order, Shard shard, ProbeBuilder probes,
+internal sealed class Transmitter(ScanSpace space, FeistelPermutation order, Shard shard, ProbeBuilder probes,
     SourcePorts sourcePorts, IFrameSink sink, RateLimiter limiter, ScanCounters counters,
     ulong startPosition = ulong.MaxValue, Retransmission? retransmission = null, ReceiveClock? receiveClock = null)
 {

@@ -13,7 +13,7 @@ namespace RawScan.Probes.Udp;
 /// reply proves 27 bits, not 16.
 /// </para>
 /// </summary>
-public sealed class DnsProbe : IUdpProbe
+internal sealed class DnsProbe : IUdpProbe
 {
     public static DnsProbe Instance { get; } = new();
 

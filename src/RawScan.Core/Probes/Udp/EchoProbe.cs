@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-
 namespace RawScan.Probes.Udp;
 
 /// <summary>
@@ -8,7 +6,7 @@ namespace RawScan.Probes.Udp;
 /// zero-length datagram for end of input and answers nothing (nmap's 4-byte probe is echoed).
 /// A reply that is not our line is still an answer from the port (udp-response), left to the table.
 /// </summary>
-public sealed class EchoProbe : IUdpProbe
+internal sealed class EchoProbe : IUdpProbe
 {
     public static EchoProbe Instance { get; } = new();
 
@@ -35,24 +33,4 @@ public sealed class EchoProbe : IUdpProbe
         Write(mine, cookie);
         return reply.SequenceEqual(mine) ? EchoCheck.Proved : EchoCheck.Unverifiable;
     }
-}
-
-/// <summary>
-/// The simple services of RFC 863-868 (discard 9, daytime 13, qotd 17, chargen 19, time 37): any
-/// datagram starts them, so a line break serves where an empty datagram may not (some
-/// implementations treat zero bytes as end of input). They echo nothing: the table decides.
-/// </summary>
-public sealed class LineProbe : IUdpProbe
-{
-    public static LineProbe Instance { get; } = new();
-
-    public string Name => "line";
-
-    public int Write(Span<byte> payload, uint cookie)
-    {
-        BinaryPrimitives.WriteUInt16BigEndian(payload, 0x0d0a);
-        return 2;
-    }
-
-    public EchoCheck Check(ReadOnlySpan<byte> reply, uint cookie) => EchoCheck.Unverifiable;
 }

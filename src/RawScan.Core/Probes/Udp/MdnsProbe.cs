@@ -9,7 +9,7 @@ namespace RawScan.Probes.Udp;
 /// query ID and the question (RFC 6762 section 6.7). The ID carries cookie &amp; 0xffff. No 0x20
 /// letter case here: responders compare names case-insensitively and need not echo the case.
 /// </summary>
-public sealed class MdnsProbe : IUdpProbe
+internal sealed class MdnsProbe : IUdpProbe
 {
     public static MdnsProbe Instance { get; } = new();
 

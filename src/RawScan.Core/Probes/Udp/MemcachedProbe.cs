@@ -8,7 +8,7 @@ namespace RawScan.Probes.Udp;
 /// 1, reserved 0. The server repeats the request ID in every datagram of its answer, so the ID
 /// carries cookie &amp; 0xffff.
 /// </summary>
-public sealed class MemcachedProbe : IUdpProbe
+internal sealed class MemcachedProbe : IUdpProbe
 {
     public static MemcachedProbe Instance { get; } = new();
 

@@ -8,7 +8,7 @@ namespace RawScan.Probes.Udp;
 /// first-level encoded (RFC 1001 section 14.1: each nibble + 'A', so "CKAAAA..."), question type
 /// NBSTAT (0x21), class IN. NAME_TRN_ID = cookie &amp; 0xffff, echoed in the response (R bit set).
 /// </summary>
-public sealed class NetBiosProbe : IUdpProbe
+internal sealed class NetBiosProbe : IUdpProbe
 {
     public static NetBiosProbe Instance { get; } = new();
 

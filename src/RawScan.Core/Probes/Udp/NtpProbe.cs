@@ -8,7 +8,7 @@ namespace RawScan.Probes.Udp;
 /// timestamp (section 9.2, "org"), so the transmit timestamp carries the cookie: seconds = cookie,
 /// fraction = ~cookie (never all zero, which a server would take for "no timestamp").
 /// </summary>
-public sealed class NtpProbe : IUdpProbe
+internal sealed class NtpProbe : IUdpProbe
 {
     public static NtpProbe Instance { get; } = new();
 

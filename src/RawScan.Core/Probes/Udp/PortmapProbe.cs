@@ -8,7 +8,7 @@ namespace RawScan.Probes.Udp;
 /// starts with the call's XID (section 9: "the xid of a reply message always matches that of the
 /// initiating call"), so the XID is the whole 32-bit cookie.
 /// </summary>
-public sealed class PortmapProbe : IUdpProbe
+internal sealed class PortmapProbe : IUdpProbe
 {
     public static PortmapProbe Instance { get; } = new();
 

@@ -13,7 +13,7 @@ namespace RawScan.Probes.Udp;
 /// to the sent-by host; Max-Forwards 0 asks a proxy to answer itself rather than route the request.
 /// </para>
 /// </summary>
-public sealed class SipProbe : IUdpProbe
+internal sealed class SipProbe : IUdpProbe
 {
     public static SipProbe Instance { get; } = new();
 

@@ -12,7 +12,7 @@ namespace RawScan.Probes.Udp;
 /// contents octets, so the datagram has one length for every cookie and carries 30 of its bits.
 /// </para>
 /// </summary>
-public sealed class SnmpProbe : IUdpProbe
+internal sealed class SnmpProbe : IUdpProbe
 {
     public static SnmpProbe Instance { get; } = new();
 

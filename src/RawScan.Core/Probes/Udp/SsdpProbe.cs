@@ -6,7 +6,7 @@ namespace RawScan.Probes.Udp;
 /// request, so the datagram carries no cookie and a reply cannot prove itself: Check is always
 /// Unverifiable and the four-tuple table decides.
 /// </summary>
-public sealed class SsdpProbe : IUdpProbe
+internal sealed class SsdpProbe : IUdpProbe
 {
     public static SsdpProbe Instance { get; } = new();
 

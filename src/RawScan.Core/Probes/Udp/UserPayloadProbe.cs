@@ -4,7 +4,7 @@ namespace RawScan.Probes.Udp;
 /// A payload from the user's <c>--udp-payloads</c> file: fixed bytes, the same for every probe. It
 /// carries no cookie, so a reply cannot prove itself: Check is Unverifiable.
 /// </summary>
-public sealed class UserPayloadProbe : IUdpProbe
+internal sealed class UserPayloadProbe : IUdpProbe
 {
     private readonly byte[] _payload;
 

@@ -1,116 +1,11 @@
 using System.Text;
 using RawScan.Lab.Internal;
 using RawScan.Output;
-using RawScan.Registry;
 using RawScan.Results;
 using RawScan.Targets;
 using Xunit;
 
 namespace RawScan.Tests;
-
-/// <summary>
-/// Stands in for the project's ServiceRegistry until it lands: a few names, the IANA class from the
-/// port, two flagged ports. Ports it has no name for return a null name, as a registry would.
-/// </summary>
-internal sealed class StubServiceRegistry(Dictionary<(Protocol, ushort), string>? extra = null) : IServiceRegistry
-{
-    private static readonly Dictionary<(Protocol, ushort), string> Names = new()
-    {
-        [(Protocol.Tcp, 22)] = "ssh", [(Protocol.Tcp, 25)] = "smtp", [(Protocol.Tcp, 80)] = "http",
-        [(Protocol.Tcp, 443)] = "https", [(Protocol.Tcp, 8080)] = "http-proxy", [(Protocol.Tcp, 8443)] = "https-alt",
-        [(Protocol.Tcp, 12345)] = "netbus", [(Protocol.Udp, 53)] = "domain", [(Protocol.Udp, 123)] = "ntp",
-        [(Protocol.Udp, 161)] = "snmp", [(Protocol.Udp, 500)] = "isakmp",
-    };
-
-    public ServiceInfo Lookup(Protocol protocol, ushort port)
-    {
-        string? name = extra is not null && extra.TryGetValue((protocol, port), out var n) ? n : Names.GetValueOrDefault((protocol, port));
-        var flags = (protocol, port) switch
-        {
-            (Protocol.Tcp, 12345) => PortFlags.Backdoor,
-            (Protocol.Tcp, 8080) => PortFlags.AlternateService,
-            (Protocol.Tcp, 31337) => PortFlags.Backdoor | PortFlags.AlternateService,
-            _ => PortFlags.None,
-        };
-        return new ServiceInfo(protocol, port, name, ServiceInfo.ClassOf(port), flags, null, 0);
-    }
-}
-
-/// <summary>One set of results, written the way a scan writes them, for the format tests and the diff tests.</summary>
-internal static class Reports
-{
-    public static uint Ip(string s) => Ipv4.TryParse(s, out uint a) ? a : throw new ArgumentException(s);
-
-    /// <summary>A result with the reason a scan gives it: a filtered port with a TTL was an ICMP admin-prohibited.</summary>
-    public static PortResult R(string ip, Protocol p, ushort port, PortState s, byte ttl) =>
-        new(Ip(ip), p, port, s, ttl, 0, s == PortState.Filtered && ttl != 0 ? PortReason.AdminProhibited : PortReasonNames.Default(s, p));
-
-    /// <summary>Three hosts, TCP and UDP, every state, flagged ports, a port without a service name;
-    /// .10 sorts after .2 by number but before it as text, and answered only with an ICMP error (it is up).</summary>
-    public static readonly PortResult[] Sample =
-    [
-        R("198.18.0.1", Protocol.Tcp, 22, PortState.Open, 64),
-        R("198.18.0.1", Protocol.Tcp, 80, PortState.Open, 64),
-        R("198.18.0.1", Protocol.Tcp, 443, PortState.Closed, 64),
-        R("198.18.0.1", Protocol.Tcp, 25, PortState.Filtered, 0),
-        R("198.18.0.1", Protocol.Tcp, 31999, PortState.Filtered, 63),
-        R("198.18.0.1", Protocol.Udp, 53, PortState.Open, 64),
-        R("198.18.0.1", Protocol.Udp, 123, PortState.Closed, 64),
-        R("198.18.0.1", Protocol.Udp, 161, PortState.OpenFiltered, 0),
-        R("198.18.0.2", Protocol.Tcp, 12345, PortState.Open, 128),
-        R("198.18.0.2", Protocol.Tcp, 8080, PortState.Open, 128),
-        R("198.18.0.2", Protocol.Tcp, 31337, PortState.Closed, 128),
-        R("198.18.0.10", Protocol.Tcp, 22, PortState.Filtered, 63),
-        R("198.18.0.10", Protocol.Udp, 500, PortState.OpenFiltered, 0),
-    ];
-
-    public static readonly DateTimeOffset Start = new(2025, 1, 6, 12, 0, 0, TimeSpan.Zero);
-
-    /// <summary>The sample's scan with --show closed,filtered: every result is listed.</summary>
-    public static ScanHeader Header => OpenOnlyHeader with { Show = new ShownStates(true, true) };
-
-    /// <summary>
-    /// The sample's scan as run by default (open ports listed, the rest counted). Partial: the sample
-    /// does not give every host a result for every port, as a --shard run would not.
-    /// </summary>
-    public static ScanHeader OpenOnlyHeader => new(
-        "rawscan scan 198.18.0.0/24 -p T:22,25,80,443,8080,8443,12345,31337,31999,U:53,123,161,500 -sS -sU --rate 1000",
-        Start, ScanPorts.Parse("T:22,25,80,443,8080,8443,12345,31337,31999,U:53,123,161,500", ScanTypes.Tcp | ScanTypes.Udp), 256, "0.9.0",
-        Partial: true);
-
-    public static ScanSummary Summary(ScanEnd end = ScanEnd.Completed, string? error = null) => new()
-    {
-        End = end, Error = error, Interface = "veth0", SendPath = "test", SourceIp = Ip("198.18.0.254"), NextHopMac = "02:00:00:00:00:01",
-        ProbesPlanned = 256 * 13, ProbesSent = 256 * 13, Replies = 9, Duplicates = 0, Forged = 0, Malformed = 0,
-        Open = 6, Closed = 4, Filtered = 3, OpenFiltered = 2, Retransmits = 0, Late = 0, ResetsSent = 0,
-        SmoothedRtt = TimeSpan.FromMilliseconds(1), Timeout = TimeSpan.FromSeconds(1), KernelDrops = 0,
-        SendTime = TimeSpan.FromSeconds(3), NextPosition = 256 * 13, Duration = TimeSpan.FromSeconds(4.25),
-    };
-
-    /// <summary>The results in a shuffled order (a host's ports far apart, as a scan's arrive).</summary>
-    public static PortResult[] Shuffled(IEnumerable<PortResult> results, int seed)
-    {
-        var a = results.ToArray();
-        new Random(seed).Shuffle(a);
-        return a;
-    }
-
-    public static string Write(string path, string format, IEnumerable<PortResult> results, IServiceRegistry? registry = null,
-        ScanSummary? summary = null, bool begin = true, ScanHeader? header = null)
-    {
-        using var w = ReportFormats.Create(format, File.Create(path), registry ?? new StubServiceRegistry());
-        if (begin) w.Begin(header ?? Header);
-        foreach (var r in results) w.OnResult(r);
-        w.End(summary ?? Summary());
-        return path;
-    }
-
-    public static string Ext(string format) => ReportFormats.ByName(format).Extension;
-
-    /// <summary>What every format keeps of a result (the timestamp is for the scan only; grepable drops the TTL).</summary>
-    public static HashSet<(uint, Protocol, ushort, PortState, byte)> Keys(IEnumerable<PortResult> rs, bool ttl = true) =>
-        [.. rs.Select(r => (r.Address, r.Protocol, r.Port, r.State, ttl ? r.Ttl : (byte)0))];
-}
 
 public sealed class OutputFormatTests : IDisposable
 {
@@ -198,7 +93,7 @@ public sealed class OutputFormatTests : IDisposable
     public void JsonLinesCarryTheRegistrysFields()
     {
         var ms = new MemoryStream();
-        using (var w = new JsonLinesWriter(ms, new StubServiceRegistry(new() { [(Protocol.Tcp, 80)] = "we\"ird\\name\n" })))
+        using (var w = new JsonLinesWriter(ms, StubServiceRegistry.Renaming(new() { [(Protocol.Tcp, 80)] = "we\"ird\\name\n" })))
         {
             w.Begin(Reports.Header);
             w.OnResult(Reports.R("198.18.0.2", Protocol.Tcp, 12345, PortState.Open, 128));
@@ -300,7 +195,7 @@ public sealed class OutputFormatTests : IDisposable
     [Fact]
     public void CsvWritesAHeaderThenOneQuotedRowPerResult()
     {
-        var registry = new StubServiceRegistry(new()
+        var registry = StubServiceRegistry.Renaming(new()
         {
             [(Protocol.Tcp, 80)] = "odd, \"quoted\"\nname",
             [(Protocol.Tcp, 81)] = "plain name",
@@ -333,7 +228,7 @@ public sealed class OutputFormatTests : IDisposable
     public void GrepableWritesOneLinePerHostBetweenHeaderAndFooter()
     {
         var path = Reports.Write(PathFor("scan.gnmap"), "grep", Reports.Shuffled(Reports.Sample, 2),
-            new StubServiceRegistry(new() { [(Protocol.Tcp, 80)] = "http/alt,x" }));
+            StubServiceRegistry.Renaming(new() { [(Protocol.Tcp, 80)] = "http/alt,x" }));
         var lines = File.ReadAllLines(path);
 
         Assert.Equal(
@@ -398,7 +293,7 @@ public sealed class OutputFormatTests : IDisposable
     public void XmlIsValidAgainstNmapsDtd(ScanEnd end, bool begin)
     {
         // Odd names and a command line with "--" (not allowed in an XML comment) and markup.
-        var registry = new StubServiceRegistry(new() { [(Protocol.Tcp, 80)] = "<odd> & \"name\"\u0001" });
+        var registry = StubServiceRegistry.Renaming(new() { [(Protocol.Tcp, 80)] = "<odd> & \"name\"\u0001" });
         var path = Reports.Write(PathFor("scan.xml"), "xml", Reports.Shuffled(Reports.Sample, 3), registry,
             Reports.Summary(end, end == ScanEnd.Failed ? "receive loop: <boom> & --fail" : null), begin);
         AssertValid(path);
@@ -497,95 +392,5 @@ public sealed class OutputFormatTests : IDisposable
         int n = 0;
         for (int i = text.IndexOf(s, StringComparison.Ordinal); i >= 0; i = text.IndexOf(s, i + 1, StringComparison.Ordinal)) n++;
         return n;
-    }
-}
-
-/// <summary>A resumed scan appends to its CSV: rows only, so the file keeps a single header.</summary>
-public class CsvAppendTests
-{
-    [Fact]
-    public void AppendingToACsvWritesNoSecondHeader()
-    {
-        string path = Path.GetTempFileName();
-        try
-        {
-            var r = new PortResult(0xC6120001, Protocol.Tcp, 80, PortState.Open, 64, 0);
-            using (var w = new CsvReportWriter(new FileStream(path, FileMode.Create), new StubServiceRegistry())) { w.OnResult(r); w.End(null!); }
-            using (var w = new CsvReportWriter(new FileStream(path, FileMode.Append), new StubServiceRegistry()))
-            {
-                w.Begin(null!);
-                w.OnResult(r with { Port = 443 });
-                w.End(null!);
-            }
-            var lines = File.ReadAllLines(path);
-            Assert.Equal(1, lines.Count(l => l == CsvReportWriter.Header));
-            Assert.Equal(3, lines.Length);
-            Assert.Equal(2, ReportReader.Read(path).Count);
-        }
-        finally { File.Delete(path); }
-    }
-}
-
-/// <summary>The writers that stream results as they arrive run on the receive thread: they allocate nothing per result.</summary>
-public class StreamingWriterAllocationTests
-{
-    [Theory]
-    [InlineData("json")]
-    [InlineData("csv")]
-    public void WritingAResultAllocatesNothing(string format)
-    {
-        IReportWriter w = format == "json" ? new JsonLinesWriter(Stream.Null, ServiceRegistry.Default) : new CsvReportWriter(Stream.Null, ServiceRegistry.Default);
-        using (w)
-        {
-            w.Begin(Reports.Header);
-            for (int i = 0; i < 1000; i++)                                    // warm-up: first calls, the header, the
-                foreach (var r in Reports.Sample) w.OnResult(r);             // encoder's byte buffer at the first flush
-            Allocation.AssertNothing(() =>
-            {
-                for (int i = 0; i < 1000; i++)
-                    foreach (var r in Reports.Sample) w.OnResult(r);
-                return 1;
-            });
-        }
-    }
-
-    [Theory]
-    [InlineData(0u)]
-    [InlineData(0xFFFFFFFFu)]
-    [InlineData(0xC6120001u)]
-    [InlineData(0x0A006409u)]
-    [InlineData(0x640A0A63u)]
-    public void AddressesFormatAsIPAddressDoes(uint a)
-    {
-        string expected = new System.Net.IPAddress([(byte)(a >> 24), (byte)(a >> 16), (byte)(a >> 8), (byte)a]).ToString();
-        Assert.Equal(expected, Ipv4.Format(a));
-        var sw = new StringWriter();
-        ReportText.WriteAddress(sw, a);
-        Assert.Equal(expected, sw.ToString());
-    }
-}
-
-public class SummaryWriterTests
-{
-    /// <summary>Open ports counted by class (TCP and UDP apart), by service and by flag; closed ones only by state.</summary>
-    [Fact]
-    public void CountsOpenPortsByClassServiceAndFlag()
-    {
-        var w = new SummaryWriter(ServiceRegistry.Default);
-        foreach (var r in (PortResult[])[
-            Reports.R("198.18.0.1", Protocol.Tcp, 80, PortState.Open, 64), Reports.R("198.18.0.2", Protocol.Tcp, 80, PortState.Open, 64),
-            Reports.R("198.18.0.3", Protocol.Tcp, 80, PortState.Open, 64), Reports.R("198.18.0.1", Protocol.Udp, 53, PortState.Open, 64),
-            Reports.R("198.18.0.1", Protocol.Tcp, 12345, PortState.Open, 64), Reports.R("198.18.0.1", Protocol.Tcp, 443, PortState.Closed, 64),
-            Reports.R("198.18.0.2", Protocol.Tcp, 443, PortState.Closed, 64)])
-            w.OnResult(r);
-        Assert.Equal(5, w.Count(PortState.Open));
-        Assert.Equal(2, w.Count(PortState.Closed));
-        var text = new StringWriter();
-        w.Write(text, Reports.Summary() with { Open = 5, Closed = 2 });
-        var lines = text.ToString().Split('\n');
-        Assert.Contains("rawscan: open by class: well-known 4 (tcp 3, udp 1), registered 1, dynamic 0", lines);
-        Assert.StartsWith("rawscan: top services: http 3, ", lines.Single(l => l.StartsWith("rawscan: top services:")));
-        Assert.Contains("12345/tcp x1 (", lines.Single(l => l.StartsWith("rawscan: flagged open ports:")));
-        Assert.DoesNotContain("443", text.ToString());
     }
 }

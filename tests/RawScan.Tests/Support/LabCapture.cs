@@ -5,16 +5,24 @@ using Xunit;
 
 namespace RawScan.Tests;
 
-/// <summary>tcpdump on the target's side of a lab: an independent witness of what the scanner put on the wire.</summary>
+/// <summary>
+/// tcpdump in a lab's namespace, the tests' one capture helper: an independent witness of what the
+/// scanner put on the wire (on the target's side) or of what came back to it (on the scanner's side).
+/// </summary>
 internal static class LabCapture
 {
-    /// <summary>Captures frames matching <paramref name="filter"/> on the target's side (tgt0) while <paramref name="send"/> runs; returns tcpdump -vv's decoding.</summary>
-    public static string[] While(LabInfo lab, string filter, Action send) => While(lab.TargetNamespace, "tgt0", filter, send);
+    /// <summary>
+    /// Captures frames matching <paramref name="filter"/> on the target's side (tgt0) while <paramref name="send"/>
+    /// runs; returns tcpdump -vv -S's decoding (two lines an IP packet), or with <paramref name="verbose"/> false
+    /// its one-line decoding (source and destination on the line that names the protocol).
+    /// </summary>
+    public static string[] While(LabInfo lab, string filter, Action send, bool verbose = true) => While(lab.TargetNamespace, "tgt0", filter, send, verbose);
 
     /// <summary>The same on the scanner's side (scan0), where replies arrive.</summary>
-    public static string[] OnScanner(LabInfo lab, string filter, Action send) => While(lab.ScannerNamespace, lab.ScannerInterface, filter, send);
+    public static string[] OnScanner(LabInfo lab, string filter, Action send, bool verbose = true) =>
+        While(lab.ScannerNamespace, lab.ScannerInterface, filter, send, verbose);
 
-    private static string[] While(string ns, string iface, string filter, Action send)
+    private static string[] While(string ns, string iface, string filter, Action send, bool verbose)
     {
         string pcap = Path.Combine(Path.GetTempPath(), $"rawscan-capture-{Guid.NewGuid():N}.pcap");
         var psi = new ProcessStartInfo("ip") { RedirectStandardError = true, RedirectStandardOutput = true };
@@ -30,7 +38,8 @@ internal static class LabCapture
             Thread.Sleep(500);                     // frames still crossing the veth pair
             tcpdump.Kill();                        // --immediate-mode -U: every packet seen is already in the file
             tcpdump.WaitForExit();
-            return Exec.Run("tcpdump", "-r", pcap, "-nn", "-vv", "-S", "-t").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            string[] read = verbose ? ["-r", pcap, "-nn", "-vv", "-S", "-t"] : ["-r", pcap, "-nn", "-t"];
+            return Exec.Run(["tcpdump", .. read]).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         }
         finally
         {

@@ -26,15 +26,7 @@ public sealed class HtmlReportTests(ITestOutputHelper output) : IDisposable
         else output.WriteLine($"kept {_dir}");
     }
 
-    private sealed class StubRegistry(Dictionary<(Protocol, ushort), (string Name, PortFlags Flags, string? Note)> known) : IServiceRegistry
-    {
-        public ServiceInfo Lookup(Protocol protocol, ushort port) =>
-            known.TryGetValue((protocol, port), out var k)
-                ? new ServiceInfo(protocol, port, k.Name, ServiceInfo.ClassOf(port), k.Flags, k.Note, 0)
-                : new ServiceInfo(protocol, port, null, ServiceInfo.ClassOf(port), PortFlags.None, null, 0);
-    }
-
-    private static readonly StubRegistry Registry = new(new()
+    private static readonly StubServiceRegistry Registry = new(new()
     {
         [(Protocol.Tcp, 22)] = ("ssh", PortFlags.None, null),
         [(Protocol.Tcp, 23)] = ("telnet", PortFlags.None, null),
@@ -322,7 +314,7 @@ public sealed class HtmlReportTests(ITestOutputHelper output) : IDisposable
     public void EscapesHostileTextFromData()
     {
         const string Hostile = "<script>alert(1)</script>";
-        var registry = new StubRegistry(new()
+        var registry = new StubServiceRegistry(new()
         {
             [(Protocol.Tcp, 80)] = (Hostile, PortFlags.None, null),
             [(Protocol.Tcp, 31337)] = ("bo\"<u>x", PortFlags.Backdoor, "<img src=x onerror=alert(2)> & 'quoted'"),

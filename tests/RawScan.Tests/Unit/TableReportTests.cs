@@ -1,5 +1,4 @@
 using RawScan.Output;
-using RawScan.Registry;
 using RawScan.Results;
 using RawScan.Targets;
 using Xunit;

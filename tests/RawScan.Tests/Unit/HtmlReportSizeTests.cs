@@ -27,17 +27,13 @@ public sealed class HtmlReportSizeTests(ITestOutputHelper output) : IDisposable
         else output.WriteLine($"kept {_dir}");
     }
 
-    private sealed class Registry : IServiceRegistry
+    private static readonly StubServiceRegistry Registry = new(new()
     {
-        public ServiceInfo Lookup(Protocol protocol, ushort port) => (protocol, port) switch
-        {
-            (Protocol.Tcp, 80) => new(protocol, port, "http", PortClass.WellKnown, PortFlags.None, null, 0),
-            (Protocol.Tcp, 443) => new(protocol, port, "https", PortClass.WellKnown, PortFlags.None, null, 0),
-            (Protocol.Tcp, 8080) => new(protocol, port, "http-proxy", PortClass.Registered, PortFlags.AlternateService, "HTTP alternate", 0),
-            (Protocol.Tcp, 31337) => new(protocol, port, "Elite", PortClass.Registered, PortFlags.Backdoor, "Back Orifice", 0),
-            _ => new(protocol, port, null, ServiceInfo.ClassOf(port), PortFlags.None, null, 0),
-        };
-    }
+        [(Protocol.Tcp, 80)] = ("http", PortFlags.None, null),
+        [(Protocol.Tcp, 443)] = ("https", PortFlags.None, null),
+        [(Protocol.Tcp, 8080)] = ("http-proxy", PortFlags.AlternateService, "HTTP alternate"),
+        [(Protocol.Tcp, 31337)] = ("Elite", PortFlags.Backdoor, "Back Orifice"),
+    });
 
     private const uint Base = 0xC6120000;                // 198.18.0.0/16, the lab's range; nothing is sent
 
@@ -88,7 +84,7 @@ public sealed class HtmlReportSizeTests(ITestOutputHelper output) : IDisposable
     private string Write(List<PortResult> results, ScanSummary summary)
     {
         string path = Path.Combine(_dir, "slash16.html");
-        using var writer = new HtmlReportWriter(File.Create(path), new Registry());
+        using var writer = new HtmlReportWriter(File.Create(path), Registry);
         writer.Begin(new ScanHeader("rawscan scan 198.18.0.0/16 -p 80,443,8080,31337,21-23,25 -sS -sU -p U:161 -oH slash16.html", DateTimeOffset.UnixEpoch,
             new ScanPorts(PortSet.Parse("21-23,25,80,443,8080,31337"), PortSet.Parse("161")), 65536, "test"));
         foreach (var r in results) writer.OnResult(r);
@@ -178,7 +174,7 @@ public sealed class HtmlReportSizeTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void OnResultAllocatesNothing()
     {
-        using var writer = new HtmlReportWriter(new MemoryStream(), new Registry());
+        using var writer = new HtmlReportWriter(new MemoryStream(), Registry);
         writer.Begin(new ScanHeader("rawscan", DateTimeOffset.UnixEpoch, new ScanPorts(PortSet.Parse("1-1000"), PortSet.None), 256, "test"));
         for (uint h = 0; h < 256; h++) writer.OnResult(new PortResult(Base | h, Protocol.Tcp, 1, PortState.Closed, 64, 0, PortReason.Reset));
         writer.OnResult(new PortResult(Base, Protocol.Tcp, 80, PortState.Open, 64, 0, PortReason.SynAck));
@@ -195,14 +191,4 @@ public sealed class HtmlReportSizeTests(ITestOutputHelper output) : IDisposable
             return 5_000;
         });
     }
-}
-
-/// <summary>
-/// The /16 load times are the page's, not the machine's: on 2 cores, other Chromium tests alongside took
-/// the same load from 3.4 to 6.2 s, so these run with no other test beside them (as the lab's exact scans do).
-/// </summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class HtmlTiming
-{
-    public const string Name = "html timing";
 }

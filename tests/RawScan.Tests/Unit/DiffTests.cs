@@ -1,5 +1,4 @@
 using RawScan.Cli;
-using RawScan.Output;
 using RawScan.Results;
 using Xunit;
 

@@ -1,0 +1,57 @@
+using RawScan.Results;
+
+namespace RawScan.Output;
+
+/// <summary>Reads back any format of <see cref="ReportFormats.All"/> that has a reader, telling them apart by content.</summary>
+public static class ReportReader
+{
+    private static IEnumerable<ReportFormat> Readable => ReportFormats.All.Where(f => f.Read is not null);
+
+    /// <summary>
+    /// The format of <paramref name="path"/> by its first non-blank line ("{" JSON lines, "&lt;" nmap
+    /// XML, "#" or "Host: " grepable, a header starting "ip," CSV); JSON lines for an empty file (the
+    /// JSON lines of a scan that found nothing).
+    /// </summary>
+    /// <exception cref="FormatException">None of them.</exception>
+    public static ReportFormat Detect(string path)
+    {
+        using var r = new StreamReader(path, ReportText.Utf8, detectEncodingFromByteOrderMarks: true);
+        return Detect(r);
+    }
+
+    private static ReportFormat Detect(TextReader r)
+    {
+        string? line;
+        while ((line = r.ReadLine()) is not null)
+        {
+            var t = line.TrimStart();
+            if (t.Length == 0) continue;
+            return Readable.FirstOrDefault(f => f.Starts!(t))
+                ?? throw new FormatException($"not a RawScan report ({string.Join(", ", Readable.Select(f => f.Name))}): it starts '{Shorten(t)}'");
+        }
+        return ReportFormats.JsonLines;
+    }
+
+    /// <summary>Every result in the report at <paramref name="path"/>, whichever readable format it is.</summary>
+    /// <exception cref="FormatException">Not one of the formats, or a bad line (the message says where, not which file).</exception>
+    /// <exception cref="IOException">It could not be read.</exception>
+    public static List<PortResult> Read(string path) => Read(path, out _);
+
+    /// <param name="format">The name of the format detected (json, csv, xml, grep).</param>
+    public static List<PortResult> Read(string path, out string format)
+    {
+        var f = Detect(path);
+        format = f.Name;
+        using var r = new StreamReader(path, ReportText.Utf8, detectEncodingFromByteOrderMarks: true);
+        return Read(r, f.Name);
+    }
+
+    public static List<PortResult> Read(TextReader reader, string format)
+    {
+        var f = ReportFormats.ByName(format);
+        if (f.Read is null) throw new ArgumentOutOfRangeException(nameof(format), format, "this format cannot be read back");
+        return [.. f.Read(reader)];
+    }
+
+    private static string Shorten(string s) => s.Length <= 40 ? s : s[..40] + "...";
+}

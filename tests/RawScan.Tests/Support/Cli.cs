@@ -1,0 +1,28 @@
+using System.Diagnostics;
+
+namespace RawScan.Tests;
+
+/// <summary>Runs the rawscan CLI that the build put beside the tests.</summary>
+internal static class Cli
+{
+    public static string Dll => Path.Combine(AppContext.BaseDirectory, "rawscan.dll");
+    public static IReadOnlyList<string> Command => ["dotnet", Dll];
+
+    public sealed record Result(int ExitCode, string Stdout, string Stderr);
+
+    public static Result Run(IEnumerable<string> args, int timeoutMs = 120_000)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(Dll);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(timeoutMs))
+        {
+            p.Kill(entireProcessTree: true);
+            throw new TimeoutException($"rawscan {string.Join(' ', args)} did not exit within {timeoutMs} ms");
+        }
+        return new Result(p.ExitCode, stdout.Result, stderr.Result);
+    }
+}
