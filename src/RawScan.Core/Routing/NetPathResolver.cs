@@ -27,15 +27,17 @@ internal static class NetPathResolver
             if (o.Interface is null) throw new ScanSetupException($"no route to {Ipv4.Format(first)} in this network namespace");
             route = new Route(o.Interface, 0, 0, 0, 0);
         }
+        // Every address of the scan, not only each range's ends: each range is cut at every route
+        // boundary inside it, and each piece's route is the route of all its addresses.
         foreach (var r in o.Targets.Ranges)
-            foreach (var a in new[] { r.First, r.Last })
+            foreach (var (a, last) in routes.Pieces(r.First, r.Last))
             {
                 var other = routes.Lookup(a, o.Interface);
                 if (other is not null && other.Interface != route.Interface)
                     throw new ScanSetupException($"targets route through different interfaces ({route.Interface} and {other.Interface}): scan them separately or pass --interface");
                 if (other is not null && other.IsDefault && !o.AllowDefaultRoute)
                     throw new ScanSetupException(
-                        $"refusing to scan {Ipv4.Format(a)}: its route is this namespace's default route (via {route.Interface}), so the scan would leave the network; pass --allow-default-route if that is meant");
+                        $"refusing to scan {Ipv4.Format(a)}{(last != a ? $"-{Ipv4.Format(last)}" : "")}: its route is this namespace's default route (via {other.Interface}), so the scan would leave the network; pass --allow-default-route if that is meant");
             }
 
         var nic = NetInterface.Find(route.Interface)

@@ -34,6 +34,37 @@ public class NetPathResolverTests
         Assert.Equal(("lo", Ip("198.19.0.10"), Ip("10.0.0.1")), (path.Interface, path.SourceIp, path.NextHop));
     }
 
+    /// <summary>
+    /// Issue 12's hole: routes for 198.18.0.0/24 and 198.18.2.0/24 and a default route; a range from
+    /// the first to the last was let through because only its ends were checked, and its middle /24
+    /// left by the default route.
+    /// </summary>
+    [Fact]
+    public void EveryAddressOfARangeIsCheckedNotOnlyItsEnds()
+    {
+        var routes = new RouteTable([Default with { Interface = "lo" }, new Route("lo", Ip("198.18.0.0"), 24, Ip("198.19.0.1"), 0), new Route("lo", Ip("198.18.2.0"), 24, Ip("198.19.0.1"), 0)]);
+        var e = Assert.Throws<ScanSetupException>(() => NetPathResolver.Resolve(Options("198.18.0.0-198.18.2.255"), routes));
+        Assert.StartsWith("refusing to scan 198.18.1.0-198.18.1.255: its route is this namespace's default route", e.Message);
+        Assert.Throws<ScanSetupException>(() => NetPathResolver.Resolve(Options("198.18.0.200-198.18.2.3"), routes));
+        Assert.Throws<ScanSetupException>(() => NetPathResolver.Resolve(Options("198.18.1.5"), routes));
+        // Within the routed /24s, and across them with the middle excluded, the scan may go.
+        Assert.Equal("lo", NetPathResolver.Resolve(Options("198.18.0.0-198.18.0.255,198.18.2.0/24", Ip("198.19.0.10")), routes).Interface);
+    }
+
+    [Fact]
+    public void PiecesCutARangeWhereverARouteBeginsOrEnds()
+    {
+        var routes = new RouteTable([Default, new Route("a", Ip("198.18.0.0"), 16, 0, 0), new Route("b", Ip("198.18.4.0"), 22, 0, 0), new Route("c", Ip("198.18.5.128"), 25, 0, 0)]);
+        var pieces = routes.Pieces(Ip("198.17.255.250"), Ip("198.18.9.0")).Select(p => $"{Ipv4Format(p.First)}-{Ipv4Format(p.Last)}").ToList();
+        Assert.Equal(["198.17.255.250-198.17.255.255", "198.18.0.0-198.18.3.255", "198.18.4.0-198.18.5.127", "198.18.5.128-198.18.5.255",
+            "198.18.6.0-198.18.7.255", "198.18.8.0-198.18.9.0"], pieces);
+        foreach (var (first, last) in routes.Pieces(Ip("198.17.255.250"), Ip("198.18.9.0")))
+            for (ulong a = first; a <= last; a += 17) Assert.Equal(routes.Lookup(first), routes.Lookup((uint)a));
+        Assert.Equal(uint.MaxValue, routes.Pieces(0, uint.MaxValue).Last().Last);
+    }
+
+    private static string Ipv4Format(uint a) => RawScan.Targets.Ipv4.Format(a);
+
     [Fact]
     public void TargetsBehindTwoInterfacesAreRefused()
     {
