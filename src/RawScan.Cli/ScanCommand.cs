@@ -72,6 +72,10 @@ internal static class ScanCommand
         if (a.Outputs.Count(x => x.Path == "-") > 1) throw new BadInputException("output file", "-", "only one output can go to standard output");
         foreach (var dup in a.Outputs.GroupBy(x => x.Path).Where(g => g.Key != "-" && g.Count() > 1))
             throw new BadInputException("output file", dup.Key, "named twice");
+        // Every output's folder is checked before any file is opened: a bad -oX after a good -oJ
+        // left the -oJ file emptied.
+        foreach (var (_, path) in a.Outputs)
+            if (path != "-") OptionParser.WritableFile(path, "output file");
         var scanTypes = a.Types == 0 ? ScanTypes.Tcp : a.Types;
         string ports = a.TopPorts is not null ? TopPorts(int.Parse(a.TopPorts), scanTypes) : a.Ports!;
         var all = new List<Ipv4Range>(TargetSet.Parse(a.Targets).Ranges);
@@ -136,19 +140,27 @@ internal static class ScanCommand
         using var table = printTable ? new TableWriter(new StreamWriter(Console.OpenStandardOutput(), new System.Text.UTF8Encoding(false), 1 << 15), registry,
             p.Table, ownsWriter: true) : null;
         var summaryWriter = new SummaryWriter(registry);
-        var writers = OpenOutputs(p, registry);
         var header = new ScanHeader(CommandLine(), DateTimeOffset.Now, p.Options.Ports, p.Options.Targets.Count,
             typeof(Scanner).Assembly.GetName().Version?.ToString(3) ?? "0", p.Show,
             Partial: p.Options.Shard.Count > 1 || p.Options.StartPosition is not null);
         table?.Begin(header);
-        foreach (var w in writers) w.Begin(header);
+        // Output files are opened only once the scan can start (Scanner.Run's ready): a scan refused for
+        // no route, no interface or no next hop leaves an existing -oJ file as it was.
+        List<IReportWriter> writers = [];
+        var files = new LateSinks();
+        void OpenFiles()
+        {
+            writers = OpenOutputs(p, registry);
+            foreach (var w in writers) w.Begin(header);
+            files.Sinks = [.. writers];
+        }
 
         var scanner = new Scanner();
         ScanSummary summary;
         var options = p.PacketTrace ? p.Options with { PacketTrace = Console.Error } : p.Options;
         var style = p.StatusJson ? ProgressStyle.Json : Console.IsErrorRedirected ? ProgressStyle.Plain : ProgressStyle.Terminal;
         using (p.PacketTrace ? null : new Progress(scanner.Counters, Console.Error, style))
-            summary = scanner.Run(options, new Fanout([.. table is null ? Array.Empty<IResultSink>() : [table], summaryWriter, .. writers]), cts.Token);
+            summary = scanner.Run(options, new Fanout([.. table is null ? Array.Empty<IResultSink>() : [table], summaryWriter, files]), cts.Token, OpenFiles);
 
         // Every output is finished, also after Ctrl-C or a failure: what was found is written out whole.
         foreach (var w in writers)
@@ -284,6 +296,14 @@ internal static class ScanCommand
         }
     }
 
+
+    /// <summary>The output files' writers, set by Scanner.Run's ready callback before the receive thread starts (its start publishes them).</summary>
+    private sealed class LateSinks : IResultSink
+    {
+        public IResultSink[] Sinks = [];
+        public void OnResult(in PortResult r) { foreach (var s in Sinks) s.OnResult(r); }
+        public void Tick(long wallMicros) { foreach (var s in Sinks) s.Tick(wallMicros); }
+    }
 
     private sealed class Fanout(IResultSink[] sinks) : IResultSink
     {

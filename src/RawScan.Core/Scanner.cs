@@ -22,7 +22,10 @@ public sealed class Scanner
 {
     public ScanCounters Counters { get; } = new();
 
-    public ScanSummary Run(ScanOptions o, IResultSink sink, CancellationToken ct)
+    /// <param name="ready">Called once the scan can start (route, interface, next hop, capture and send
+    /// path all found and opened) and before the first probe: the caller opens its output files here,
+    /// so a scan that cannot start leaves them untouched. An exception from it ends the scan unsent.</param>
+    public ScanSummary Run(ScanOptions o, IResultSink sink, CancellationToken ct, Action? ready = null)
     {
         var started = Stopwatch.GetTimestamp();
         var path = o.DryRun ? NetPathResolver.ResolveForDryRun(o) : NetPathResolver.Resolve(o);
@@ -45,6 +48,7 @@ public sealed class Scanner
         var probes = new ProbeBuilder(new TcpTemplate(path.Mac, nextHopMac, path.SourceIp), cookie,
             new UdpTemplate(path.Mac, nextHopMac, path.SourceIp), o.UdpPayloads);
         var sourcePorts = new SourcePorts(firstPort, lastPort);
+        ready?.Invoke();
         replies.Start(new ReplyWiring(o, path, nextHopMac, probes, sourcePorts, sink, Counters));
         var transmitter = replies.SendLoop(space, order, o.Shard, probes, sourcePorts, sender, new RateLimiter(o.Rate), Counters, start);
 
