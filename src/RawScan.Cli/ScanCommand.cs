@@ -137,7 +137,7 @@ internal static class ScanCommand
         // The table is printed only when no report goes to standard output. It streams host blocks as
         // hosts settle, through its own buffer on standard output (a timer flushes it).
         bool printTable = !p.Outputs.Any(x => x.Path == "-");
-        using var table = printTable ? new TableWriter(new StreamWriter(Console.OpenStandardOutput(), new System.Text.UTF8Encoding(false), 1 << 15), registry,
+        using var table = printTable ? new TableWriter(new StreamWriter(StandardOutput(), new System.Text.UTF8Encoding(false), 1 << 15), registry,
             p.Table, ownsWriter: true) : null;
         var summaryWriter = new SummaryWriter(registry);
         var header = new ScanHeader(CommandLine(), DateTimeOffset.Now, p.Options.Ports, p.Options.Targets.Count,
@@ -147,12 +147,12 @@ internal static class ScanCommand
         // Output files are opened only once the scan can start (Scanner.Run's ready): a scan refused for
         // no route, no interface or no next hop leaves an existing -oJ file as it was.
         List<IReportWriter> writers = [];
-        var files = new LateSinks();
+        var sinks = new Fanout([.. table is null ? Array.Empty<IResultSink>() : [table], summaryWriter]);
         void OpenFiles()
         {
             writers = OpenOutputs(p, registry);
             foreach (var w in writers) w.Begin(header);
-            files.Sinks = [.. writers];
+            sinks.Add(writers);                                 // before the receive thread starts: its start publishes them
         }
 
         var scanner = new Scanner();
@@ -160,7 +160,7 @@ internal static class ScanCommand
         var options = p.PacketTrace ? p.Options with { PacketTrace = Console.Error } : p.Options;
         var style = p.StatusJson ? ProgressStyle.Json : Console.IsErrorRedirected ? ProgressStyle.Plain : ProgressStyle.Terminal;
         using (p.PacketTrace ? null : new Progress(scanner.Counters, Console.Error, style))
-            summary = scanner.Run(options, new Fanout([.. table is null ? Array.Empty<IResultSink>() : [table], summaryWriter, files]), cts.Token, OpenFiles);
+            summary = scanner.Run(options, sinks, cts.Token, OpenFiles);
 
         // Every output is finished, also after Ctrl-C or a failure: what was found is written out whole.
         foreach (var w in writers)
@@ -232,7 +232,7 @@ internal static class ScanCommand
                 Stream stream;
                 try
                 {
-                    stream = path == "-" ? Console.OpenStandardOutput()
+                    stream = path == "-" ? StandardOutput()
                         : new FileStream(path, append ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16);
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
@@ -250,6 +250,16 @@ internal static class ScanCommand
             throw;
         }
     }
+
+    /// <summary>
+    /// Standard output as a plain file stream on descriptor 1, not .NET's console stream, which drops
+    /// EPIPE silently: with it `rawscan scan ... | head -1` scanned to the end into a closed pipe and
+    /// exited 0. A write to a pipe whose reader is gone now throws (.NET ignores SIGPIPE), which stops
+    /// the scan (ReportWriteException).
+    /// </summary>
+    private static Stream StandardOutput() =>
+        OperatingSystem.IsWindows() ? Console.OpenStandardOutput()
+            : new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(1, ownsHandle: false), FileAccess.Write, 1);
 
     private static string CommandLine() => "rawscan " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1).Select(a => a.Contains(' ') ? $"\"{a}\"" : a));
 
@@ -297,18 +307,43 @@ internal static class ScanCommand
     }
 
 
-    /// <summary>The output files' writers, set by Scanner.Run's ready callback before the receive thread starts (its start publishes them).</summary>
-    private sealed class LateSinks : IResultSink
-    {
-        public IResultSink[] Sinks = [];
-        public void OnResult(in PortResult r) { foreach (var s in Sinks) s.OnResult(r); }
-        public void Tick(long wallMicros) { foreach (var s in Sinks) s.Tick(wallMicros); }
-    }
-
+    /// <summary>
+    /// Every result to every report. A report whose write fails (an IOException: a full disk, a closed
+    /// pipe) is dropped and the failure thrown once as <see cref="ReportWriteException"/>, which stops
+    /// the receive loop and so the scan; the results that follow (the give-ups written after the
+    /// receive thread ends) still reach the reports that work.
+    /// </summary>
     private sealed class Fanout(IResultSink[] sinks) : IResultSink
     {
-        public void OnResult(in PortResult r) { foreach (var s in sinks) s.OnResult(r); }
-        public void Tick(long wallMicros) { foreach (var s in sinks) s.Tick(wallMicros); }
+        private IResultSink[] _sinks = sinks;
+
+        public void Add(IEnumerable<IResultSink> more) => _sinks = [.. _sinks, .. more];
+
+        public void OnResult(in PortResult r)
+        {
+            var s = _sinks;
+            for (int i = 0; i < s.Length; i++)
+            {
+                try { s[i].OnResult(r); }
+                catch (IOException e) when (e is not ReportWriteException) { throw Drop(s[i], e); }
+            }
+        }
+
+        public void Tick(long wallMicros)
+        {
+            var s = _sinks;
+            for (int i = 0; i < s.Length; i++)
+            {
+                try { s[i].Tick(wallMicros); }
+                catch (IOException e) when (e is not ReportWriteException) { throw Drop(s[i], e); }
+            }
+        }
+
+        private ReportWriteException Drop(IResultSink failed, IOException e)
+        {
+            _sinks = [.. _sinks.Where(x => x != failed)];
+            return new ReportWriteException(e);
+        }
     }
 
 }

@@ -7,7 +7,8 @@ namespace RawScan.Output;
 /// once something was written, the next tick at least <c>period</c> after the last flush flushes it.
 /// It runs on the thread that writes, so it needs no lock, and it reads no clock (the tick brings the
 /// time). Without it a slow scan's lines sat in the 32 K-char buffer: 0 lines in the file after 3 s.
-/// A failed flush (a full disk) is left for the writer's End to report.
+/// A failed flush (a full disk, a closed pipe) throws, on the receive thread: the scan stops there
+/// and saves its place rather than scanning on into a report that is lost (see ReportWriteException).
 /// </summary>
 internal struct FlushPacer(TimeSpan period)
 {
@@ -23,7 +24,6 @@ internal struct FlushPacer(TimeSpan period)
         if (wallMicros - _last < _periodMicros) return;
         Dirty = false;
         _last = wallMicros;
-        try { writer.Flush(); }
-        catch (Exception e) when (e is IOException or ObjectDisposedException or NotSupportedException) { }
+        writer.Flush();
     }
 }

@@ -106,4 +106,24 @@ public class LabInterruptTests(ScanLabFixture lab) : IClassFixture<ScanLabFixtur
         }
         finally { Directory.Delete(dir, recursive: true); }
     }
+
+    /// <summary>`rawscan scan ... | head -1`: the pipe's reader is gone; the scan stops, says so and saves its place.</summary>
+    [LabFact]
+    public void AClosedOutputPipeStopsTheScanWhichSavesItsPlace()
+    {
+        string dir = Directory.CreateTempSubdirectory("rawscan-pipe-").FullName;
+        try
+        {
+            using var bash = Process.Start(new ProcessStartInfo("bash", ["-c",
+                $"cd '{dir}'; dotnet '{Cli.Dll}' scan --lab {lab.Name} 198.18.64.0/18 -p 80 --rate 4000 2>err.txt | head -1 > first.txt; echo ${{PIPESTATUS[0]}} > rc.txt"]))!;
+            Assert.True(bash.WaitForExit(30_000));
+            string err = File.ReadAllText(Path.Combine(dir, "err.txt"));
+            Assert.Equal("1", File.ReadAllText(Path.Combine(dir, "rc.txt")).Trim());
+            Assert.Contains("a report could not be written, so the scan stopped: Broken pipe", err);
+            Assert.StartsWith("198.18.", File.ReadAllText(Path.Combine(dir, "first.txt")));
+            Assert.True(File.Exists(Path.Combine(dir, "paused.rawscan")), err);
+            Assert.Contains("finish with: rawscan scan --lab", err);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
 }
