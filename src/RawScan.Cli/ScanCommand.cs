@@ -201,14 +201,35 @@ internal static class ScanCommand
         if (debug && summary.Fault is { } fault) error.WriteLine(fault);
     }
 
+    /// <summary>
+    /// Where to save this scan's place: the --resume-file (paused.rawscan by default), unless that file
+    /// holds another scan's place (two scans interrupted in one folder lost one position), in which
+    /// case beside it, named after this scan's seed. A resumed scan saves over the file it resumed.
+    /// </summary>
+    private static string ResumePathFor(Parsed p)
+    {
+        string path = p.ResumePath;
+        if (!File.Exists(path) || path == p.ResumedFrom) return path;
+        try
+        {
+            var other = ResumeFile.Load(path);
+            if (other.Seed == p.Options.Seed && other.Args.SequenceEqual(p.SavedArgs)) return path;   // this scan's own, from before
+        }
+        catch (BadInputException) { }                           // not a resume file at all: keep it too
+        string stem = Path.Combine(Path.GetDirectoryName(path) ?? "", Path.GetFileNameWithoutExtension(path));
+        return $"{stem}-{p.Options.Seed:x16}{Path.GetExtension(path)}";
+    }
+
     private static void SaveResume(Parsed p, ScanSummary s)
     {
         try
         {
-            new ResumeFile(1, p.SavedArgs, p.Options.Seed, s.NextPosition, s.NewProbesSent, s.ProbesPlanned).Save(p.ResumePath);
+            string path = ResumePathFor(p);
+            new ResumeFile(1, p.SavedArgs, p.Options.Seed, s.NextPosition, s.NewProbesSent, s.ProbesPlanned).Save(path);
             // A command that works as printed: a scan run inside a lab is finished inside it.
             string lab = Environment.GetEnvironmentVariable(LabEnv) is { Length: > 0 } name ? $"--lab {name} " : "";
-            Console.Error.WriteLine($"rawscan: {s.ProbesPlanned - s.NewProbesSent} probes not sent; finish with: rawscan scan {lab}--resume {p.ResumePath}");
+            if (path != p.ResumePath) Console.Error.WriteLine($"rawscan: {p.ResumePath} holds another scan's place: this one's is in {path}");
+            Console.Error.WriteLine($"rawscan: {s.ProbesPlanned - s.NewProbesSent} probes not sent; finish with: rawscan scan {lab}--resume {path}");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -41,7 +41,10 @@ internal static class NetPathResolver
             }
 
         var nic = NetInterface.Find(route.Interface)
-            ?? throw new ScanSetupException($"interface {route.Interface} not found (have: {string.Join(", ", NetInterface.Names())})");
+            ?? (o.Interface == route.Interface
+                // Named by the user (--interface): bad input, exit 2, nothing sent.
+                ? throw new BadInputException("interface", o.Interface, $"no such interface here (have: {string.Join(", ", NetInterface.Names())})")
+                : throw new ScanSetupException($"interface {route.Interface} not found (have: {string.Join(", ", NetInterface.Names())})"));
         if (nic.Mac.Length != 6) throw new ScanSetupException($"interface {nic.Name} is not Ethernet");
         uint nextHop = route.Gateway != 0 ? route.Gateway : first;
         uint src = o.SourceIp ?? nic.AddressFacing(nextHop)

@@ -29,8 +29,12 @@ public sealed class TargetSet
     {
         var list = new List<Ipv4Range>();
         foreach (var arg in args)
-            foreach (var token in arg.Split([',', ' ', '\t', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries))
-                list.Add(Ipv4Range.Parse(token, what));
+        {
+            var tokens = arg.Split([',', ' ', '\t', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries);
+            // An empty argument ('' or ',') is a mistake, not "no targets": it said "no address left after excludes".
+            if (tokens.Length == 0) throw new BadInputException(what, arg, "empty: expected an address, a CIDR block or a range");
+            foreach (var token in tokens) list.Add(Ipv4Range.Parse(token, what));
+        }
         return new TargetSet(list);
     }
 

@@ -126,4 +126,43 @@ public class LabInterruptTests(ScanLabFixture lab) : IClassFixture<ScanLabFixtur
         }
         finally { Directory.Delete(dir, recursive: true); }
     }
+
+    /// <summary>Two scans interrupted in one folder: the second does not overwrite the first's place, and says where its own is.</summary>
+    [LabFact]
+    public void TwoScansInterruptedInOneFolderKeepBothPlaces()
+    {
+        string dir = Directory.CreateTempSubdirectory("rawscan-two-").FullName;
+        try
+        {
+            var hints = new List<string>();
+            foreach (var (json, seed) in new[] { ("a.json", "11"), ("b.json", "22") })
+            {
+                var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = dir };
+                foreach (var a in new[] { Cli.Dll, "scan", "--lab", lab.Name, Targets, "-p", Ports, "--rate", "2000", "-oJ", json, "--show", "closed", "--seed", seed })
+                    psi.ArgumentList.Add(a);
+                using var p = Process.Start(psi)!;
+                var err = p.StandardError.ReadToEndAsync();
+                _ = p.StandardOutput.ReadToEndAsync();
+                string path = Path.Combine(dir, json);
+                var until = DateTime.UtcNow.AddSeconds(20);
+                while (DateTime.UtcNow < until && (!File.Exists(path) || new FileInfo(path).Length < 20_000)) Thread.Sleep(50);
+                Exec.Run("kill", "-TERM", p.Id.ToString());
+                Assert.True(p.WaitForExit(20_000));
+                hints.Add(err.Result.Split('\n').Single(l => l.Contains("finish with: ")));
+            }
+            Assert.EndsWith("--resume paused.rawscan", hints[0]);
+            Assert.EndsWith($"--resume paused-{22:x16}.rawscan", hints[1]);
+            Assert.True(File.Exists(Path.Combine(dir, "paused.rawscan")));
+            Assert.True(File.Exists(Path.Combine(dir, $"paused-{22:x16}.rawscan")));
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [LabFact]
+    public void AnInterfaceThatDoesNotExistIsBadInput()
+    {
+        var r = Cli.Run(["scan", "--lab", lab.Name, "198.18.0.1", "-p", "80", "-e", "nosuch0"]);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("bad interface 'nosuch0': no such interface here", r.Stderr);
+    }
 }

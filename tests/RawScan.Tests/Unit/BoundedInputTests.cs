@@ -91,4 +91,11 @@ public class BoundedInputTests
         Assert.Contains($"'{value}'", lines[0]);
         Assert.DoesNotContain("   at ", r.Stderr);
     }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData(",")]
+    [InlineData(" ")]
+    public void AnEmptyTargetIsNamedNotTakenForNoTargets(string target) =>
+        Assert.Equal(target, Refused("198.18.0.1", target, "-p", "80").Token);
 }
