@@ -278,9 +278,17 @@ internal static class ScanCommand
     /// exited 0. A write to a pipe whose reader is gone now throws (.NET ignores SIGPIPE), which stops
     /// the scan (ReportWriteException).
     /// </summary>
-    private static Stream StandardOutput() =>
-        OperatingSystem.IsWindows() ? Console.OpenStandardOutput()
-            : new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(1, ownsHandle: false), FileAccess.Write, 1);
+    /// Only for a pipe, terminal or socket: on a regular file a FileStream writes at its own position
+    /// (pwrite), which overwrote standard error's lines when both went to one file (`> out 2>&1`);
+    /// there the console stream, which appends, is right, and a file has no EPIPE.
+    private static Stream StandardOutput()
+    {
+        if (OperatingSystem.IsWindows()) return Console.OpenStandardOutput();
+        var fd1 = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(1, ownsHandle: false), FileAccess.Write, 1);
+        if (!fd1.CanSeek) return fd1;
+        fd1.Dispose();
+        return Console.OpenStandardOutput();
+    }
 
     private static string CommandLine() => "rawscan " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1).Select(a => a.Contains(' ') ? $"\"{a}\"" : a));
 

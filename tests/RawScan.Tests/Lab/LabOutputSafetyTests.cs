@@ -58,4 +58,28 @@ public class LabOutputSafetyTests(ScanLabFixture lab) : IClassFixture<ScanLabFix
         }
         finally { File.Delete(json); }
     }
+
+    /// <summary>
+    /// `rawscan scan ... > out 2>&1`: the table (standard output) and the summary (standard error) share
+    /// one file. Standard output must append as standard error does: a stream writing at its own
+    /// position overwrote the summary's lines ("pen          mysql" was left of one).
+    /// </summary>
+    [LabFact]
+    public void TheTableAndTheSummaryShareOneFileWithoutOverwritingEachOther()
+    {
+        string dir = Directory.CreateTempSubdirectory("rawscan-both-").FullName;
+        try
+        {
+            using var bash = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("bash", ["-c",
+                $"cd '{dir}'; dotnet '{Cli.Dll}' scan --lab {lab.Name} 198.18.0.1-198.18.0.3 -p 1-100,3306,8080 > out.txt 2>&1"]))!;
+            Assert.True(bash.WaitForExit(60_000));
+            var lines = File.ReadAllLines(Path.Combine(dir, "out.txt"));
+            var shapes = new System.Text.RegularExpressions.Regex(@"^(rawscan: |198\.18\.0\.[123] \(up|Not shown: |PORT +STATE|\d+/(tcp|udp) +open|$)");
+            Assert.All(lines, l => Assert.Matches(shapes, l));
+            Assert.Equal(3, lines.Count(l => l.StartsWith("198.18.0.", StringComparison.Ordinal)));
+            Assert.Contains(lines, l => l.StartsWith("rawscan: 306/306 probes sent", StringComparison.Ordinal));
+            Assert.Equal(3 * 5, lines.Count(l => l.Length > 0 && char.IsAsciiDigit(l[0]) && l.Contains("/tcp") && l.Contains(" open ")));   // 22, 25, 80, 3306, 8080
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
 }
