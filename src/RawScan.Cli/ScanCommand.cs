@@ -147,10 +147,11 @@ internal static class ScanCommand
         // Output files are opened only once the scan can start (Scanner.Run's ready): a scan refused for
         // no route, no interface or no next hop leaves an existing -oJ file as it was.
         List<IReportWriter> writers = [];
+        List<(string Temp, string Final)> documents = [];
         var sinks = new Fanout([.. table is null ? Array.Empty<IResultSink>() : [table], summaryWriter]);
         void OpenFiles()
         {
-            writers = OpenOutputs(p, registry);
+            writers = OpenOutputs(p, registry, documents);
             foreach (var w in writers) w.Begin(header);
             sinks.Add(writers);                                 // before the receive thread starts: its start publishes them
         }
@@ -163,12 +164,30 @@ internal static class ScanCommand
             summary = scanner.Run(options, sinks, cts.Token, OpenFiles);
 
         // Every output is finished, also after Ctrl-C or a failure: what was found is written out whole.
-        foreach (var w in writers)
+        var unfinished = new HashSet<string>();
+        for (int i = 0; i < writers.Count; i++)
         {
-            try { w.End(summary); w.Dispose(); }
+            try { writers[i].End(summary); writers[i].Dispose(); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                Console.Error.WriteLine($"rawscan: could not finish an output: {e.Message}");
+                Console.Error.WriteLine($"rawscan: could not finish {p.Outputs[i].Path}: {e.Message}");
+                summary = summary with { End = ScanEnd.Failed, Error = summary.Error ?? e.Message };
+                unfinished.Add(p.Outputs[i].Path);
+                try { writers[i].Dispose(); } catch (Exception again) when (again is IOException or UnauthorizedAccessException) { }
+            }
+        }
+        // Documents (XML, grepable, HTML) were written beside their place and take it only whole: one that
+        // could not be finished leaves the file that was there before.
+        foreach (var (temp, final) in documents)
+        {
+            try
+            {
+                if (unfinished.Contains(final)) File.Delete(temp);
+                else File.Move(temp, final, overwrite: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"rawscan: could not put {final} in place (it is in {temp}): {e.Message}");
                 summary = summary with { End = ScanEnd.Failed, Error = summary.Error ?? e.Message };
             }
         }
@@ -242,7 +261,7 @@ internal static class ScanCommand
     /// scan appends to its JSON lines and CSV (they are streams of results); the other formats are
     /// documents and describe the resumed part.
     /// </summary>
-    private static List<IReportWriter> OpenOutputs(Parsed p, IServiceRegistry registry)
+    private static List<IReportWriter> OpenOutputs(Parsed p, IServiceRegistry registry, List<(string Temp, string Final)> documents)
     {
         var writers = new List<IReportWriter>();
         try
@@ -253,8 +272,15 @@ internal static class ScanCommand
                 Stream stream;
                 try
                 {
-                    stream = path == "-" ? StandardOutput()
-                        : new FileStream(path, append ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16);
+                    if (path == "-") stream = StandardOutput();
+                    else if (format.Streamed) stream = new FileStream(path, append ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16);
+                    else
+                    {
+                        // A document is written whole at the end: beside its place, renamed into it when finished.
+                        string temp = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", $".{Path.GetFileName(path)}.rawscan-{Environment.ProcessId}.tmp");
+                        stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16);
+                        documents.Add((temp, path));
+                    }
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
                 {
@@ -268,6 +294,8 @@ internal static class ScanCommand
         catch
         {
             foreach (var w in writers) w.Dispose();
+            foreach (var (temp, _) in documents) File.Delete(temp);
+            documents.Clear();
             throw;
         }
     }

@@ -82,4 +82,31 @@ public class LabOutputSafetyTests(ScanLabFixture lab) : IClassFixture<ScanLabFix
         }
         finally { Directory.Delete(dir, recursive: true); }
     }
+
+    /// <summary>An XML report is written beside its place and renamed into it whole: during the scan the old one is still there.</summary>
+    [LabFact]
+    public void ADocumentReplacesTheOldOneOnlyWhenFinished()
+    {
+        string dir = Directory.CreateTempSubdirectory("rawscan-doc-").FullName;
+        try
+        {
+            string xml = Path.Combine(dir, "r.xml");
+            File.WriteAllText(xml, "<old/>");
+            var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in new[] { Cli.Dll, "scan", "--lab", lab.Name, "198.18.44.0/24", "-p", "1-20", "--rate", "2000", "-oX", xml })
+                psi.ArgumentList.Add(a);
+            using var p = System.Diagnostics.Process.Start(psi)!;
+            var err = p.StandardError.ReadToEndAsync();
+            _ = p.StandardOutput.ReadToEndAsync();
+            var until = DateTime.UtcNow.AddSeconds(10);
+            while (DateTime.UtcNow < until && Directory.GetFiles(dir, ".r.xml.rawscan-*.tmp").Length == 0) Thread.Sleep(20);
+            Assert.Single(Directory.GetFiles(dir, ".r.xml.rawscan-*.tmp"));   // being written beside it...
+            Assert.Equal("<old/>", File.ReadAllText(xml));                       // ...while the old report stays whole
+            Assert.True(p.WaitForExit(60_000));
+            Assert.True(p.ExitCode == 0, err.Result);
+            Assert.Contains("<nmaprun", File.ReadAllText(xml));
+            Assert.Empty(Directory.GetFiles(dir, "*.tmp", SearchOption.AllDirectories));
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
 }
