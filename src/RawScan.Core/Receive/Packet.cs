@@ -65,9 +65,13 @@ internal struct Packet
         int ihl = (ip[0] & 0x0f) * 4;
         int total = BinaryPrimitives.ReadUInt16BigEndian(ip[2..]);
         if (ihl < 20 || total < ihl || ip.Length < ihl) return false;
-        if ((BinaryPrimitives.ReadUInt16BigEndian(ip[6..]) & 0x1fff) != 0) return false; // a later fragment has no header to match
+        ushort fragment = BinaryPrimitives.ReadUInt16BigEndian(ip[6..]);
+        if ((fragment & 0x1fff) != 0) return false;      // a later fragment has no header to match
         if (total < ip.Length) ip = ip[..total];          // drop Ethernet padding
         else if (total > ip.Length) p.Truncated = true;   // cut by the capture's snap length
+        // The first fragment of a datagram larger than the path's MTU (a big DNS answer): the capture
+        // sees fragments, not the reassembled datagram, so it is judged on its bytes as a cut frame is.
+        if ((fragment & 0x2000) != 0) p.Truncated = true;
         p.Ttl = ip[8];
         p.Protocol = ip[9];
         p.SrcIp = BinaryPrimitives.ReadUInt32BigEndian(ip[12..]);

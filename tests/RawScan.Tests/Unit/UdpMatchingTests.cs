@@ -154,6 +154,27 @@ public class UdpMatchingTests
         }
     }
 
+    /// <summary>
+    /// A reply larger than the path's MTU arrives in fragments, which the capture sees as they are:
+    /// the first carries the UDP header and is judged on its bytes (it was "malformed": its UDP length
+    /// is the whole datagram's); later fragments have no header and are not ours to judge.
+    /// </summary>
+    [Fact]
+    public void TheFirstFragmentOfALargeReplyIsJudgedOnItsBytes()
+    {
+        var whole = Udp(Target, 9, 61001, new byte[3000]);
+        var first = whole.AsSpan(0, 14 + 1500).ToArray();
+        BinaryPrimitives.WriteUInt16BigEndian(first.AsSpan(16), 1500);            // this fragment's IP length
+        BinaryPrimitives.WriteUInt16BigEndian(first.AsSpan(20), 0x2000);          // more fragments, offset 0
+        Assert.True(Packet.TryParse(first, out var p));
+        Assert.True(p.Truncated);
+        Assert.Equal(1500 - 20 - 8, p.PayloadLength);
+        var (o, r, proved) = Judge(first);
+        Assert.Equal((MatchOutcome.Result, false, PortState.Open, PortReason.UdpResponse), (o, proved, r.State, r.Reason));
+        BinaryPrimitives.WriteUInt16BigEndian(first.AsSpan(20), 0x2000 | 185);    // a later fragment (offset 1480)
+        Assert.False(Packet.TryParse(first, out _));
+    }
+
     [Fact]
     public void AUdpLengthBeyondAWholeDatagramIsMalformed()
     {
