@@ -323,6 +323,9 @@ internal static class ScanCommand
     /// <summary>Validated already; bring the lab up if needed and run the same scan in its scanner namespace.</summary>
     private static int RunInLab(Parsed p)
     {
+        // Entering a network namespace needs root: say so, rather than pass on ip's own words and exit 255.
+        if (!Environment.IsPrivilegedProcess)
+            throw new ScanSetupException($"a scan inside lab '{p.Lab}' needs root (network namespaces): run it with sudo");
         var info = LabManager.Status(p.Lab!);
         bool ours = info is null;
         if (ours)

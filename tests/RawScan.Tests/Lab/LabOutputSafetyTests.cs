@@ -109,4 +109,20 @@ public class LabOutputSafetyTests(ScanLabFixture lab) : IClassFixture<ScanLabFix
         }
         finally { Directory.Delete(dir, recursive: true); }
     }
+
+    /// <summary>An unprivileged --lab scan: one line of ours and exit 1, not ip's message and 255.</summary>
+    [LabFact]
+    public void ALabScanWithoutRootSaysSoInOneLine()
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo("setpriv") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in (string[])["--reuid=65534", "--regid=65534", "--clear-groups",
+                     "env", "DOTNET_CLI_HOME=/tmp", "DOTNET_NOLOGO=1", "dotnet", UnprivilegedCli.Dll, "scan", "--lab", lab.Name, "198.18.0.1", "-p", "80"])
+            psi.ArgumentList.Add(a);
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        _ = p.StandardOutput.ReadToEndAsync();
+        string stderr = p.StandardError.ReadToEnd();
+        Assert.True(p.WaitForExit(60_000));
+        Assert.Equal(1, p.ExitCode);
+        Assert.Equal($"rawscan: a scan inside lab '{lab.Name}' needs root (network namespaces): run it with sudo\n", stderr);
+    }
 }
