@@ -34,9 +34,6 @@ internal sealed class HostTally(uint address)
     public long RttvarMicros { get; private set; }
     public int RttSamples { get; private set; }
 
-    /// <summary>Set once a streaming report has printed the host.</summary>
-    public bool Printed { get; set; }
-
     public readonly List<PortResult> Kept = [];
     public readonly List<Bucket> Buckets = [];
 
@@ -53,10 +50,11 @@ internal sealed class HostTally(uint address)
 
     public int CountOf(PortState s) => _byState[(int)s];
 
-    public int CountOf(PortState s, Protocol p)
+    /// <summary>Results of protocol <paramref name="p"/> counted, in any state.</summary>
+    public int CountOf(Protocol p)
     {
         int n = 0;
-        foreach (var b in Buckets) if (b.State == s && b.Protocol == p) n += b.Count;
+        foreach (var b in Buckets) if (b.Protocol == p) n += b.Count;
         return n;
     }
 
@@ -223,23 +221,17 @@ internal sealed class HostTallies
         if (PortsPerHost == 0 || summary is null || summary.End != ScanEnd.Completed) return;
         foreach (var h in _hosts.Values)
         {
-            h.AddUnlisted(Protocol.Tcp, PortState.Filtered, _header.Ports.Tcp.Count - CountOf(h, Protocol.Tcp));
-            h.AddUnlisted(Protocol.Udp, PortState.OpenFiltered, _header.Ports.Udp.Count - CountOf(h, Protocol.Udp));
+            h.AddUnlisted(Protocol.Tcp, PortState.Filtered, _header.Ports.Tcp.Count - h.CountOf(Protocol.Tcp));
+            h.AddUnlisted(Protocol.Udp, PortState.OpenFiltered, _header.Ports.Udp.Count - h.CountOf(Protocol.Udp));
         }
     }
 
-    private static int CountOf(HostTally h, Protocol p)
-    {
-        int n = 0;
-        foreach (var b in h.Buckets) if (b.Protocol == p) n += b.Count;
-        return n;
-    }
-
-    /// <summary>The hosts not yet printed, in address order.</summary>
-    public HostTally[] Unprinted() => [.. _hosts.Values.Where(h => !h.Printed).OrderBy(h => h.Address)];
-
-    /// <summary>Every host that answered, in address order.</summary>
-    public IEnumerable<HostTally> All() => _hosts.Values.OrderBy(h => h.Address);
+    /// <summary>
+    /// Every host that answered and is still held, in address order (a copy: a streaming report may
+    /// <see cref="Forget"/> hosts while it walks them). For the table these are the hosts not yet
+    /// printed: a printed host is forgotten.
+    /// </summary>
+    public HostTally[] All() => [.. _hosts.Values.OrderBy(h => h.Address)];
 }
 
 /// <summary>

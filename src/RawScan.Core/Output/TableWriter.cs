@@ -86,7 +86,7 @@ public sealed class TableWriter : IReportWriter
             return;
         }
         var h = _tallies.Add(r, out bool settled);
-        if (settled && h is not null && !h.Printed) Print(h);
+        if (settled && h is not null) Print(h);
     }
 
     /// <summary>
@@ -183,7 +183,7 @@ public sealed class TableWriter : IReportWriter
         if (_tallies is not null && !_options.OpenLines)
         {
             _tallies.Complete(summary);
-            foreach (var h in _tallies.Unprinted()) Print(h);
+            foreach (var h in _tallies.All()) Print(h);           // printed hosts were forgotten: these are the rest
         }
         _out.Flush();
         _flush.Dirty = false;
@@ -197,7 +197,6 @@ public sealed class TableWriter : IReportWriter
     private void Print(HostTally h)
     {
         var text = Block(new HostView(h, _tallies!.Shown));
-        h.Printed = true;
         _tallies.Forget(h);
         _out.Write(text);
         _flush.Dirty = true;
