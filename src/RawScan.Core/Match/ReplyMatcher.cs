@@ -105,9 +105,10 @@ internal sealed class ReplyMatcher(ProbeBuilder probes, SourcePorts ours)
         result = default;
         if (!p.QuotedHasSeq || p.QuotedSeq != _cookie.Compute(_me, p.QuotedDstIp, p.QuotedSrcPort, p.QuotedDstPort))
             return MatchOutcome.Forged;
-        if (p.IcmpType != 3 || p.IcmpCode is not (0 or 1 or 2 or 3 or 9 or 10 or 13)) return MatchOutcome.Ignored;
-        result = new PortResult(p.QuotedDstIp, Protocol.Tcp, p.QuotedDstPort, PortState.Filtered, p.Ttl, timestampMicros,
-            PortReasonNames.FromIcmpUnreachable(p.IcmpCode));
+        // The unreachable codes that say something of the port are those that have a reason (0-3, 9, 10, 13).
+        var reason = p.IcmpType == 3 ? PortReasonNames.FromIcmpUnreachable(p.IcmpCode) : PortReason.Unknown;
+        if (reason == PortReason.Unknown) return MatchOutcome.Ignored;
+        result = new PortResult(p.QuotedDstIp, Protocol.Tcp, p.QuotedDstPort, PortState.Filtered, p.Ttl, timestampMicros, reason);
         return MatchOutcome.Result;
     }
 
@@ -119,16 +120,11 @@ internal sealed class ReplyMatcher(ProbeBuilder probes, SourcePorts ours)
         Span<byte> probe = stackalloc byte[UdpTemplate.HeaderLength + UdpTemplate.MaxPayload];
         probes.Write(probe, p.QuotedDstIp, p.QuotedSrcPort, p.QuotedDstPort, Protocol.Udp);
         if (BinaryPrimitives.ReadUInt16BigEndian(probe[(UdpTemplate.UdpOffset + 6)..]) != p.QuotedUdpChecksum) return MatchOutcome.Forged;
-        if (p.IcmpType != 3) return MatchOutcome.Ignored;
-        PortState state = p.IcmpCode switch
-        {
-            3 => PortState.Closed,
-            0 or 1 or 2 or 9 or 10 or 13 => PortState.Filtered,
-            _ => (PortState)255,
-        };
-        if ((byte)state == 255) return MatchOutcome.Ignored;
-        result = new PortResult(p.QuotedDstIp, Protocol.Udp, p.QuotedDstPort, state, p.Ttl, timestampMicros,
-            PortReasonNames.FromIcmpUnreachable(p.IcmpCode));
+        var reason = p.IcmpType == 3 ? PortReasonNames.FromIcmpUnreachable(p.IcmpCode) : PortReason.Unknown;
+        if (reason == PortReason.Unknown) return MatchOutcome.Ignored;
+        // Port unreachable is the closed port's answer; the others are a filter's.
+        var state = reason == PortReason.PortUnreach ? PortState.Closed : PortState.Filtered;
+        result = new PortResult(p.QuotedDstIp, Protocol.Udp, p.QuotedDstPort, state, p.Ttl, timestampMicros, reason);
         return MatchOutcome.Result;
     }
 }
