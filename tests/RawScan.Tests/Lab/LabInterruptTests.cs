@@ -30,11 +30,7 @@ public class LabInterruptTests(ScanLabFixture lab) : IClassFixture<ScanLabFixtur
     }
 
     private static int[] InnerScans(string marker) =>
-        [.. Process.GetProcesses().Where(p =>
-        {
-            try { return File.ReadAllText($"/proc/{p.Id}/cmdline").Replace('\0', ' ').Contains(marker); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
-        }).Select(p => p.Id)];
+        [.. Process.GetProcesses().Select(p => p.Id).Where(id => Cmdline(id).Contains(marker))];
 
     private static string Cmdline(int pid)
     {
