@@ -101,7 +101,6 @@ internal static class ScanCommand
     private static UdpPayloadTable UdpPayloads(ScanPorts ports, string? nmapPath, string? userPath)
     {
         if (nmapPath is null && ports.Udp.Count > 0 && File.Exists(NmapPayloads.DefaultPath)) nmapPath = NmapPayloads.DefaultPath;
-        if (nmapPath is not null && ports.Udp.Count == 0 && nmapPath == NmapPayloads.DefaultPath) nmapPath = null;
         var table = UdpPayloadTable.Standard(nmapPath is null ? null : NmapPayloads.Load(nmapPath));
         return userPath is null ? table : UdpPayloadTable.Load(userPath, table);
     }
