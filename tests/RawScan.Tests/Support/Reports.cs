@@ -1,3 +1,4 @@
+using Xunit;
 using RawScan.Output;
 using RawScan.Registry;
 using RawScan.Results;
@@ -79,4 +80,23 @@ internal static class Reports
     /// <summary>What every format keeps of a result (the timestamp is for the scan only; grepable drops the TTL).</summary>
     public static HashSet<(uint, Protocol, ushort, PortState, byte)> Keys(IEnumerable<PortResult> rs, bool ttl = true) =>
         [.. rs.Select(r => (r.Address, r.Protocol, r.Port, r.State, ttl ? r.Ttl : (byte)0))];
+
+    /// <summary>Where Debian's nmap-common puts nmap's DTD, which -oX files must validate against.</summary>
+    public const string NmapDtd = "/usr/share/nmap/nmap.dtd";
+
+    /// <summary>xmllint --dtdvalid against nmap's DTD: the file is nmap XML as nmap's own tools expect it.</summary>
+    public static void AssertValidNmapXml(string path)
+    {
+        Assert.True(File.Exists(NmapDtd), $"{NmapDtd} is missing: install Debian's nmap-common (with nmap)");
+        var r = RawScan.Lab.Internal.Exec.TryRun(null, ["xmllint", "--noout", "--dtdvalid", NmapDtd, path]);
+        Assert.True(r.ExitCode == 0, $"xmllint: {r.StdErr}\n{File.ReadAllText(path)}");
+    }
+
+    /// <summary>How many times <paramref name="s"/> occurs in <paramref name="text"/>.</summary>
+    public static int Occurrences(string text, string s)
+    {
+        int n = 0;
+        for (int i = text.IndexOf(s, StringComparison.Ordinal); i >= 0; i = text.IndexOf(s, i + 1, StringComparison.Ordinal)) n++;
+        return n;
+    }
 }

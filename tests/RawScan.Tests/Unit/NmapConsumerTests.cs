@@ -12,7 +12,6 @@ namespace RawScan.Tests;
 /// </summary>
 public sealed class NmapConsumerTests : IDisposable
 {
-    private const string Dtd = "/usr/share/nmap/nmap.dtd";
     private const long T0 = 1_736_164_800_000_000;
     private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("rawscan-consumers-");
 
@@ -54,7 +53,7 @@ public sealed class NmapConsumerTests : IDisposable
     public void TheDefaultFileSaysWhatEveryPortWasAndIsValid()
     {
         var path = Xml("scan.xml", Scan());
-        AssertValid(path);
+        Reports.AssertValidNmapXml(path);
         var text = File.ReadAllText(path);
 
         Assert.Contains("<extraports state=\"closed\" count=\"97\">\n<extrareasons reason=\"reset\" count=\"97\" proto=\"tcp\" ports=\"1-21,23-24,26-79,81-100\" />\n</extraports>", text);
@@ -71,7 +70,7 @@ public sealed class NmapConsumerTests : IDisposable
         var all = File.ReadAllText(Xml("all.xml", Scan(), new ShownStates(true, true)));
         Assert.Contains("<hosts up=\"2\" down=\"2\" total=\"4\" />", all);
         Assert.DoesNotContain("<extraports", all);
-        Assert.Equal(200, Count(all, "<port "));
+        Assert.Equal(200, Reports.Occurrences(all, "<port "));
     }
 
     [Fact]
@@ -119,7 +118,7 @@ public sealed class NmapConsumerTests : IDisposable
             w.End(Reports.Summary());
         }
         Assert.True(new FileInfo(path).Length < 400_000, $"{new FileInfo(path).Length} bytes");
-        AssertValid(path);
+        Reports.AssertValidNmapXml(path);
         var sw = System.Diagnostics.Stopwatch.StartNew();
         var r = Exec.TryRun(null, ["xsltproc", "-o", PathFor("big.html"), "/usr/share/nmap/nmap.xsl", path]);
         Assert.True(r.ExitCode == 0, $"xsltproc: {r.StdErr}");
@@ -149,18 +148,5 @@ public sealed class NmapConsumerTests : IDisposable
             "198.18.0.1 True 22/tcp/open,25/tcp/filtered,80/tcp/open",
             "198.18.0.2 True ",
         ], r.StdOut.TrimEnd('\n').Split('\n'));
-    }
-
-    private static void AssertValid(string path)
-    {
-        var r = Exec.TryRun(null, ["xmllint", "--noout", "--dtdvalid", Dtd, path]);
-        Assert.True(r.ExitCode == 0, $"xmllint: {r.StdErr}");
-    }
-
-    private static int Count(string text, string s)
-    {
-        int n = 0;
-        for (int i = text.IndexOf(s, StringComparison.Ordinal); i >= 0; i = text.IndexOf(s, i + 1, StringComparison.Ordinal)) n++;
-        return n;
     }
 }
