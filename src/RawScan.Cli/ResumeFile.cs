@@ -4,37 +4,69 @@ using System.Text.Json.Serialization;
 namespace RawScan.Cli;
 
 /// <summary>
-/// What an interrupted scan needs to finish exactly: its arguments, its seed (so the shuffled order is
-/// the same) and the first position of that order not yet sent (every one before it was sent).
-/// Like masscan's paused.conf, but with the position as an exact index rather than a count.
+/// What a stopped scan needs to finish exactly: its arguments, its seed (so the shuffled order is the
+/// same), its place in that order (every position before <see cref="Low"/> settled, every one from
+/// <see cref="Position"/> on unsent) and the length of its results journal that place counts on. Like
+/// masscan's paused.conf, but kept while the scan runs (about once a second), so a scan killed
+/// outright resumes too, and exact: the probes in flight are probed again, none twice.
 /// </summary>
+/// <param name="Journal">The results journal's file name, in the resume file's folder.</param>
 internal sealed record ResumeFile(
     [property: JsonPropertyName("version")] int Version,
     [property: JsonPropertyName("args")] string[] Args,
     [property: JsonPropertyName("seed")] ulong Seed,
     [property: JsonPropertyName("position")] ulong Position,
-    [property: JsonPropertyName("sent")] long Sent,
-    [property: JsonPropertyName("planned")] long Planned)
+    [property: JsonPropertyName("low")] ulong Low,
+    [property: JsonPropertyName("journal")] string Journal,
+    [property: JsonPropertyName("journal_length")] long JournalLength,
+    [property: JsonPropertyName("saved")] DateTimeOffset Saved)
 {
+    public const int CurrentVersion = 2;
     public const string DefaultPath = "paused.rawscan";
 
+    /// <summary>The journal beside a resume file: its name with ".journal" added.</summary>
+    public static string JournalNameFor(string path) => Path.GetFileName(path) + ".journal";
+
+    public string JournalPath(string resumePath) => Path.Combine(Path.GetDirectoryName(Path.GetFullPath(resumePath)) ?? ".", Journal);
+
+    /// <summary>
+    /// Writes the file whole and durably: beside its place, synced, then renamed over it, so a kill or a
+    /// power cut at any moment leaves the last good file or this one, never a half-written one.
+    /// </summary>
     public void Save(string path)
     {
-        string tmp = path + ".tmp";
-        File.WriteAllText(tmp, JsonSerializer.Serialize(this, new JsonSerializerOptions { WriteIndented = true }) + "\n");
-        File.Move(tmp, path, overwrite: true); // never a half-written file where the last good one was
+        string tmp = $"{path}.{Environment.ProcessId}.tmp";
+        try
+        {
+            using (var f = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1))
+            {
+                f.Write(JsonSerializer.SerializeToUtf8Bytes(this, new JsonSerializerOptions { WriteIndented = true }));
+                f.WriteByte((byte)'\n');
+                f.Flush(flushToDisk: true);
+            }
+            File.Move(tmp, path, overwrite: true);
+        }
+        catch
+        {
+            try { File.Delete(tmp); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+            throw;
+        }
     }
 
     public static ResumeFile Load(string path)
     {
         ResumeFile? r;
+        if (Directory.Exists(path)) throw new BadInputException("resume file", path, "is a directory");
         try { r = JsonSerializer.Deserialize<ResumeFile>(File.ReadAllText(path)); }
         catch (FileNotFoundException) { throw new BadInputException("resume file", path, "no such file"); }
+        catch (DirectoryNotFoundException) { throw new BadInputException("resume file", path, "no such file"); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
         {
             throw new BadInputException("resume file", path, e is JsonException ? "not a RawScan resume file" : e.Message);
         }
-        if (r is null || r.Version != 1 || r.Args is null) throw new BadInputException("resume file", path, "not a RawScan resume file");
+        if (r is null || r.Args is null || r.Journal is null) throw new BadInputException("resume file", path, "not a RawScan resume file");
+        if (r.Version != CurrentVersion) throw new BadInputException("resume file", path, $"written by another version of RawScan (format {r.Version}, this one reads {CurrentVersion})");
+        if (Path.GetFileName(r.Journal) != r.Journal) throw new BadInputException("resume file", path, "names a journal outside its folder");
         return r;
     }
 }

@@ -20,10 +20,11 @@ internal static class ScanCommand
     /// <param name="SavedArgs">The arguments a resume file keeps: every option of the scan (a resumed one's saved and
     /// new ones) but those the table marks not saved (--lab, --resume, --seed).</param>
     /// <param name="Debug">--debug: an unexpected failure's stack trace is printed too.</param>
-    /// <param name="ResumedFrom">--resume's file: removed once the resumed scan completes.</param>
+    /// <param name="ResumedFrom">--resume's file: the resumed scan keeps its place there, and removes it once complete.</param>
+    /// <param name="Resumed">What --resume's file holds: the place, and how much of the journal it counts on.</param>
     internal sealed record Parsed(ScanOptions Options, IReadOnlyList<(ReportFormat Format, string Path)> Outputs, ShownStates Show, bool PacketTrace,
         bool StatusJson, string? Lab, string[] InnerArgs, string[] SavedArgs, string ResumePath, TableOptions Table, bool Debug,
-        string? ResumedFrom = null);
+        string? ResumedFrom = null, ResumeFile? Resumed = null);
 
     /// <summary>Set by a --lab run for the scan it starts inside the lab: the lab's name (for the resume hint) and the parent's pid.</summary>
     private const string LabEnv = "RAWSCAN_LAB", LabParentEnv = "RAWSCAN_LAB_PARENT";
@@ -57,7 +58,17 @@ internal static class ScanCommand
         var shard = p.Options.Shard;
         if (saved.Position < shard.First || (saved.Position - shard.First) % (ulong)shard.Count != 0)
             throw new BadInputException("resume file", file, $"position {saved.Position} is not one of shard {shard}'s");
-        return p with { Options = p.Options with { StartPosition = saved.Position }, ResumedFrom = file };
+        // The probes that were in flight: the window between the settled prefix and the position, less
+        // what the journal (as far as the place counts on it) already holds.
+        ulong[] unsettled;
+        string journal = saved.JournalPath(file);
+        if (!File.Exists(journal)) throw new BadInputException("resume file", file, $"its journal {journal} is missing");
+        try { unsettled = ResumePoint.Unsettled(p.Options, saved.Low, saved.Position, ResultJournal.Read(journal, saved.Seed, saved.JournalLength)); }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            throw new BadInputException("resume file", file, e.Message);
+        }
+        return p with { Options = p.Options with { StartPosition = saved.Position, Unsettled = unsettled }, ResumedFrom = file, Resumed = saved };
     }
 
     /// <param name="scan">The options that make the scan, applied in order.</param>
@@ -139,28 +150,46 @@ internal static class ScanCommand
         using var table = printTable ? new TableWriter(new StreamWriter(StandardOutput(), new System.Text.UTF8Encoding(false), 1 << 15), registry,
             p.Table, ownsWriter: true) : null;
         var summaryWriter = new SummaryWriter(registry);
+        // A resumed scan's reports are the whole scan's (its journal is replayed into them first): only a shard is partial.
         var header = new ScanHeader(CommandLine(), DateTimeOffset.Now, p.Options.Ports, p.Options.Targets.Count,
-            typeof(Scanner).Assembly.GetName().Version?.ToString(3) ?? "0", p.Show,
-            Partial: p.Options.Shard.Count > 1 || p.Options.StartPosition is not null);
+            typeof(Scanner).Assembly.GetName().Version?.ToString(3) ?? "0", p.Show, Partial: p.Options.Shard.Count > 1);
         table?.Begin(header);
-        // Output files are opened only once the scan can start (Scanner.Run's ready): a scan refused for
-        // no route, no interface or no next hop leaves an existing -oJ file as it was.
+        // Output files, the journal and the resume file are opened only once the scan can start
+        // (Scanner.Run's ready): a scan refused for no route, no interface or no next hop leaves an
+        // existing -oJ file as it was.
         List<IReportWriter> writers = [];
         List<(string Temp, string Final)> documents = [];
         var sinks = new Fanout([.. table is null ? Array.Empty<IResultSink>() : [table], summaryWriter]);
-        void OpenFiles()
+        using var place = new ScanCheckpoint(p.SavedArgs, p.Options.Seed);
+        var replayed = new long[4];
+        void Ready()
         {
+            string? noPlace = KeepPlace(p, place);
             writers = OpenOutputs(p, registry, documents);
             foreach (var w in writers) w.Begin(header);
-            sinks.Add(writers);                                 // before the receive thread starts: its start publishes them
+            sinks.Add(writers);
+            // A resumed scan's reports start with what the stopped scan settled, read back from its journal.
+            if (p.Resumed is { } saved)
+                foreach (var r in ResultJournal.Read(saved.JournalPath(p.ResumedFrom!), saved.Seed, saved.JournalLength))
+                {
+                    sinks.OnResult(r);
+                    replayed[(int)r.State]++;
+                }
+            if (place.Journal is { } journal) sinks.AddFirst(journal);   // first: a report that fails cannot keep a result from it
+            if (noPlace is not null) Console.Error.WriteLine(noPlace);
         }
 
         var scanner = new Scanner();
         ScanSummary summary;
-        var options = p.PacketTrace ? p.Options with { PacketTrace = Console.Error } : p.Options;
+        var options = p.Options with { Checkpoint = place, PacketTrace = p.PacketTrace ? Console.Error : null };
         var style = p.StatusJson ? ProgressStyle.Json : Console.IsErrorRedirected ? ProgressStyle.Plain : ProgressStyle.Terminal;
         using (p.PacketTrace ? null : new Progress(scanner.Counters, Console.Error, style))
-            summary = scanner.Run(options, sinks, cts.Token, OpenFiles);
+            summary = scanner.Run(options, sinks, cts.Token, Ready);
+        summary = summary with
+        {
+            Open = summary.Open + replayed[(int)PortState.Open], Closed = summary.Closed + replayed[(int)PortState.Closed],
+            Filtered = summary.Filtered + replayed[(int)PortState.Filtered], OpenFiltered = summary.OpenFiltered + replayed[(int)PortState.OpenFiltered],
+        };
 
         // Every output is finished, also after Ctrl-C or a failure: what was found is written out whole.
         var unfinished = new HashSet<string>();
@@ -194,11 +223,11 @@ internal static class ScanCommand
         catch (IOException) { }                                   // standard output closed (a pipe's reader gone): nothing to print to
         summaryWriter.Write(Console.Error, summary);
         SayHowItEnded(Console.Error, summary, p.Debug);
-        if (summary.End != ScanEnd.Completed && !summary.AllSent) SaveResume(p, summary);
-        else if (summary.End == ScanEnd.Completed && p.ResumedFrom is { } done)
+        if (summary.End != ScanEnd.Completed) SavePlace(place, summary);
+        else if (place.Path is { } done)
         {
-            // Finished: resuming it again would send probes twice and append their results twice.
-            try { File.Delete(done); }
+            // Complete: resuming it again would send probes twice and report their results twice.
+            try { place.Delete(); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 Console.Error.WriteLine($"rawscan: the scan is complete, but {done} could not be removed: {e.Message}");
@@ -220,14 +249,14 @@ internal static class ScanCommand
     }
 
     /// <summary>
-    /// Where to save this scan's place: the --resume-file (paused.rawscan by default), unless that file
-    /// holds another scan's place (two scans interrupted in one folder lost one position), in which
-    /// case beside it, named after this scan's seed. A resumed scan saves over the file it resumed.
+    /// Where to keep this scan's place: the --resume-file (paused.rawscan by default), unless that file
+    /// holds another scan's place (two scans stopped in one folder lost one position), in which case
+    /// beside it, named after this scan's seed. A resumed scan keeps its place in the file it resumed.
     /// </summary>
     private static string ResumePathFor(Parsed p)
     {
         string path = p.ResumePath;
-        if (!File.Exists(path) || path == p.ResumedFrom) return path;
+        if (!File.Exists(path)) return path;
         try
         {
             var other = ResumeFile.Load(path);
@@ -238,27 +267,57 @@ internal static class ScanCommand
         return $"{stem}-{p.Options.Seed:x16}{Path.GetExtension(path)}";
     }
 
-    private static void SaveResume(Parsed p, ScanSummary s)
+    /// <summary>
+    /// Opens the journal and saves the starting place, before the first probe. Returns a line to print
+    /// when the place cannot be kept: a --resume-file was checked writable while parsing (bad input),
+    /// but the default one in a folder that cannot be written only costs the scan its checkpoints.
+    /// </summary>
+    private static string? KeepPlace(Parsed p, ScanCheckpoint place)
     {
+        string path = p.ResumedFrom ?? ResumePathFor(p);
         try
         {
-            string path = ResumePathFor(p);
-            new ResumeFile(1, p.SavedArgs, p.Options.Seed, s.NextPosition, s.NewProbesSent, s.ProbesPlanned).Save(path);
-            // A command that works as printed: a scan run inside a lab is finished inside it.
-            string lab = Environment.GetEnvironmentVariable(LabEnv) is { Length: > 0 } name ? $"--lab {name} " : "";
-            if (path != p.ResumePath) Console.Error.WriteLine($"rawscan: {p.ResumePath} holds another scan's place: this one's is in {path}");
-            Console.Error.WriteLine($"rawscan: {s.ProbesPlanned - s.NewProbesSent} probes not sent; finish with: rawscan scan {lab}--resume {path}");
+            if (p.Resumed is { } saved) place.Continue(path, saved);
+            else place.Start(path, p.Options.StartPosition ?? p.Options.Shard.First);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
         {
-            Console.Error.WriteLine($"rawscan: could not save the resume file {p.ResumePath}: {e.Message}");
+            place.Dispose();
+            return $"rawscan: this scan's place cannot be kept in {path} ({e.Message}): it runs without checkpoints, and cannot be resumed (--resume-file FILE chooses another place)";
+        }
+        return path != p.ResumePath && p.ResumedFrom is null
+            ? $"rawscan: {p.ResumePath} holds another scan's place: this one's is kept in {path}"
+            : null;
+    }
+
+    /// <summary>
+    /// A scan that stopped short keeps its place for the last time (its journal synced, then the
+    /// position) and prints the command that finishes it. If that fails, the place saved at the last
+    /// checkpoint still stands: it is older, and its resume probes a little more again.
+    /// </summary>
+    private static void SavePlace(ScanCheckpoint place, ScanSummary s)
+    {
+        if (place.Path is not { } path) return;
+        // A command that works as printed: a scan run inside a lab is finished inside it.
+        string lab = Environment.GetEnvironmentVariable(LabEnv) is { Length: > 0 } name ? $"--lab {name} " : "";
+        string finish = $"finish with: rawscan scan {lab}--resume {path}";
+        try
+        {
+            place.Save(s.NextPosition, s.LowPosition);
+            Console.Error.WriteLine($"rawscan: {s.Left} probes left ({s.Unsettled} of them in flight when it stopped); {finish}");
+        }
+        catch (IOException e)
+        {
+            string when = place.LastSaved is { } t ? $"the place saved at {t:HH:mm:ss} stands" : "no place was saved";
+            Console.Error.WriteLine($"rawscan: could not save this scan's place ({e.InnerException?.Message ?? e.Message}): {when}; {finish}");
         }
     }
 
     /// <summary>
     /// Opens every output before the scan starts, so a bad path fails before any packet. A resumed
-    /// scan appends to its JSON lines and CSV (they are streams of results); the other formats are
-    /// documents and describe the resumed part.
+    /// scan writes each whole, from the start: its journal is replayed into them first, so nothing is
+    /// lost, and nothing is written twice (a stream appended to could hold results past the place the
+    /// resume starts from, or a line cut in half by the kill).
     /// </summary>
     private static List<IReportWriter> OpenOutputs(Parsed p, IServiceRegistry registry, List<(string Temp, string Final)> documents)
     {
@@ -267,12 +326,11 @@ internal static class ScanCommand
         {
             foreach (var (format, path) in p.Outputs)
             {
-                bool append = p.Options.StartPosition is not null && format.Streamed && File.Exists(path);
                 Stream stream;
                 try
                 {
                     if (path == "-") stream = StandardOutput();
-                    else if (format.Streamed) stream = new FileStream(path, append ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16);
+                    else if (format.Streamed) stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16);
                     else
                     {
                         // A document is written whole at the end: beside its place, renamed into it when finished.
@@ -377,6 +435,8 @@ internal static class ScanCommand
         private IResultSink[] _sinks = sinks;
 
         public void Add(IEnumerable<IResultSink> more) => _sinks = [.. _sinks, .. more];
+
+        public void AddFirst(IResultSink first) => _sinks = [first, .. _sinks];
 
         public void OnResult(in PortResult r)
         {

@@ -60,6 +60,18 @@ public sealed record ScanOptions
     /// <summary>Where in this shard's shuffled order to start: a resumed scan's saved position.</summary>
     public ulong? StartPosition { get; init; }
 
+    /// <summary>
+    /// A resumed scan's positions before <see cref="StartPosition"/> that were sent but never settled (in
+    /// flight when the scan stopped), ascending: sent first, as first tries.
+    /// </summary>
+    public IReadOnlyList<ulong> Unsettled { get; init; } = [];
+
+    /// <summary>Where the scan keeps its place while it runs (a journal of results and a position file); null: nowhere.</summary>
+    public Results.ICheckpoint? Checkpoint { get; init; }
+
+    /// <summary>How often the place is kept: a scan killed outright loses at most this much work, which it probes again.</summary>
+    public TimeSpan CheckpointEvery { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Everything but the wire: no capture, no ARP; frames go to <see cref="WritePcap"/> or are only counted.</summary>
     public bool DryRun { get; init; }
 

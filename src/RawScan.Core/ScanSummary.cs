@@ -37,6 +37,15 @@ public sealed record ScanSummary
     /// <summary>The first position of the shuffled order not sent (see Transmitter.NextPosition); where a resume starts.</summary>
     public required ulong NextPosition { get; init; }
 
+    /// <summary>Every position before this one is settled; from here to <see cref="NextPosition"/> some are not (see <see cref="Results.ICheckpoint.Save"/>).</summary>
+    public ulong LowPosition { get; init; }
+
+    /// <summary>Probes sent but not settled when the scan stopped short (in flight): a resume probes them again.</summary>
+    public long Unsettled { get; init; }
+
+    /// <summary>Probes a resume would send: those never sent, and those in flight when the scan stopped.</summary>
+    public long Left => Math.Max(0, ProbesPlanned - NewProbesSent) + Unsettled;
+
     /// <summary>First tries sent: <see cref="ProbesSent"/> counts every packet, retransmissions included (as --rate does).</summary>
     public long NewProbesSent => ProbesSent - Retransmits;
 

@@ -33,7 +33,7 @@ public sealed class Scanner
         var space = new ScanSpace(o.Targets, o.Ports);
         var order = new FeistelPermutation(space.Count, o.Seed);
         ulong start = o.StartPosition ?? o.Shard.First;
-        Counters.ProbesPlanned = (long)(o.Shard.CountOf(space.Count) - o.Shard.CountOf(Math.Min(start, space.Count)));
+        Counters.ProbesPlanned = (long)(o.Shard.CountOf(space.Count) - o.Shard.CountOf(Math.Min(start, space.Count))) + o.Unsettled.Count;
         var cookie = o.CookieKey is { } k ? new SynCookie(k.K0, k.K1) : SynCookie.Random();
 
         // The one place a dry run differs: no capture, no ARP, frames to a file or a counter.
@@ -50,7 +50,7 @@ public sealed class Scanner
         var sourcePorts = new SourcePorts(firstPort, lastPort);
         ready?.Invoke();
         replies.Start(new ReplyWiring(o, path, nextHopMac, probes, sourcePorts, sink, Counters));
-        var transmitter = replies.SendLoop(space, order, o.Shard, probes, sourcePorts, sender, new RateLimiter(o.Rate), Counters, start);
+        var transmitter = replies.SendLoop(space, order, o, probes, sourcePorts, sender, new RateLimiter(o.Rate), Counters, start);
 
         Exception? txError = null;
         using var stopTx = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -69,13 +69,20 @@ public sealed class Scanner
             if (!replies.Alive) stopTx.Cancel();
 
         if (txError is null) replies.Cooldown(ct);
-        replies.Finish();
+        var end = txError is not null || !replies.Alive ? ScanEnd.Failed : ct.IsCancellationRequested ? ScanEnd.Interrupted : ScanEnd.Completed;
+        // A scan cut short does not call the probes it had in flight filtered: they did not get their
+        // tries. They stay unsettled (LowPosition), and a resume probes them again.
+        Exception? finishError = null;
+        try { replies.Finish(giveUp: end == ScanEnd.Completed); }
+        catch (IOException e) { finishError = e; }          // a report failing on the last results: the scan failed, its summary stands
+        ulong low = transmitter.LowPosition(out long unsettled);
 
-        var error = txError ?? replies.Error;
+        var error = txError ?? replies.Error ?? finishError;
+        if (error is not null) end = ScanEnd.Failed;
         var c = Counters;
         return new ScanSummary
         {
-            End = error is not null ? ScanEnd.Failed : ct.IsCancellationRequested ? ScanEnd.Interrupted : ScanEnd.Completed,
+            End = end,
             Error = error is null ? null : Describe(error),
             Fault = error,
             Interface = path.Interface,
@@ -102,6 +109,8 @@ public sealed class Scanner
             SendTime = Stopwatch.GetElapsedTime(sendStart, sendEnd),
             Duration = Stopwatch.GetElapsedTime(started),
             NextPosition = transmitter.NextPosition,
+            LowPosition = low,
+            Unsettled = unsettled,
         };
     }
 

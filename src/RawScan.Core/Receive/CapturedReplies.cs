@@ -22,7 +22,7 @@ internal sealed class CapturedReplies(PcapDevice capture) : ReplySide
     private Exception? _error;
 
     /// <summary>What exists once <see cref="Start"/> has run.</summary>
-    private sealed record Listening(ReplyWiring Wiring, Retransmission Retransmission, ReceiveLoop Loop, Thread Thread);
+    private sealed record Listening(ReplyWiring Wiring, Retransmission Retransmission, ReceiveLoop Loop, Thread Thread, CheckpointRelay? Checkpoints);
 
     private Listening On => _on ?? throw new InvalidOperationException("the reply side is not started");
 
@@ -33,19 +33,23 @@ internal sealed class CapturedReplies(PcapDevice capture) : ReplySide
         var rtt = new RttEstimator(Scanner.MinTimeout, Scanner.InitialTimeout);
         var retransmission = new Retransmission(table, rtt, o.Retries, new ResultQueue(1 << 16));
         var matcher = new ReplyMatcher(w.Probes, w.SourcePorts);
+        // Checkpoints are asked for by the send thread and saved by this side's receive thread, which writes the results.
+        var checkpoints = o.Checkpoint is { } c ? new CheckpointRelay(c, direct: false) : null;
         var reset = o.Reset ? new TcpTemplate(w.Path.Mac, w.NextHopMac, w.Path.SourceIp, flags: TcpTemplate.Rst) : null;
         var loop = new ReceiveLoop(capture, matcher, table, w.SourcePorts, rtt, retransmission.Filtered, w.Sink, w.Counters, _clock,
             w.Path.AnswerArp ? new ArpIdentity(w.Path.SourceIp, w.Path.Mac) : null, reset, o.PacketTrace,
-            idleLagTicks: (Scanner.CaptureBlockTimeoutMs + 10) * Stopwatch.Frequency / 1000);
+            idleLagTicks: (Scanner.CaptureBlockTimeoutMs + 10) * Stopwatch.Frequency / 1000, checkpoints: checkpoints);
         var thread = new Thread(() => { try { loop.Run(); } catch (Exception e) { _error = e; } })
         { Name = "rawscan-rx", IsBackground = true, Priority = ThreadPriority.AboveNormal };
-        _on = new Listening(w, retransmission, loop, thread);
+        _on = new Listening(w, retransmission, loop, thread, checkpoints);
+        if (checkpoints is not null) checkpoints.ServerAlive = () => thread.IsAlive;
         thread.Start();
     }
 
-    public override Transmitter SendLoop(ScanSpace space, FeistelPermutation order, Shard shard, ProbeBuilder probes, SourcePorts sourcePorts,
+    public override Transmitter SendLoop(ScanSpace space, FeistelPermutation order, ScanOptions o, ProbeBuilder probes, SourcePorts sourcePorts,
         IFrameSink sink, RateLimiter limiter, ScanCounters counters, ulong start) =>
-        new(space, order, shard, probes, sourcePorts, sink, limiter, counters, start, On.Retransmission, _clock);
+        new(space, order, o.Shard, probes, sourcePorts, sink, limiter, counters, start, On.Retransmission, _clock,
+            o.Unsettled, On.Checkpoints, o.CheckpointEvery);
 
     public override bool Alive => On.Thread.IsAlive;
 
@@ -64,11 +68,12 @@ internal sealed class CapturedReplies(PcapDevice capture) : ReplySide
             Thread.Sleep(5);
     }
 
-    public override void Finish()
+    public override void Finish(bool giveUp)
     {
         On.Loop.Stop();
         On.Thread.Join();
-        On.Retransmission.Finish(On.Wiring.Sink, On.Wiring.Counters);   // what never answered is filtered; only this thread writes now
+        // What never answered is filtered (only this thread writes now), unless the scan was cut short.
+        On.Retransmission.Finish(On.Wiring.Sink, On.Wiring.Counters, giveUp);
     }
 
     public override TimeSpan SmoothedRtt => _on?.Retransmission.Rtt.Smoothed ?? TimeSpan.Zero;

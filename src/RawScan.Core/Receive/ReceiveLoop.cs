@@ -18,7 +18,7 @@ namespace RawScan.Receive;
 /// </summary>
 internal sealed class ReceiveLoop(PcapDevice device, ReplyMatcher matcher, FourTupleTable table, SourcePorts sourcePorts, RttEstimator rtt,
     ResultQueue filtered, IResultSink sink, ScanCounters counters, ReceiveClock clock, ArpIdentity? answerArpFor, TcpTemplate? resetTemplate = null,
-    TextWriter? trace = null, long idleLagTicks = 0)
+    TextWriter? trace = null, long idleLagTicks = 0, CheckpointRelay? checkpoints = null)
 {
     private volatile bool _stop;
 
@@ -44,6 +44,7 @@ internal sealed class ReceiveLoop(PcapDevice device, ReplyMatcher matcher, FourT
                 long now = Stopwatch.GetTimestamp();          // idle: nothing captured is waiting (a clock read per idle wake)
                 clock.Advance(now - idleLagTicks);            // but a TPACKET_V3 block not yet handed over may hold some
                 sink.Tick(StopwatchTime.TicksToMicros(now) + _wallMinusMonotonicMicros);
+                checkpoints?.Serve(filtered, sink);
                 if (now - _dropsReadAt >= DropsEveryTicks) { _dropsReadAt = now; RefreshDrops(); }
                 device.Wait(10);
                 continue;
@@ -54,6 +55,7 @@ internal sealed class ReceiveLoop(PcapDevice device, ReplyMatcher matcher, FourT
             {
                 clock.Advance(ToTicks(ts));
                 sink.Tick(ts);                                // streamed reports flush what trickled in, on this thread
+                checkpoints?.Serve(filtered, sink);           // a place the send thread asked to keep (about once a second)
             }
             if (!Packet.TryParse(frame, out var p)) { counters.Malformed++; continue; }
             if (p.Truncated) counters.Truncated++;

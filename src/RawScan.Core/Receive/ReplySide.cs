@@ -24,7 +24,8 @@ internal abstract class ReplySide : IDisposable
     public abstract void Start(ReplyWiring wiring);
 
     /// <summary>The send loop, fed by what this side knows (which probes are in flight, how far the capture has been matched).</summary>
-    public abstract Transmitter SendLoop(ScanSpace space, FeistelPermutation order, Shard shard, ProbeBuilder probes, SourcePorts sourcePorts,
+    /// <param name="o">The scan: its shard, a resumed scan's unsettled probes, where checkpoints go.</param>
+    public abstract Transmitter SendLoop(ScanSpace space, FeistelPermutation order, ScanOptions o, ProbeBuilder probes, SourcePorts sourcePorts,
         IFrameSink sink, RateLimiter limiter, ScanCounters counters, ulong start);
 
     /// <summary>False once the receive loop has ended by itself (it failed: see <see cref="Error"/>); the send loop is then stopped.</summary>
@@ -36,8 +37,11 @@ internal abstract class ReplySide : IDisposable
     /// <summary>After the last probe: listens for the replies still on their way (--wait, or a wait derived from the RTT).</summary>
     public abstract void Cooldown(CancellationToken ct);
 
-    /// <summary>Stops hearing (what is already captured is matched first) and settles what never answered.</summary>
-    public abstract void Finish();
+    /// <summary>
+    /// Stops hearing (what is already captured is matched first) and, if <paramref name="giveUp"/>, settles
+    /// what never answered; a scan that did not complete leaves it in flight, to be probed again on resume.
+    /// </summary>
+    public abstract void Finish(bool giveUp);
 
     public abstract TimeSpan SmoothedRtt { get; }
     public abstract TimeSpan Timeout { get; }
@@ -53,14 +57,16 @@ internal sealed class NoReplies : ReplySide
 {
     public override void Start(ReplyWiring wiring) { }
 
-    public override Transmitter SendLoop(ScanSpace space, FeistelPermutation order, Shard shard, ProbeBuilder probes, SourcePorts sourcePorts,
+    public override Transmitter SendLoop(ScanSpace space, FeistelPermutation order, ScanOptions o, ProbeBuilder probes, SourcePorts sourcePorts,
         IFrameSink sink, RateLimiter limiter, ScanCounters counters, ulong start) =>
-        new(space, order, shard, probes, sourcePorts, sink, limiter, counters, start);
+        // Nothing is in flight, so a checkpoint is the send loop's own to save, at once.
+        new(space, order, o.Shard, probes, sourcePorts, sink, limiter, counters, start, unsettled: o.Unsettled,
+            checkpoints: o.Checkpoint is { } c ? new CheckpointRelay(c, direct: true) : null, checkpointEvery: o.CheckpointEvery);
 
     public override bool Alive => true;
     public override Exception? Error => null;
     public override void Cooldown(CancellationToken ct) { }
-    public override void Finish() { }
+    public override void Finish(bool giveUp) { }
     public override TimeSpan SmoothedRtt => TimeSpan.Zero;
     public override TimeSpan Timeout => TimeSpan.Zero;
 }

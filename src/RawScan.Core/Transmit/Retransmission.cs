@@ -114,12 +114,38 @@ internal sealed class Retransmission
     }
 
     /// <summary>
-    /// After the scan (its threads joined): everything still in flight is settled. Unanswered probes
-    /// are filtered; they go straight to <paramref name="sink"/>, the receive thread being gone.
+    /// The lowest position still in flight (sent, neither answered nor given up), or <paramref name="atMost"/>
+    /// when none is lower: where a checkpoint's settled prefix ends. A walk over the FIFO (the probes in
+    /// flight, a few hundred thousand at most), once a checkpoint, never per packet.
     /// </summary>
-    public void Finish(IResultSink sink, ScanCounters counters)
+    public ulong OldestUnsettled(ulong atMost) => OldestUnsettled(atMost, out _);
+
+    /// <param name="count">How many probes are in flight.</param>
+    public ulong OldestUnsettled(ulong atMost, out int count)
+    {
+        ulong low = atMost;
+        count = 0;
+        for (long i = _head; i != _tail; i++)
+        {
+            var (slot, key) = _fifo[i & _mask];
+            if (Table.KeyAt(slot) != key || Table.IsSettled(slot)) continue;
+            low = Math.Min(low, Table.PositionAt(slot));
+            count++;
+        }
+        return low;
+    }
+
+    /// <summary>
+    /// After the scan (its threads joined): everything still in flight is settled. Unanswered probes
+    /// are filtered; they go straight to <paramref name="sink"/>, the receive thread being gone. A scan
+    /// that did not complete (<paramref name="giveUp"/> false) leaves them unsettled instead: they
+    /// were not given their tries, so a resume probes them again (<see cref="OldestUnsettled"/>, which
+    /// is read after this) and none is called filtered for want of time.
+    /// </summary>
+    public void Finish(IResultSink sink, ScanCounters counters, bool giveUp = true)
     {
         Filtered.Drain(sink);
+        if (!giveUp) return;
         for (; _head != _tail; _head++)
         {
             var (slot, key) = _fifo[_head & _mask];

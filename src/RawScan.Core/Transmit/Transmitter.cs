@@ -18,10 +18,13 @@ namespace RawScan.Transmit;
 /// </summary>
 internal sealed class Transmitter(ScanSpace space, FeistelPermutation order, Shard shard, ProbeBuilder probes,
     SourcePorts sourcePorts, IFrameSink sink, RateLimiter limiter, ScanCounters counters,
-    ulong startPosition = ulong.MaxValue, Retransmission? retransmission = null, ReceiveClock? receiveClock = null)
+    ulong startPosition = ulong.MaxValue, Retransmission? retransmission = null, ReceiveClock? receiveClock = null,
+    IReadOnlyList<ulong>? unsettled = null, CheckpointRelay? checkpoints = null, TimeSpan checkpointEvery = default)
 {
     private FrameBatch _batch = null!;
     private int[] _batchSlots = null!;
+    private readonly IReadOnlyList<ulong> _unsettled = unsettled ?? [];
+    private int _unsettledSent;         // how many of _unsettled have been sent
 
     /// <summary>
     /// The first position of the shuffled order not yet sent: every position of this shard before it
@@ -46,19 +49,17 @@ internal sealed class Transmitter(ScanSpace space, FeistelPermutation order, Sha
             long now = Stopwatch.GetTimestamp();
             retransmission?.Sweep(receiveClock is null ? now : Math.Min(now, receiveClock.Watermark), resend, counters);
             int resent = _batch.Count;
+            // A resumed scan's probes that were in flight when it stopped go first.
+            for (; _unsettledSent < _unsettled.Count && !_batch.IsFull && (table is null || table.HasRoom); _unsettledSent++)
+                Write(_unsettled[_unsettledSent], table);
             for (; position < count && !_batch.IsFull && (table is null || table.HasRoom); position += step)
-            {
-                ulong i = order[position];
-                space.Decode(i, out uint dst, out ushort dport, out Protocol protocol);
-                ushort sport = SourcePort(position);
-                _batch.Commit(probes.Write(_batch.Next(), dst, sport, dport, protocol));
-                if (table is not null) _batchSlots[_batch.Count - 1] = table.Insert(FourTupleTable.Pack(dst, dport, (byte)protocol), position, 0);
-            }
+                Write(position, table);
             if (_batch.Count == 0)
             {
                 // Nothing new, and nothing to resend: none left with tries, or every probe answered (so
                 // the last ones' timeouts need not pass here; their slots are freed after the scan).
-                if (position >= count && (retransmission is not { RetriesPending: true } || counters.AllAnswered)) break;
+                if (position >= count && _unsettledSent == _unsettled.Count && (retransmission is not { RetriesPending: true } || counters.AllAnswered)) break;
+                MaybeCheckpoint(now, ct);
                 Thread.Sleep(1);                  // waiting for a timeout to pass or for room in the table
                 continue;
             }
@@ -74,11 +75,62 @@ internal sealed class Transmitter(ScanSpace space, FeistelPermutation order, Sha
                 }
                 for (int k = 0; k < resent; k++) table.SetSent(_batchSlots[k], now);
             }
-            int sent = sink.Send(_batch);  // throws if the interface refuses: NextPosition stays at the batch
+            int sent;
+            try { sent = sink.Send(_batch); }
+            catch when (table is not null)
+            {
+                // The interface refused the batch (it vanished): its probes are in the table, in flight and
+                // unsettled, so they count as sent and a resume probes them again unless the journal has
+                // their results (some frames may have left). A dry run's batch is simply written again.
+                NextPosition = position;
+                throw;
+            }
             Interlocked.Add(ref counters.ProbesSent, sent);
             counters.Retransmits += resent;
             NextPosition = position;
+            MaybeCheckpoint(now, ct);
         }
+    }
+
+    private long _lastCheckpoint = Stopwatch.GetTimestamp();
+
+    /// <summary>Asks for a checkpoint when the last is <c>checkpointEvery</c> old (one comparison per batch).</summary>
+    private void MaybeCheckpoint(long now, CancellationToken ct)
+    {
+        if (checkpoints is null || now - _lastCheckpoint < _checkpointTicks) return;
+        _lastCheckpoint = now;
+        checkpoints.Request(NextPosition, LowPosition(), ct);
+    }
+
+    private readonly long _checkpointTicks = (long)(checkpointEvery.TotalSeconds * Stopwatch.Frequency);
+
+    /// <summary>
+    /// Every position before this is settled (answered, given up, or, in a dry run, sent): the lowest
+    /// probe still in flight, the first of a resumed scan's unsettled ones not yet sent, or <see cref="NextPosition"/>.
+    /// Send thread, or after it has ended.
+    /// </summary>
+    public ulong LowPosition() => LowPosition(out _);
+
+    /// <param name="unsettled">How many probes before <see cref="NextPosition"/> are not settled (in flight, or a resumed scan's not yet sent again).</param>
+    public ulong LowPosition(out long unsettled)
+    {
+        ulong low = NextPosition;
+        unsettled = _unsettled.Count - _unsettledSent;
+        if (unsettled > 0) low = Math.Min(low, _unsettled[_unsettledSent]);
+        if (retransmission is null) return low;
+        low = retransmission.OldestUnsettled(low, out int inFlight);
+        unsettled += inFlight;
+        return low;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Write(ulong position, FourTupleTable? table)
+    {
+        ulong i = order[position];
+        space.Decode(i, out uint dst, out ushort dport, out Protocol protocol);
+        ushort sport = SourcePort(position);
+        _batch.Commit(probes.Write(_batch.Next(), dst, sport, dport, protocol));
+        if (table is not null) _batchSlots[_batch.Count - 1] = table.Insert(FourTupleTable.Pack(dst, dport, (byte)protocol), position, 0);
     }
 
     /// <summary>Puts a due, unanswered probe back in the batch; false when the batch is full.</summary>

@@ -18,3 +18,13 @@ public sealed class LabFactAttribute : FactAttribute
             Skip = $"builds network namespaces: needs root (running as {Environment.UserName}) and iproute2 ({IpPath})";
     }
 }
+
+/// <summary>A theory over real labs: as <see cref="LabFactAttribute"/>.</summary>
+public sealed class LabTheoryAttribute : TheoryAttribute
+{
+    public LabTheoryAttribute()
+    {
+        if (!LabFactAttribute.CanRun)
+            Skip = $"builds network namespaces: needs root (running as {Environment.UserName}) and iproute2";
+    }
+}

@@ -18,13 +18,13 @@ public class ResumeSpaceTests
         try
         {
             var p = RawScan.Cli.ScanCommand.Parse(["198.18.0.0/24", "-p", "80,443", "--seed", "42"]);
-            new RawScan.Cli.ResumeFile(1, p.SavedArgs, p.Options.Seed, 100, 100, 512).Save(file);
+            ResumeFiles.Write(file, p.SavedArgs, p.Options.Seed, 100);
             var e = Assert.Throws<BadInputException>(() => RawScan.Cli.ScanCommand.Parse(["--resume", file, .. change]));
             Assert.Equal(change[0], e.Token);
             Assert.Contains("cannot change on --resume", e.Reason);
             // Repeating a saved value, or changing what does not move the space, is fine.
             Assert.Equal(100ul, RawScan.Cli.ScanCommand.Parse(["--resume", file, "-p", "80,443", "--rate", "500", "--wait", "1"]).Options.StartPosition);
         }
-        finally { File.Delete(file); }
+        finally { ResumeFiles.Delete(file); }
     }
 }

@@ -78,7 +78,7 @@ public sealed class ScanOptionTableTests : IDisposable
     {
         var p = ScanCommand.Parse(args);
         string path = Path.Combine(_dir, $"resume-{Guid.NewGuid():N}.rawscan");
-        new ResumeFile(1, p.SavedArgs, p.Options.Seed, position, 0, 1).Save(path);
+        ResumeFiles.Write(path, p.SavedArgs, p.Options.Seed, position);
         return path;
     }
 
@@ -86,7 +86,7 @@ public sealed class ScanOptionTableTests : IDisposable
     private static string Fingerprint(ScanCommand.Parsed p, bool lab = false)
     {
         var parts = new List<string>();
-        foreach (var prop in typeof(ScanOptions).GetProperties().Where(x => x.Name != nameof(ScanOptions.StartPosition)).OrderBy(x => x.Name))
+        foreach (var prop in typeof(ScanOptions).GetProperties().Where(x => x.Name is not (nameof(ScanOptions.StartPosition) or nameof(ScanOptions.Unsettled))).OrderBy(x => x.Name))
         {
             string text = prop.GetValue(p.Options) switch
             {
