@@ -384,6 +384,8 @@ internal static class ScanCommand
         if (!Environment.IsPrivilegedProcess)
             throw new ScanSetupException($"a scan inside lab '{p.Lab}' needs root (network namespaces): run it with sudo");
         var info = LabManager.Status(p.Lab!);
+        if (info is { Broken: true })
+            throw new ScanSetupException($"lab '{p.Lab}' is broken: its link {info.ScannerInterface} is gone (rawscan lab down --name {p.Lab}, then scan again)");
         bool ours = info is null;
         if (ours)
         {

@@ -193,10 +193,17 @@ public static class LabCommand
             Console.WriteLine($"lab {spec.Name} is not up");
             return 1;
         }
+        if (info.Broken)
+        {
+            Console.WriteLine($"lab {spec.Name} is broken: its link {info.ScannerInterface} is gone ('rawscan lab down{NameOption(spec)}', then up again)");
+            return 1;
+        }
         Console.WriteLine($"lab {spec.Name} is up");
         Describe(spec, info);
         return info.ServeAlive && (info.RealNamespace is null || info.RealServicesAlive) ? 0 : 1;
     }
+
+    private static string NameOption(LabSpec spec) => spec.Name == LabSpec.DefaultName ? "" : $" --name {spec.Name}";
 
     private static void Describe(LabSpec spec, LabInfo info)
     {

@@ -25,8 +25,12 @@ public sealed record LabInfo(
     double LossPercent = 0,
     string? RealNamespace = null,
     uint RealHost = 0,
-    IReadOnlyList<RealDaemonInfo>? RealDaemons = null)
+    IReadOnlyList<RealDaemonInfo>? RealDaemons = null,
+    bool LinkUp = true)
 {
+    /// <summary>The scanner's interface is gone (someone ran `ip link del scan0`): the namespaces are there, but nothing reaches the target.</summary>
+    public bool Broken => !LinkUp;
+
     /// <summary>Whether the real-services host is up with every daemon it started still running.</summary>
     public bool RealServicesAlive => RealNamespace is not null && RealDaemons is { Count: > 0 } d && d.All(x => x.Alive);
 }

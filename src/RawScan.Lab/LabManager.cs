@@ -171,7 +171,8 @@ public static partial class LabManager
         bool real = present.Contains(spec.RealNamespace);
         return new LabInfo(spec.Name, spec.ScannerNamespace, spec.TargetNamespace, spec.ScannerInterface,
             spec.ScannerAddress, spec.Gateway, spec.SpareAddress, TruthPath(name), pid, alive, ReadLoss(name),
-            real ? spec.RealNamespace : null, real ? spec.RealHost : 0, RealDaemonsOf(spec, present));
+            real ? spec.RealNamespace : null, real ? spec.RealHost : 0, RealDaemonsOf(spec, present),
+            LinkUp: Exec.TryRun(null, ["ip", "-n", spec.ScannerNamespace, "link", "show", "dev", spec.ScannerInterface]).ExitCode == 0);
     }
 
     /// <summary>The labs that are up, by name: those with namespaces or state on this host.</summary>

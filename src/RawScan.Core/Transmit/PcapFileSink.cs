@@ -10,7 +10,7 @@ namespace RawScan.Transmit;
 internal sealed class PcapFileSink : IFrameSink
 {
     private readonly Stream _out;
-    private readonly byte[] _record = new byte[16 + 65535];
+    private byte[] _records = new byte[16 + 65535];
 
     public PcapFileSink(Stream output)
     {
@@ -24,7 +24,12 @@ internal sealed class PcapFileSink : IFrameSink
         _out.Write(h);
     }
 
-    public PcapFileSink(string path) : this(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16)) { }
+    /// <summary>
+    /// Unbuffered: each batch is one write, so a full disk fails the batch it hits (the send loop then
+    /// stops there and keeps its place) rather than a buffer's flush at the end, after the scan had
+    /// counted those frames as written.
+    /// </summary>
+    public PcapFileSink(string path) : this(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1)) { }
 
     public string Name => "pcap-file";
 
@@ -34,17 +39,20 @@ internal sealed class PcapFileSink : IFrameSink
     public int Send(FrameBatch batch)
     {
         long micros = StopwatchTime.TicksToMicros(Stopwatch.GetTimestamp()) + _wallMinusMonotonicMicros; // one clock read per batch
+        int at = 0;
         for (int i = 0; i < batch.Count; i++)
         {
             var frame = batch.Frame(i);
-            var r = _record.AsSpan();
+            if (_records.Length < at + 16 + frame.Length) Array.Resize(ref _records, Math.Max(2 * _records.Length, at + 16 + frame.Length)); // grows to one batch's size, once
+            var r = _records.AsSpan(at);
             BinaryPrimitives.WriteUInt32LittleEndian(r, (uint)(micros / 1_000_000));
             BinaryPrimitives.WriteUInt32LittleEndian(r[4..], (uint)(micros % 1_000_000));
             BinaryPrimitives.WriteUInt32LittleEndian(r[8..], (uint)frame.Length);
             BinaryPrimitives.WriteUInt32LittleEndian(r[12..], (uint)frame.Length);
             frame.CopyTo(r[16..]);
-            _out.Write(r[..(16 + frame.Length)]);
+            at += 16 + frame.Length;
         }
+        _out.Write(_records, 0, at);
         return batch.Count;
     }
 
