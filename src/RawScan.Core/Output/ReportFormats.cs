@@ -10,8 +10,8 @@ namespace RawScan.Output;
 /// A writer takes ownership of its stream (disposing the writer closes it).
 /// </summary>
 /// <param name="Flag">The command-line flag that names its file: -oJ FILE.</param>
-/// <param name="Streamed">A stream of results, written as they arrive: a resumed scan appends to it. The
-/// others are documents written at the end.</param>
+/// <param name="Streamed">A stream of results, written as they arrive. The others are documents written at the
+/// end (beside their place, then renamed into it). A resumed scan writes both kinds whole, from its journal first.</param>
 /// <param name="Read">Every result of a report in this format; null when it cannot be read back (HTML).</param>
 /// <param name="Starts">Whether a report's first non-blank line (trimmed) is this format's; null with <paramref name="Read"/>.</param>
 /// <param name="Help">One line for the usage text.</param>
