@@ -62,7 +62,8 @@ internal static class DiffCommand
             if (Directory.Exists(path)) reason = "is a directory, not a report";
             else
             {
-                results = ReportReader.Read(path);
+                results = ReportReader.Read(path, out _, out bool cutShort);
+                if (cutShort) stderr.WriteLine($"rawscan: {path}: its last line was cut short (its scan was killed while writing it) and is left out");
                 return true;
             }
         }

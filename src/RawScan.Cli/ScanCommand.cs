@@ -244,7 +244,10 @@ internal static class ScanCommand
     {
         if (summary.End == ScanEnd.Interrupted) error.WriteLine("rawscan: interrupted: results found so far were written");
         if (summary.End != ScanEnd.Failed) return;
-        error.WriteLine($"rawscan: scan failed: {summary.Error}; results found so far were written");
+        // A report that could not be written lacks results: they are in the journal, and the resume writes it whole.
+        error.WriteLine($"rawscan: scan failed: {summary.Error}; " + (summary.Fault is ReportWriteException
+            ? "results found so far are kept for the resume, which writes every report whole"
+            : "results found so far were written"));
         if (debug && summary.Fault is { } fault) error.WriteLine(fault);
     }
 

@@ -294,7 +294,8 @@ public static class LabCommand
         List<PortResult> found;
         try
         {
-            found = RawScan.Output.ReportReader.Read(a.Results!);   // any RawScan format, detected by content
+            found = RawScan.Output.ReportReader.Read(a.Results!, out _, out bool cutShort);   // any RawScan format, detected by content
+            if (cutShort) Console.Error.WriteLine($"rawscan: {a.Results}: its last line was cut short (its scan was killed while writing it) and is left out");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or System.Text.Json.JsonException or KeyNotFoundException)
         {

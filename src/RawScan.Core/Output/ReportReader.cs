@@ -38,12 +38,44 @@ public static class ReportReader
     public static List<PortResult> Read(string path) => Read(path, out _);
 
     /// <param name="format">The name of the format detected (json, csv, xml, grep).</param>
-    public static List<PortResult> Read(string path, out string format)
+    public static List<PortResult> Read(string path, out string format) => Read(path, out format, out _);
+
+    /// <param name="cutShort">
+    /// The report's last line was cut short and is left out: a stream of results (JSON lines, CSV) whose
+    /// scan was killed while writing it. Only a last line with no line break after it counts; a bad
+    /// line anywhere else is a <see cref="FormatException"/>, as is a cut document (XML, grepable).
+    /// </param>
+    public static List<PortResult> Read(string path, out string format, out bool cutShort)
     {
         var f = Detect(path);
         format = f.Name;
+        cutShort = false;
         using var r = new StreamReader(path, ReportText.Utf8, detectEncodingFromByteOrderMarks: true);
-        return Read(r, f.Name);
+        if (f.Read is null) throw new ArgumentOutOfRangeException(nameof(path), f.Name, "this format cannot be read back");
+        var results = new List<PortResult>();
+        using var e = f.Read(r).GetEnumerator();
+        while (true)
+        {
+            try
+            {
+                if (!e.MoveNext()) break;
+            }
+            catch (FormatException) when (f.Streamed && r.Peek() < 0 && !EndsWithLineBreak(path))
+            {
+                cutShort = true;
+                break;
+            }
+            results.Add(e.Current);
+        }
+        return results;
+    }
+
+    private static bool EndsWithLineBreak(string path)
+    {
+        using var s = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1);
+        if (s.Length == 0) return true;
+        s.Seek(-1, SeekOrigin.End);
+        return s.ReadByte() == '\n';
     }
 
     public static List<PortResult> Read(TextReader reader, string format)
