@@ -53,20 +53,40 @@ internal sealed record ResumeFile(
         }
     }
 
+    /// <summary>Far above any saved command line (Linux caps one at a few MiB), far below what memory holds.</summary>
+    private const int MaxChars = 16 << 20;
+
     public static ResumeFile Load(string path)
     {
         ResumeFile? r;
         if (Directory.Exists(path)) throw new BadInputException("resume file", path, "is a directory");
-        try { r = JsonSerializer.Deserialize<ResumeFile>(File.ReadAllText(path)); }
+        try { r = JsonSerializer.Deserialize<ResumeFile>(ReadBounded(path)); }
         catch (FileNotFoundException) { throw new BadInputException("resume file", path, "no such file"); }
         catch (DirectoryNotFoundException) { throw new BadInputException("resume file", path, "no such file"); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
         {
             throw new BadInputException("resume file", path, e is JsonException ? "not a RawScan resume file" : e.Message);
         }
-        if (r is null || r.Args is null || r.Journal is null) throw new BadInputException("resume file", path, "not a RawScan resume file");
+        // A null among the arguments reached the option parser and ended in a NullReferenceException (exit 1).
+        if (r is null || r.Args is null || r.Args.Any(a => a is null) || r.Journal is null)
+            throw new BadInputException("resume file", path, "not a RawScan resume file");
         if (r.Version != CurrentVersion) throw new BadInputException("resume file", path, $"written by another version of RawScan (format {r.Version}, this one reads {CurrentVersion})");
         if (Path.GetFileName(r.Journal) != r.Journal) throw new BadInputException("resume file", path, "names a journal outside its folder");
         return r;
+    }
+
+    /// <summary>The whole file, or bad input past <see cref="MaxChars"/>: --resume /dev/zero read until the process ran out of memory (exit 1).</summary>
+    private static string ReadBounded(string path)
+    {
+        using var reader = new StreamReader(path);
+        var text = new System.Text.StringBuilder();
+        var chunk = new char[1 << 16];
+        int n;
+        while ((n = reader.Read(chunk)) > 0)
+        {
+            if (text.Length + n > MaxChars) throw new BadInputException("resume file", path, $"larger than {MaxChars >> 20} Mi characters: not a RawScan resume file");
+            text.Append(chunk, 0, n);
+        }
+        return text.ToString();
     }
 }
