@@ -19,17 +19,23 @@ public static class ReportReader
         return Detect(r);
     }
 
+    /// <summary>Enough of the first line for every format's test and for the message that quotes it.</summary>
+    private const int StartChars = 64;
+
+    /// <remarks>
+    /// Only the start of the first non-blank line is read, not the line: `rawscan diff /dev/zero x`
+    /// read one endless line to 8 GB of memory before it failed.
+    /// </remarks>
     private static ReportFormat Detect(TextReader r)
     {
-        string? line;
-        while ((line = r.ReadLine()) is not null)
-        {
-            var t = line.TrimStart();
-            if (t.Length == 0) continue;
-            return Readable.FirstOrDefault(f => f.Starts!(t))
-                ?? throw new FormatException($"not a RawScan report ({string.Join(", ", Readable.Select(f => f.Name))}): it starts '{Shorten(t)}'");
-        }
-        return ReportFormats.JsonLines;
+        int c;
+        while ((c = r.Read()) >= 0 && char.IsWhiteSpace((char)c)) { }
+        if (c < 0) return ReportFormats.JsonLines;
+        var t = new System.Text.StringBuilder(StartChars);
+        for (; c >= 0 && c is not ('\n' or '\r') && t.Length < StartChars; c = r.Read()) t.Append((char)c);
+        string start = t.ToString();
+        return Readable.FirstOrDefault(f => f.Starts!(start))
+            ?? throw new FormatException($"not a RawScan report ({string.Join(", ", Readable.Select(f => f.Name))}): it starts '{Shorten(start)}'");
     }
 
     /// <summary>Every result in the report at <paramref name="path"/>, whichever readable format it is.</summary>
