@@ -20,6 +20,8 @@ public static class InputFile
     /// <exception cref="BadInputException">The file cannot be read, or breaks a limit.</exception>
     public static List<string> ReadLines(string path, string what)
     {
+        // An empty name got the runtime's words ("The value cannot be an empty string. (Parameter 'path')").
+        if (path.Length == 0) throw new BadInputException(what, path, "needs a file name");
         if (Directory.Exists(path)) throw new BadInputException(what, path, "is a directory, not a file");
         var lines = new List<string>();
         try
