@@ -59,6 +59,8 @@ internal sealed record ResumeFile(
     public static ResumeFile Load(string path)
     {
         ResumeFile? r;
+        // An empty name was an ArgumentException: internal error, exit 1.
+        if (path.Length == 0) throw new BadInputException("resume file", path, "needs a file name");
         if (Directory.Exists(path)) throw new BadInputException("resume file", path, "is a directory");
         try { r = JsonSerializer.Deserialize<ResumeFile>(ReadBounded(path)); }
         catch (FileNotFoundException) { throw new BadInputException("resume file", path, "no such file"); }
