@@ -24,26 +24,56 @@ internal static class LabCapture
 
     private static string[] While(string ns, string iface, string filter, Action send, bool verbose)
     {
+        using var capture = Start(ns, iface, filter);
+        send();
+        Thread.Sleep(500);                         // frames still crossing the veth pair
+        return capture.Stop(verbose ? ["-nn", "-vv", "-S", "-t"] : ["-nn", "-t"]);
+    }
+
+    /// <summary>
+    /// tcpdump on <paramref name="iface"/> in <paramref name="ns"/>, listening when this returns, left running
+    /// until <see cref="Running.Stop"/>: for a witness over many steps (a whole test class).
+    /// </summary>
+    /// <param name="inboundOnly">Only frames arriving on <paramref name="iface"/> (tcpdump -Q in): on tgt0, those the scanner's side sent.</param>
+    public static Running Start(string ns, string iface, string filter, bool inboundOnly = false)
+    {
         string pcap = Path.Combine(Path.GetTempPath(), $"rawscan-capture-{Guid.NewGuid():N}.pcap");
         var psi = new ProcessStartInfo("ip") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in new[] { "netns", "exec", ns, "tcpdump", "-i", iface, "--immediate-mode", "-U", "-nn", "-B", "8192", "-w", pcap, filter })
+        string[] direction = inboundOnly ? ["-Q", "in"] : [];
+        foreach (var a in (string[])["netns", "exec", ns, "tcpdump", "-i", iface, .. direction, "--immediate-mode", "-U", "-nn", "-B", "8192", "-w", pcap, filter])
             psi.ArgumentList.Add(a);
-        using var tcpdump = Process.Start(psi)!;
+        var running = new Running(Process.Start(psi)!, pcap);
         try
         {
             // tcpdump says "listening on" once its filter is in place: from then on nothing is missed.
+            var tcpdump = running.Tcpdump;
             var ready = Task.Run(() => { string? l; while ((l = tcpdump.StandardError.ReadLine()) is not null) if (l.Contains("listening on")) return true; return false; });
             Assert.True(ready.Wait(TimeSpan.FromSeconds(15)) && ready.Result, "tcpdump did not start listening");
-            send();
-            Thread.Sleep(500);                     // frames still crossing the veth pair
-            tcpdump.Kill();                        // --immediate-mode -U: every packet seen is already in the file
-            tcpdump.WaitForExit();
-            string[] read = verbose ? ["-r", pcap, "-nn", "-vv", "-S", "-t"] : ["-r", pcap, "-nn", "-t"];
-            return Exec.Run(["tcpdump", .. read]).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            return running;
         }
-        finally
+        catch
         {
-            if (!tcpdump.HasExited) tcpdump.Kill();
+            running.Dispose();
+            throw;
+        }
+    }
+
+    public sealed class Running(Process tcpdump, string pcap) : IDisposable
+    {
+        internal Process Tcpdump { get; } = tcpdump;
+
+        /// <summary>Stops the capture and returns tcpdump -r's decoding of it with <paramref name="read"/>'s options, a line per entry.</summary>
+        public string[] Stop(params string[] read)
+        {
+            if (!Tcpdump.HasExited) Tcpdump.Kill();   // --immediate-mode -U: every packet seen is already in the file
+            Tcpdump.WaitForExit();
+            return Exec.Run(["tcpdump", "-r", pcap, .. read]).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        }
+
+        public void Dispose()
+        {
+            if (!Tcpdump.HasExited) Tcpdump.Kill();
+            Tcpdump.Dispose();
             File.Delete(pcap);
         }
     }
