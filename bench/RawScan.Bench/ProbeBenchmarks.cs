@@ -50,7 +50,8 @@ public class ProbeBenchmarks
         int n = 0;
         for (ulong i = 0; i < N; i++)
         {
-            _space.Decode(i * 7919, out uint dst, out ushort dport);
+            _space.Decode(i * 7919, out UInt128 address, out ushort dport);
+            uint dst = Ip.ToV4(address);
             ushort sport = (ushort)(61000 + i % 4536);
             uint seq = _cookie.Compute(0xC6130002, dst, sport, dport);
             n += _template.Write(_frame, dst, sport, dport, seq, (ushort)(seq >> 16));

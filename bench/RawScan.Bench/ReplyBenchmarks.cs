@@ -4,6 +4,7 @@ using RawScan.Match;
 using RawScan.Probes;
 using RawScan.Receive;
 using RawScan.Results;
+using RawScan.Targets;
 
 namespace RawScan.Bench;
 
@@ -95,7 +96,7 @@ public class TableBenchmarks
         for (int i = 0; i < N; i++) _slots[i] = _table.Insert(_keys[i], (ulong)i, i);
         foreach (var f in _frames)
             if (Packet.TryParse(f, out var p) && _matcher.Match(p, out var r, 0) == MatchOutcome.Result
-                && _table.Resolve(FourTupleTable.Pack(r.Address, r.Port, 6), r.State, out _, out _) == FourTupleTable.Resolution.First)
+                && _table.Resolve(FourTupleTable.Pack(Ip.ToV4(r.Address), r.Port, 6), r.State, out _, out _) == FourTupleTable.Resolution.First)
                 first++;
         for (int i = 0; i < N; i++) _table.Remove(_slots[i]);
         return first;

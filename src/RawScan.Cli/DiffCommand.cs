@@ -96,11 +96,11 @@ internal static class DiffCommand
         var old = Index(before);
         var now = Index(after);
         var lines = new List<string>();
-        foreach (uint host in old.Keys.Union(now.Keys).Order())
+        foreach (UInt128 host in old.Keys.Union(now.Keys).Order())
         {
             var a = old.GetValueOrDefault(host);
             var b = now.GetValueOrDefault(host);
-            string ip = Ipv4.Format(host);
+            string ip = Ip.Format(host);
             if (a is null) lines.Add($"+{ip} appeared");
             if (b is null) lines.Add($"-{ip} disappeared");
             IEnumerable<(Protocol, ushort)> none = [];
@@ -121,9 +121,9 @@ internal static class DiffCommand
     private static string Name(PortState? s) => s is { } v ? v.Name() : "absent";
 
     /// <summary>host -> (protocol, port) -> state; a port reported twice counts as open if either said so.</summary>
-    private static Dictionary<uint, Dictionary<(Protocol, ushort), PortState>> Index(IEnumerable<PortResult> results)
+    private static Dictionary<UInt128, Dictionary<(Protocol, ushort), PortState>> Index(IEnumerable<PortResult> results)
     {
-        var hosts = new Dictionary<uint, Dictionary<(Protocol, ushort), PortState>>();
+        var hosts = new Dictionary<UInt128, Dictionary<(Protocol, ushort), PortState>>();
         foreach (var r in results)
         {
             if (!hosts.TryGetValue(r.Address, out var ports)) hosts[r.Address] = ports = [];

@@ -301,7 +301,7 @@ public static class LabCommand
         {
             throw new BadInputException("results file", a.Results!, e.Message);
         }
-        var reported = new Dictionary<(uint, Protocol, ushort), PortState>();
+        var reported = new Dictionary<(UInt128, Protocol, ushort), PortState>();
         foreach (var r in found) reported[(r.Address, r.Protocol, r.Port)] = r.State;
         var problems = new List<string>();
         int expectedOpen = 0, foundOpen = 0;
@@ -311,11 +311,11 @@ public static class LabCommand
                 bool has = reported.Remove((address, protocol, port), out var got);
                 if (state == PortState.Open) expectedOpen++;
                 if (has && got == state) { if (state == PortState.Open) foundOpen++; continue; }
-                if (state == PortState.Open) problems.Add($"missing: {Ipv4.Format(address)} {port}/{protocol.Name()} open");
-                else if (has) problems.Add($"unexpected: {Ipv4.Format(address)} {port}/{protocol.Name()} reported {got.Name()}, the lab has it {state.Name()}");
+                if (state == PortState.Open) problems.Add($"missing: {Ip.Format(address)} {port}/{protocol.Name()} open");
+                else if (has) problems.Add($"unexpected: {Ip.Format(address)} {port}/{protocol.Name()} reported {got.Name()}, the lab has it {state.Name()}");
             }
         foreach (var ((address, proto, port), state) in reported)
-            problems.Add($"unexpected: {Ipv4.Format(address)} {port}/{proto.Name()} {state.Name()} is outside the scan");
+            problems.Add($"unexpected: {Ip.Format(address)} {port}/{proto.Name()} {state.Name()} is outside the scan");
         if (problems.Count == 0)
         {
             Console.WriteLine($"verify: the report matches lab {spec.Name}'s truth: {foundOpen} of {expectedOpen} open ports found, 0 missing, 0 unexpected");

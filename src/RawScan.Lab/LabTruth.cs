@@ -88,14 +88,17 @@ public sealed class LabTruth
         return Spec.DefaultState;
     }
 
-    /// <summary>Every (address, port) of the scan space with its expected state, address-major, both ascending.</summary>
-    public IEnumerable<(uint Address, ushort Port, PortState State)> Expect(TargetSet targets, PortSet ports, Protocol protocol)
+    /// <summary>
+    /// Every (address, port) of the scan space with its expected state, address-major, both ascending;
+    /// addresses as results hold them (<see cref="Ip"/>: IPv4 mapped), so they compare with results as they are.
+    /// </summary>
+    public IEnumerable<(UInt128 Address, ushort Port, PortState State)> Expect(TargetSet targets, PortSet ports, Protocol protocol)
     {
         for (ulong i = 0; i < targets.Count; i++)
         {
-            uint address = targets[i];
+            var address = targets[i];
             for (int j = 0; j < ports.Count; j++)
-                yield return (address, ports[j], Expected(address, protocol, ports[j]));
+                yield return (address, ports[j], Expected(Ip.ToV4(address), protocol, ports[j]));   // the lab's truth is IPv4's
         }
     }
 

@@ -125,7 +125,7 @@ public sealed class CsvReportWriter : IReportWriter
             if (f.Count == 1 && f[0].Length == 0) continue;
             if (f.Count != header.Count)
                 throw new FormatException($"line {at}: {f.Count} fields, the header has {header.Count}");
-            if (!Ipv4.TryParse(f[ip], out uint address)
+            if (!Ip.TryParse(f[ip], out UInt128 address)
                 || f[proto] is not ("tcp" or "udp")
                 || !ushort.TryParse(f[port], NumberStyles.None, CultureInfo.InvariantCulture, out ushort p)
                 || !PortStateNames.TryParse(f[state], out var s))

@@ -58,7 +58,7 @@ public sealed class GrepableWriter(Stream stream, IServiceRegistry registry) : I
         foreach (var h in tallies.All())
         {
             var v = new HostView(h, tallies.Shown);
-            string host = $"Host: {Ipv4.Format(h.Address)} ()";
+            string host = $"Host: {Ip.Format(h.Address)} ()";
             _w.Write(host);
             _w.Write("\tStatus: Up\n");
             _w.Write(host);
@@ -121,7 +121,7 @@ public sealed class GrepableWriter(Stream stream, IServiceRegistry registry) : I
             var head = fields[0]["Host: ".Length..];
             int space = head.IndexOf(' ');
             var ipText = space < 0 ? head : head[..space];
-            if (!Ipv4.TryParse(ipText, out uint ip)) throw new FormatException($"line {n}: bad address '{ipText}'");
+            if (!Ip.TryParse(ipText, out UInt128 ip)) throw new FormatException($"line {n}: bad address '{ipText}'");
             foreach (var f in fields.Skip(1))
             {
                 if (!f.StartsWith("Ports: ", StringComparison.Ordinal)) continue; // Status:, Ignored State:, OS:...

@@ -11,12 +11,12 @@ namespace RawScan.Output;
 /// states --show names) are all kept; of any other state at most <see cref="ListLimit"/>, since past
 /// that the state is collapsed into "Not shown" anyway (nmap's threshold).
 /// </summary>
-internal sealed class HostTally(uint address)
+internal sealed class HostTally(UInt128 address)
 {
     /// <summary>nmap lists at most this many ports of a state it would otherwise fold ("more than 25 are not shown").</summary>
     public const int ListLimit = 25;
 
-    public uint Address { get; } = address;
+    public UInt128 Address { get; } = address;
 
     /// <summary>Results counted (one per port in a scan without --shard/--resume: the host is settled when all have come).</summary>
     public int Results { get; private set; }
@@ -133,8 +133,8 @@ internal sealed class HostTallies
     public const int MaxPendingHosts = 1 << 18;
     public const int MaxPendingResults = 1 << 20;
 
-    private readonly Dictionary<uint, HostTally> _hosts = [];
-    private readonly Dictionary<uint, List<PortResult>> _pending = [];
+    private readonly Dictionary<UInt128, HostTally> _hosts = [];
+    private readonly Dictionary<UInt128, List<PortResult>> _pending = [];
     private int _pendingResults;
     private readonly ShownStates _shown;
     private readonly ScanHeader _header;

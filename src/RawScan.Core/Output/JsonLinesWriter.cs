@@ -175,7 +175,7 @@ public sealed class JsonLinesWriter : IReportWriter
             using var doc = JsonDocument.Parse(line);
             var e = doc.RootElement;
             if (e.ValueKind != JsonValueKind.Object) why = "not a JSON object";
-            else if (!Text(e, "ip", out var ipText) || !Ipv4.TryParse(ipText, out uint ip)) why = "no IPv4 \"ip\"";
+            else if (!Text(e, "ip", out var ipText) || !Ip.TryParse(ipText, out UInt128 ip)) why = "no IPv4 or IPv6 \"ip\"";
             else if (!Text(e, "proto", out var proto) || proto is not ("tcp" or "udp")) why = "no \"proto\" tcp or udp";
             else if (!e.TryGetProperty("port", out var portEl) || !portEl.TryGetUInt16(out ushort port)) why = "no \"port\" 0-65535";
             else if (!Text(e, "state", out var stateText) || !PortStateNames.TryParse(stateText, out var state)) why = "no \"state\" of open, closed, filtered or open|filtered";

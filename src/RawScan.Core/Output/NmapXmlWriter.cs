@@ -159,8 +159,8 @@ public sealed class NmapXmlWriter(Stream stream, IServiceRegistry registry) : IR
         x.WriteAttributeString("reason_ttl", ReportText.Invariant(h.ReasonTtl));
         x.WriteEndElement();
         x.WriteStartElement("address");
-        x.WriteAttributeString("addr", Ipv4.Format(h.Address));
-        x.WriteAttributeString("addrtype", "ipv4");
+        x.WriteAttributeString("addr", Ip.Format(h.Address));
+        x.WriteAttributeString("addrtype", Ip.IsV4(h.Address) ? "ipv4" : "ipv6");
         x.WriteEndElement();
         x.WriteStartElement("hostnames");
         x.WriteEndElement();
@@ -253,7 +253,7 @@ public sealed class NmapXmlWriter(Stream stream, IServiceRegistry registry) : IR
         var info = (IXmlLineInfo)x;
         string Where() => $"line {info.LineNumber}";
         bool root = true;
-        uint address = 0;
+        UInt128 address = 0;
         bool haveAddress = false;
         Protocol proto = Protocol.Tcp;
         ushort port = 0;
@@ -275,8 +275,8 @@ public sealed class NmapXmlWriter(Stream stream, IServiceRegistry registry) : IR
                         haveAddress = false;
                         inPort = false;
                         break;
-                    case "address" when x.GetAttribute("addrtype") is null or "ipv4":
-                        if (!Ipv4.TryParse(x.GetAttribute("addr"), out address))
+                    case "address" when x.GetAttribute("addrtype") is null or "ipv4" or "ipv6":
+                        if (!Ip.TryParse(x.GetAttribute("addr"), out address))
                             throw new FormatException($"{Where()}: bad address '{x.GetAttribute("addr")}'");
                         haveAddress = true;
                         break;

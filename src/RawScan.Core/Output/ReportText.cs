@@ -31,10 +31,10 @@ internal static class ReportText
     };
 
     /// <summary>An address as a dotted quad, formatted on the stack: the streaming writers allocate nothing per result.</summary>
-    public static void WriteAddress(TextWriter w, uint address)
+    public static void WriteAddress(TextWriter w, UInt128 address)
     {
-        Span<char> s = stackalloc char[Targets.Ipv4.MaxLength];
-        w.Write(s[..Targets.Ipv4.Format(address, s)]);
+        Span<char> s = stackalloc char[Targets.Ip.MaxLength];
+        w.Write(s[..Targets.Ip.Format(address, s)]);
     }
 
     /// <summary>

@@ -230,7 +230,7 @@ public sealed class TableWriter : IReportWriter
     {
         var h = v.Host;
         var w = new StringWriter { NewLine = "\n" };
-        w.Write(Ipv4.Format(h.Address));
+        w.Write(Ip.Format(h.Address));
         w.WriteLine(h.RttSamples > 0
             ? string.Create(CultureInfo.InvariantCulture, $" (up, {h.SrttMicros / 1000.0:0.00} ms)")
             : " (up)");

@@ -28,15 +28,15 @@ public static class ResumePoint
         if (low > position || position > space.Count + step || (position - low) / step > MaxWindow || !InShard(low, o.Shard))
             throw new InvalidDataException($"positions {low}-{position} are not a place in this scan");
         // Probe key (address, port, protocol) -> position: one entry per probe of the window.
-        var window = new Dictionary<long, ulong>();
+        var window = new Dictionary<(UInt128, ushort, Protocol), ulong>();
         for (ulong p = low; p < Math.Min(position, space.Count); p += step)
         {
-            space.Decode(order[p], out uint address, out ushort port, out Protocol protocol);
-            window[FourTupleTable.Pack(address, port, (byte)protocol)] = p;
+            space.Decode(order[p], out UInt128 address, out ushort port, out Protocol protocol);
+            window[(address, port, protocol)] = p;
         }
         if (window.Count > 0)
             foreach (var r in settled)
-                window.Remove(FourTupleTable.Pack(r.Address, r.Port, (byte)r.Protocol));
+                window.Remove((r.Address, r.Port, r.Protocol));
         var left = window.Values.ToArray();
         Array.Sort(left);
         return left;

@@ -5,6 +5,7 @@ using RawScan.Match;
 using RawScan.Probes;
 using RawScan.Results;
 using RawScan.Routing;
+using RawScan.Targets;
 
 namespace RawScan.Receive;
 
@@ -61,7 +62,7 @@ internal sealed class ReceiveLoop(PcapDevice device, ReplyMatcher matcher, FourT
             if (p.Truncated) counters.Truncated++;
             if (p.EtherType == 0x0806) { AnswerArp(frame, reply); continue; }
             var outcome = matcher.Match(p, frame, out var result, out ushort ourPort, out bool proved, ts);
-            long key = FourTupleTable.Pack(result.Address, result.Port, (byte)result.Protocol);
+            long key = FourTupleTable.Pack(Ip.ToV4(result.Address), result.Port, (byte)result.Protocol);
             // A reply that could not prove itself (UDP with no echo) must at least come back to the
             // source port its probe left from, which only the table knows.
             if (outcome == MatchOutcome.Result && !proved && !CameBackToItsPort(key, ourPort)) outcome = MatchOutcome.Forged;

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 namespace RawScan.Results;
 
 /// <summary>
-/// Every result a scan has settled, appended as fixed 24-byte records: what a scan killed outright
+/// Every result a scan has settled, appended as fixed 36-byte records: what a scan killed outright
 /// (SIGKILL, a power cut) is resumed from, with its position (<see cref="ICheckpoint"/>). A checkpoint
 /// writes the buffered records and syncs them to disk before the position that counts on them is
 /// saved, so the position file only ever names a length of the journal that is on disk; anything past
@@ -10,17 +10,17 @@ namespace RawScan.Results;
 /// </summary>
 /// <remarks>
 /// Binary, not text: a record is written as it is, with no formatting on the receive thread (a /16 x
-/// 1000 ports settles 65M results), and 24 bytes a result (a JSON line is ~150). It holds every state,
+/// 1000 ports settles 65M results), and 36 bytes a result (a JSON line is ~150). It holds every state,
 /// not only those shown: a resumed scan renders its XML, grepable and HTML reports, whose per-host
 /// counts of closed and filtered ports need them all, for the whole scan.
-/// Layout: a 16-byte header ("RSJ1", 4 reserved, the scan's seed), then records, little-endian:
-/// address (4), port (2), protocol, state, TTL, reason (1 each), RTT in microseconds (4), timestamp
-/// in wall-clock microseconds (8).
+/// Layout: a 16-byte header ("RSJ2", 4 reserved, the scan's seed), then records, little-endian:
+/// address (16: IPv4 as ::ffff:a.b.c.d, see Targets.Ip), port (2), protocol, state, TTL, reason (1
+/// each), 2 reserved, RTT in microseconds (4), timestamp in wall-clock microseconds (8).
 /// </remarks>
 public sealed class ResultJournal : IResultSink, IDisposable
 {
-    public const int HeaderLength = 16, RecordLength = 24;
-    private static ReadOnlySpan<byte> Magic => "RSJ1"u8;
+    public const int HeaderLength = 16, RecordLength = 36;
+    private static ReadOnlySpan<byte> Magic => "RSJ2"u8;
 
     private readonly FileStream _file;
     private readonly byte[] _buffer = new byte[RecordLength * 8192];
@@ -154,18 +154,18 @@ public sealed class ResultJournal : IResultSink, IDisposable
 
     internal static void Write(Span<byte> b, in PortResult r)
     {
-        BinaryPrimitives.WriteUInt32LittleEndian(b, r.Address);
-        BinaryPrimitives.WriteUInt16LittleEndian(b[4..], r.Port);
-        b[6] = (byte)r.Protocol;
-        b[7] = (byte)r.State;
-        b[8] = r.Ttl;
-        b[9] = (byte)r.Reason;
-        b[10] = b[11] = 0;
-        BinaryPrimitives.WriteUInt32LittleEndian(b[12..], r.RttMicros);
-        BinaryPrimitives.WriteInt64LittleEndian(b[16..], r.TimestampMicros);
+        BinaryPrimitives.WriteUInt128LittleEndian(b, r.Address);
+        BinaryPrimitives.WriteUInt16LittleEndian(b[16..], r.Port);
+        b[18] = (byte)r.Protocol;
+        b[19] = (byte)r.State;
+        b[20] = r.Ttl;
+        b[21] = (byte)r.Reason;
+        b[22] = b[23] = 0;
+        BinaryPrimitives.WriteUInt32LittleEndian(b[24..], r.RttMicros);
+        BinaryPrimitives.WriteInt64LittleEndian(b[28..], r.TimestampMicros);
     }
 
     internal static PortResult ReadRecord(ReadOnlySpan<byte> b) =>
-        new(BinaryPrimitives.ReadUInt32LittleEndian(b), (Protocol)b[6], BinaryPrimitives.ReadUInt16LittleEndian(b[4..]), (PortState)b[7], b[8],
-            BinaryPrimitives.ReadInt64LittleEndian(b[16..]), (PortReason)b[9], BinaryPrimitives.ReadUInt32LittleEndian(b[12..]));
+        new(BinaryPrimitives.ReadUInt128LittleEndian(b), (Protocol)b[18], BinaryPrimitives.ReadUInt16LittleEndian(b[16..]), (PortState)b[19], b[20],
+            BinaryPrimitives.ReadInt64LittleEndian(b[28..]), (PortReason)b[21], BinaryPrimitives.ReadUInt32LittleEndian(b[24..]));
 }

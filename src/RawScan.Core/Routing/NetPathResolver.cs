@@ -20,7 +20,8 @@ internal static class NetPathResolver
     {
         if (o.Targets.Count == 0) throw new ScanSetupException("no targets left to scan");
         routes ??= RouteTable.Load();
-        uint first = o.Targets.Ranges[0].First;
+        var v4 = o.Targets.V4Ranges.ToList();
+        uint first = v4[0].First;
         var route = routes.Lookup(first, o.Interface);
         if (route is null)
         {
@@ -29,7 +30,7 @@ internal static class NetPathResolver
         }
         // Every address of the scan, not only each range's ends: each range is cut at every route
         // boundary inside it, and each piece's route is the route of all its addresses.
-        foreach (var r in o.Targets.Ranges)
+        foreach (var r in v4)
             foreach (var (a, last) in routes.Pieces(r.First, r.Last))
             {
                 var other = routes.Lookup(a, o.Interface);

@@ -127,7 +127,8 @@ internal sealed class Transmitter(ScanSpace space, FeistelPermutation order, Sha
     private void Write(ulong position, FourTupleTable? table)
     {
         ulong i = order[position];
-        space.Decode(i, out uint dst, out ushort dport, out Protocol protocol);
+        space.Decode(i, out UInt128 address, out ushort dport, out Protocol protocol);
+        uint dst = Ip.ToV4(address);                // IPv4 only until the IPv6 send path lands: Scanner.Run refuses IPv6 targets
         ushort sport = SourcePort(position);
         _batch.Commit(probes.Write(_batch.Next(), dst, sport, dport, protocol));
         if (table is not null) _batchSlots[_batch.Count - 1] = table.Insert(FourTupleTable.Pack(dst, dport, (byte)protocol), position, 0);

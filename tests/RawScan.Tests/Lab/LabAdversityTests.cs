@@ -112,8 +112,8 @@ public class LabAdversityTests(AdversityLabFixture lab) : IClassFixture<Adversit
             var states = new Dictionary<PortState, int>();
             foreach (var (address, port, state) in expected)
             {
-                Assert.True(found.TryGetValue((address, Protocol.Udp, port), out var got), $"{Ipv4.Format(address)}:{port}/udp not reported");
-                if (got != state) Assert.Fail($"{Ipv4.Format(address)}:{port}/udp: the lab has it {state.Name()}, the scan said {got.Name()}");
+                Assert.True(found.TryGetValue((address, Protocol.Udp, port), out var got), $"{Ip.Format(address)}:{port}/udp not reported");
+                if (got != state) Assert.Fail($"{Ip.Format(address)}:{port}/udp: the lab has it {state.Name()}, the scan said {got.Name()}");
                 states[state] = states.GetValueOrDefault(state) + 1;
             }
             Assert.True(states.GetValueOrDefault(PortState.Open) > 4000 && states.GetValueOrDefault(PortState.Closed) > 4000

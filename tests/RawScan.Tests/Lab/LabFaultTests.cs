@@ -124,15 +124,15 @@ public class LabFaultTests(ScanLabFixture lab) : IClassFixture<ScanLabFixture>
     private void AssertTruthOnce(string json, string ports)
     {
         using var reader = File.OpenText(json);
-        var found = new Dictionary<(uint, ushort), PortState>();
+        var found = new Dictionary<(UInt128, ushort), PortState>();
         foreach (var r in JsonLinesWriter.Read(reader))
             Assert.True(found.TryAdd((r.Address, r.Port), r.State), $"{r} reported twice");
         int n = 0;
         foreach (var (address, port, state) in lab.Truth!.Expect(TargetSet.Parse(Targets), PortSet.Parse(ports), Protocol.Tcp))
         {
             n++;
-            Assert.True(found.TryGetValue((address, port), out var got), $"{Ipv4.Format(address)}:{port} missing");
-            Assert.True(got == state, $"{Ipv4.Format(address)}:{port} is {state.Name()}, reported {got.Name()}");
+            Assert.True(found.TryGetValue((address, port), out var got), $"{Ip.Format(address)}:{port} missing");
+            Assert.True(got == state, $"{Ip.Format(address)}:{port} is {state.Name()}, reported {got.Name()}");
         }
         Assert.Equal(n, found.Count);
     }

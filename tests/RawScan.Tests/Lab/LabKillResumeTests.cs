@@ -59,15 +59,15 @@ public class LabKillResumeTests(ScanLabFixture lab) : IClassFixture<ScanLabFixtu
             foreach (var file in new[] { json, csv, xml })
             {
                 var results = ReportReader.Read(file);                    // throws on a line that does not parse
-                var found = new Dictionary<(uint, ushort), PortState>();
+                var found = new Dictionary<(UInt128, ushort), PortState>();
                 foreach (var r in results)
                     Assert.True(found.TryAdd((r.Address, r.Port), r.State), $"{file}: {r} reported twice ({how})");
                 // nmap's XML lists no host that answered nothing (all three ports dropped): it is down.
                 var expected = file == xml ? truth.Where(t => answered.Contains(t.Key.Address)).ToDictionary() : truth;
                 foreach (var ((address, port), state) in expected)
                 {
-                    Assert.True(found.TryGetValue((address, port), out var got), $"{file}: {Ipv4.Format(address)}:{port} missing ({how})");
-                    Assert.True(got == state, $"{file}: {Ipv4.Format(address)}:{port} is {state.Name()}, reported {got.Name()} ({how})");
+                    Assert.True(found.TryGetValue((address, port), out var got), $"{file}: {Ip.Format(address)}:{port} missing ({how})");
+                    Assert.True(got == state, $"{file}: {Ip.Format(address)}:{port} is {state.Name()}, reported {got.Name()} ({how})");
                 }
                 Assert.Equal(expected.Count, found.Count);
             }

@@ -31,7 +31,7 @@ public class LabScanTests(ScanLabFixture lab) : IClassFixture<ScanLabFixture>
         var addresses = results.Select(r => r.Address).ToHashSet();
         Assert.Equal(results.Count, addresses.Count);                       // each reported once
         Assert.Equal(65536, addresses.Count);
-        Assert.All(addresses, a => Assert.True(Ipv4Range.Parse("198.18.0.0/16").Contains(a)));
+        Assert.All(addresses, a => Assert.True(IpRange.Parse("198.18.0.0/16").Contains(a)));
     }
 
     [LabFact]
@@ -45,7 +45,7 @@ public class LabScanTests(ScanLabFixture lab) : IClassFixture<ScanLabFixture>
         int open = 0, closed = 0, filtered = 0;
         foreach (var (address, port, state) in lab.Truth!.Expect(TargetSet.Parse(targets), PortSet.Parse(ports), Protocol.Tcp))
         {
-            var at = $"{Ipv4.Format(address)}:{port}";
+            var at = $"{Ip.Format(address)}:{port}";
             _ = state switch { PortState.Open => open++, PortState.Closed => closed++, _ => filtered++ };
             Assert.True(found.TryGetValue((address, port), out var got), $"{at} ({state.Name()}) was not reported");
             if (got != state) Assert.Fail($"{at}: the lab has it {state.Name()}, the scan said {got.Name()}");
@@ -100,7 +100,7 @@ public class LabScanTests(ScanLabFixture lab) : IClassFixture<ScanLabFixture>
             var r = Cli.Run(["scan", "--lab", lab.Name, "198.18.0.120-198.18.0.135,198.18.3.1", "-sS", "-sU",
                 "-p", "T:21-25,80,443,8080,12345,31337,U:53,161,500", "--show", "closed,filtered", "-oA", b, "-oH", b + ".html", "--wait", "0.5"]);
             Assert.True(r.ExitCode == 0, r.Stderr);
-            var sets = new Dictionary<string, HashSet<(uint, Protocol, ushort, PortState)>>();
+            var sets = new Dictionary<string, HashSet<(UInt128, Protocol, ushort, PortState)>>();
             foreach (var ext in new[] { "json", "csv", "xml", "gnmap" })
             {
                 var results = ReportReader.Read($"{b}.{ext}");

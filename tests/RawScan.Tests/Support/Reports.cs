@@ -9,7 +9,7 @@ namespace RawScan.Tests;
 /// <summary>One set of results, written the way a scan writes them, for the format tests and the diff tests.</summary>
 internal static class Reports
 {
-    public static uint Ip(string s) => Ipv4.TryParse(s, out uint a) ? a : throw new ArgumentException(s);
+    public static UInt128 Ip(string s) => RawScan.Targets.Ip.TryParse(s, out var a) ? a : throw new ArgumentException(s);
 
     /// <summary>A result with the reason a scan gives it: a filtered port with a TTL was an ICMP admin-prohibited.</summary>
     public static PortResult R(string ip, Protocol p, ushort port, PortState s, byte ttl) =>
@@ -50,7 +50,7 @@ internal static class Reports
 
     public static ScanSummary Summary(ScanEnd end = ScanEnd.Completed, string? error = null) => new()
     {
-        End = end, Error = error, Interface = "veth0", SendPath = "test", SourceIp = Ip("198.18.0.254"), NextHopMac = "02:00:00:00:00:01",
+        End = end, Error = error, Interface = "veth0", SendPath = "test", SourceIp = 0xC61200FE, NextHopMac = "02:00:00:00:00:01",
         ProbesPlanned = 256 * 13, ProbesSent = 256 * 13, Replies = 9, Duplicates = 0, Forged = 0, Malformed = 0,
         Open = 6, Closed = 4, Filtered = 3, OpenFiltered = 2, Retransmits = 0, Late = 0, ResetsSent = 0,
         SmoothedRtt = TimeSpan.FromMilliseconds(1), Timeout = TimeSpan.FromSeconds(1), KernelDrops = 0,
@@ -78,7 +78,7 @@ internal static class Reports
     public static string Ext(string format) => ReportFormats.ByName(format).Extension;
 
     /// <summary>What every format keeps of a result (the timestamp is for the scan only; grepable drops the TTL).</summary>
-    public static HashSet<(uint, Protocol, ushort, PortState, byte)> Keys(IEnumerable<PortResult> rs, bool ttl = true) =>
+    public static HashSet<(UInt128, Protocol, ushort, PortState, byte)> Keys(IEnumerable<PortResult> rs, bool ttl = true) =>
         [.. rs.Select(r => (r.Address, r.Protocol, r.Port, r.State, ttl ? r.Ttl : (byte)0))];
 
     /// <summary>Where Debian's nmap-common puts nmap's DTD, which -oX files must validate against.</summary>

@@ -86,7 +86,7 @@ public class JournalTests : IDisposable
         ulong step = (ulong)o.Shard.Count, low = o.Shard.First + 10 * step, position = o.Shard.First + 200 * step;
         PortResult At(ulong p)
         {
-            space.Decode(order[p], out uint a, out ushort port, out Protocol protocol);
+            space.Decode(order[p], out UInt128 a, out ushort port, out Protocol protocol);
             return new PortResult(a, protocol, port, PortState.Open, 64, 0);
         }
         // Settled: every third probe of the window, and probes outside it (before low, after position: ignored).
@@ -138,7 +138,7 @@ public class JournalTests : IDisposable
             new SynCookie(1, 2)), new SourcePorts(61000, 65535), new Frames(sent), new RateLimiter(double.PositiveInfinity), new ScanCounters(), 700,
             unsettled: o.Unsettled, checkpoints: new CheckpointRelay(places, direct: true), checkpointEvery: o.CheckpointEvery);
         t.Run(CancellationToken.None);
-        ulong Key(ulong p) { space.Decode(order[p], out uint a, out ushort port); return ((ulong)a << 16) | port; }
+        ulong Key(ulong p) { space.Decode(order[p], out UInt128 a, out ushort port); return ((ulong)Ip.ToV4(a) << 16) | port; }
         Assert.Equal([Key(5), Key(9), Key(12)], sent.Take(3));
         Assert.Equal(Enumerable.Range(700, 68).Select(p => Key((ulong)p)), sent.Skip(3));
         Assert.NotEmpty(places.Saved);

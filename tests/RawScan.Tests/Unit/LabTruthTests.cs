@@ -112,9 +112,9 @@ public class LabTruthTests
             var states = host.ToDictionary(e => e.Port, e => e.State);
             Assert.Equal(PortState.Open, states[53]);
             Assert.Equal(PortState.OpenFiltered, states[500]);
-            bool firewalled = Ipv4Range.Parse("198.18.3.0/24").Contains(host.Key);
+            bool firewalled = IpRange.Parse("198.18.3.0/24").Contains(host.Key);
             Assert.Equal(firewalled ? PortState.OpenFiltered : PortState.Closed, states[1000]);
-            Assert.Equal(firewalled || Ipv4Range.Parse("198.18.0.128/25").Contains(host.Key) ? PortState.OpenFiltered : PortState.Open, states[161]);
+            Assert.Equal(firewalled || IpRange.Parse("198.18.0.128/25").Contains(host.Key) ? PortState.OpenFiltered : PortState.Open, states[161]);
         }
     }
 
@@ -123,7 +123,7 @@ public class LabTruthTests
     {
         var targets = TargetSet.Parse("198.18.0.129,198.18.0.126-198.18.0.127");
         var got = Truth.Expect(targets, PortSet.Parse("443,22"), Protocol.Tcp)
-            .Select(e => $"{Ipv4.Format(e.Address)}:{e.Port}={e.State.Name()}").ToList();
+            .Select(e => $"{RawScan.Targets.Ip.Format(e.Address)}:{e.Port}={e.State.Name()}").ToList();
         Assert.Equal(
         [
             "198.18.0.126:22=open", "198.18.0.126:443=open",

@@ -39,7 +39,7 @@ public class StreamingWriterAllocationTests
         string expected = new System.Net.IPAddress([(byte)(a >> 24), (byte)(a >> 16), (byte)(a >> 8), (byte)a]).ToString();
         Assert.Equal(expected, Ipv4.Format(a));
         var sw = new StringWriter();
-        ReportText.WriteAddress(sw, a);
+        ReportText.WriteAddress(sw, Ip.V4(a));
         Assert.Equal(expected, sw.ToString());
     }
 }

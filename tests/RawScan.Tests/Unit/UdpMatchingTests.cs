@@ -249,10 +249,10 @@ public class UdpMatchingTests
     {
         var space = new ScanSpace(TargetSet.Parse("198.18.0.0/30"), ScanPorts.Parse("T:22,80,U:53", ScanTypes.Tcp));
         Assert.Equal(12ul, space.Count);
-        var seen = new HashSet<(uint, ushort, Protocol)>();
+        var seen = new HashSet<(UInt128, ushort, Protocol)>();
         for (ulong i = 0; i < space.Count; i++)
         {
-            space.Decode(i, out uint a, out ushort port, out Protocol proto);
+            space.Decode(i, out UInt128 a, out ushort port, out Protocol proto);
             Assert.True(seen.Add((a, port, proto)));
         }
         Assert.Equal(4, seen.Count(x => x.Item3 == Protocol.Udp && x.Item2 == 53));

@@ -95,7 +95,7 @@ public sealed class HtmlReportWriter(Stream output, IServiceRegistry registry, b
 
     private static int Key(Protocol proto, ushort port) => (int)proto << 16 | port;
 
-    private ServiceInfo Info(ulong row)
+    private ServiceInfo Info(Row row)
     {
         int key = Key(P.Protocol(row), P.Port(row));
         if (!_services.TryGetValue(key, out var info)) _services[key] = info = registry.Lookup(P.Protocol(row), P.Port(row));
@@ -105,7 +105,7 @@ public sealed class HtmlReportWriter(Stream output, IServiceRegistry registry, b
     private static string ServiceName(ServiceInfo info) => string.IsNullOrEmpty(info.Name) ? "unknown" : info.Name;
 
     /// <summary>One host as listed: its rows in the sorted array, and what it answered that is not listed.</summary>
-    private readonly record struct HostSpan(uint Address, int Start, int End, int Open, bool Answered, HiddenCounts Hidden);
+    private readonly record struct HostSpan(UInt128 Address, int Start, int End, int Open, bool Answered, HiddenCounts Hidden);
 
     /// <summary>What the charts and the header count, in one pass over the sorted results.</summary>
     private sealed class Tally
@@ -113,13 +113,13 @@ public sealed class HtmlReportWriter(Stream output, IServiceRegistry registry, b
         public readonly long[,] OpenByClass = new long[3, 2];            // [class, tcp=0 udp=1]
         public readonly Dictionary<string, long> OpenByService = new(StringComparer.Ordinal);
         public readonly List<int> OpenPerHost = [];                       // hosts with at least one open port
-        public readonly SortedDictionary<int, List<uint>> Flagged = [];   // (proto, port) -> hosts, ascending
+        public readonly SortedDictionary<int, List<UInt128>> Flagged = [];   // (proto, port) -> hosts, ascending
         public readonly List<HostSpan> Hosts = [];
         public int Answered;
         public bool SawTcp, SawUdp;
     }
 
-    private Tally Count(ReadOnlySpan<ulong> rows)
+    private Tally Count(ReadOnlySpan<Row> rows)
     {
         var t = new Tally();
         var hidden = _hidden.SortedHosts();
@@ -127,7 +127,7 @@ public sealed class HtmlReportWriter(Stream output, IServiceRegistry registry, b
         for (int i = 0; i < rows.Length || h < hidden.Length;)
         {
             // Merge the listed rows (grouped by address) with the hosts that only answered unlisted states.
-            uint address = i < rows.Length ? P.Address(rows[i]) : uint.MaxValue;
+            UInt128 address = i < rows.Length ? P.Address(rows[i]) : UInt128.MaxValue;
             if (h < hidden.Length && (i >= rows.Length || hidden[h] < address))
             {
                 AddHost(t, new HostSpan(hidden[h], i, i, 0, true, _hidden[hidden[h]]));
@@ -138,7 +138,7 @@ public sealed class HtmlReportWriter(Stream output, IServiceRegistry registry, b
             bool answered = false;
             for (; end < rows.Length && P.Address(rows[end]) == address; end++)
             {
-                ulong r = rows[end];
+                Row r = rows[end];
                 answered |= P.Answered(r);
                 if (P.Protocol(r) == Protocol.Tcp) t.SawTcp = true; else t.SawUdp = true;
                 if (P.State(r) != PortState.Open) continue;
@@ -169,7 +169,7 @@ public sealed class HtmlReportWriter(Stream output, IServiceRegistry registry, b
         }
     }
 
-    private void Render(TextWriter w, ReadOnlySpan<ulong> rows, ScanSummary s)
+    private void Render(TextWriter w, ReadOnlySpan<Row> rows, ScanSummary s)
     {
         var t = Count(rows);
         string version = _header?.Version ?? "";
@@ -224,7 +224,7 @@ public sealed class HtmlReportWriter(Stream output, IServiceRegistry registry, b
         Fact(w, "Send rate", $"{N((long)Math.Round(s.SendRate))} packets/s");
         Fact(w, "Replies", s.Duplicates + s.Late > 0 ? $"{N(s.Replies)} ({N(s.Duplicates)} duplicate, {N(s.Late)} late)" : N(s.Replies));
         Fact(w, "Interface", string.IsNullOrEmpty(s.SendPath) ? s.Interface : $"{s.Interface} ({s.SendPath})");
-        Fact(w, "Source", Ipv4.Format(s.SourceIp));
+        Fact(w, "Source", Ip.Format(s.SourceIp));
         w.Write("<div class=\"cmd\"><dt>Command line</dt><dd><code>");
         Text(w, _header?.CommandLine);
         w.Write("</code></dd></div></dl>\n");
@@ -349,7 +349,7 @@ public sealed class HtmlReportWriter(Stream output, IServiceRegistry registry, b
         var flagged = t.Flagged.Select(kv => (Key: kv.Key, Hosts: kv.Value, Info: registry.Lookup((Protocol)(kv.Key >> 16), (ushort)kv.Key)))
             .OrderBy(f => f.Info.Flags.HasFlag(PortFlags.Backdoor) ? 0 : 1).ThenBy(f => (ushort)f.Key).ThenBy(f => f.Key >> 16);
         w.Write("<table id=\"flagged-table\"><thead><tr><th>Port</th><th>Service</th><th>Flag</th><th>Note</th><th class=\"num\">Hosts</th><th>Addresses</th></tr></thead><tbody>");
-        Span<char> ip = stackalloc char[Ipv4.MaxLength];
+        Span<char> ip = stackalloc char[Ip.MaxLength];
         foreach (var (key, hosts, info) in flagged)
         {
             bool backdoor = info.Flags.HasFlag(PortFlags.Backdoor);
@@ -363,14 +363,14 @@ public sealed class HtmlReportWriter(Stream output, IServiceRegistry registry, b
             for (int i = 0; i < hosts.Count; i++)
             {
                 if (i > 0) w.Write(' ');
-                w.Write(ip[..Ipv4.Format(hosts[i], ip)]);
+                w.Write(ip[..Ip.Format(hosts[i], ip)]);
             }
             w.Write("</p></details></td></tr>");
         }
         w.Write("</tbody></table></section>\n");
     }
 
-    private void WriteHosts(TextWriter w, ReadOnlySpan<ulong> rows, Tally t, ScanSummary s)
+    private void WriteHosts(TextWriter w, ReadOnlySpan<Row> rows, Tally t, ScanSummary s)
     {
         w.Write("<section id=\"hosts\"><h2>Results by host</h2>\n<p class=\"listed\">Listed: open");
         if (_shown.Closed) w.Write(", closed");
@@ -400,16 +400,16 @@ public sealed class HtmlReportWriter(Stream output, IServiceRegistry registry, b
 
         int blocks = (hosts.Length + BlockHosts - 1) / BlockHosts;
         w.Write($"<p class=\"blocks-note\">{N(hosts.Length)} hosts, in {N(blocks)} blocks of up to {BlockHosts}: open a block, or filter. One line per host: its listed ports, then what it answered that is not listed.</p>\n<div class=\"hosts\">\n");
-        Span<char> ip = stackalloc char[Ipv4.MaxLength];
+        Span<char> ip = stackalloc char[Ip.MaxLength];
         for (int b = 0; b < hosts.Length; b += BlockHosts)
         {
             var block = hosts.Slice(b, Math.Min(BlockHosts, hosts.Length - b));
             long open = 0;
             foreach (ref readonly var host in block) open += host.Open;
             w.Write("<details class=\"block\"><summary><span class=\"addr\">");
-            w.Write(ip[..Ipv4.Format(block[0].Address, ip)]);
+            w.Write(ip[..Ip.Format(block[0].Address, ip)]);
             w.Write(" \u2013 ");
-            w.Write(ip[..Ipv4.Format(block[^1].Address, ip)]);
+            w.Write(ip[..Ip.Format(block[^1].Address, ip)]);
             w.Write($"</span><span class=\"counts\">{N(block.Length)} host{(block.Length == 1 ? "" : "s")} \u00b7 {N(open)} open</span></summary>");
             w.Write("<table class=\"hl\"><thead><tr><th>Host</th><th>Listed ports</th><th>Not listed</th></tr></thead><tbody>\n");
             foreach (ref readonly var host in block) WriteHostLine(w, rows, host, ip);
@@ -423,10 +423,10 @@ public sealed class HtmlReportWriter(Stream output, IServiceRegistry registry, b
     /// ports. Open ports are "80/tcp http", made once per port and reused (<see cref="OpenLabel"/>); other
     /// listed states say their state, or become ranges past <see cref="ListedPerState"/>.
     /// </summary>
-    private void WriteHostLine(TextWriter w, ReadOnlySpan<ulong> rows, in HostSpan host, Span<char> ip)
+    private void WriteHostLine(TextWriter w, ReadOnlySpan<Row> rows, in HostSpan host, Span<char> ip)
     {
         w.Write("<tr><td>");
-        w.Write(ip[..Ipv4.Format(host.Address, ip)]);
+        w.Write(ip[..Ip.Format(host.Address, ip)]);
         w.Write("<td>");
         var mine = rows[host.Start..host.End];
         bool first = true;
@@ -440,8 +440,8 @@ public sealed class HtmlReportWriter(Stream output, IServiceRegistry registry, b
             var group = mine[p..q];
             count.Clear();
             done.Clear();
-            foreach (ulong r in group) count[(int)P.State(r)]++;
-            foreach (ulong r in group)
+            foreach (Row r in group) count[(int)P.State(r)]++;
+            foreach (Row r in group)
             {
                 var state = P.State(r);
                 bool ranges = state != PortState.Open && count[(int)state] > ListedPerState;
@@ -468,7 +468,7 @@ public sealed class HtmlReportWriter(Stream output, IServiceRegistry registry, b
     }
 
     /// <summary>"80/tcp http", escaped, a flagged port marked: the same text on every host that has it open.</summary>
-    private string OpenLabel(ulong row)
+    private string OpenLabel(Row row)
     {
         int key = Key(P.Protocol(row), P.Port(row));
         if (_labels.TryGetValue(key, out var label)) return label;
@@ -489,12 +489,12 @@ public sealed class HtmlReportWriter(Stream output, IServiceRegistry registry, b
     }
 
     /// <summary>A host of a small report: an open section with a table of its listed ports.</summary>
-    private void WriteExpandedHost(TextWriter w, ReadOnlySpan<ulong> rows, in HostSpan host)
+    private void WriteExpandedHost(TextWriter w, ReadOnlySpan<Row> rows, in HostSpan host)
     {
         var mine = rows[host.Start..host.End];
         Span<long> states = stackalloc long[4];
-        foreach (ulong r in mine) states[(int)P.State(r)]++;
-        string ip = Ipv4.Format(host.Address);
+        foreach (Row r in mine) states[(int)P.State(r)]++;
+        string ip = Ip.Format(host.Address);
         w.Write($"<details class=\"host{(host.Open == 0 ? " no-open" : "")}\" open data-host=\"{ip}\"><summary><span class=\"addr\">{ip}</span><span class=\"counts\">");
         bool any = false;
         foreach (var st in Enum.GetValues<PortState>())
@@ -527,12 +527,12 @@ public sealed class HtmlReportWriter(Stream output, IServiceRegistry registry, b
     }
 
     /// <summary>One host's results of one protocol, ports ascending; a non-open state with more than <see cref="ListedPerState"/> ports becomes one row of ranges where its first port would be.</summary>
-    private void WriteProtocolRows(TextWriter w, ReadOnlySpan<ulong> rows)
+    private void WriteProtocolRows(TextWriter w, ReadOnlySpan<Row> rows)
     {
         Span<int> count = stackalloc int[4];
-        foreach (ulong r in rows) count[(int)P.State(r)]++;
+        foreach (Row r in rows) count[(int)P.State(r)]++;
         Span<bool> done = stackalloc bool[4];
-        foreach (ulong r in rows)
+        foreach (Row r in rows)
         {
             var state = P.State(r);
             if (state != PortState.Open && count[(int)state] > ListedPerState)
@@ -563,11 +563,11 @@ public sealed class HtmlReportWriter(Stream output, IServiceRegistry registry, b
     private static string Css(PortState s) => s == PortState.OpenFiltered ? "openfiltered" : s.Name();
 
     /// <summary>"1\u201321, 23\u201379, 81": the ports of one state, ascending, as runs.</summary>
-    private static string Ranges(ReadOnlySpan<ulong> rows, PortState state)
+    private static string Ranges(ReadOnlySpan<Row> rows, PortState state)
     {
         var sb = new StringBuilder();
         int start = -1, prev = -1;
-        foreach (ulong r in rows)
+        foreach (Row r in rows)
         {
             if (P.State(r) != state) continue;
             int port = P.Port(r);

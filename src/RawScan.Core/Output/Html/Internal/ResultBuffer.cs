@@ -3,8 +3,8 @@ using System.Runtime.InteropServices;
 namespace RawScan.Output.Html.Internal;
 
 /// <summary>
-/// The listed results, appended on the receive thread into fixed 64 Ki-entry chunks (512 KiB each), never
-/// one growing array: a List&lt;ulong&gt; of millions doubles by copying everything it holds, on the
+/// The listed results, appended on the receive thread into fixed 64 Ki-entry chunks (2 MiB each), never
+/// one growing array: a List&lt;Row&gt; of millions doubles by copying everything it holds, on the
 /// receive thread, while replies queue up in the capture ring. Here an append is a store and, once per
 /// 65,536 results, one new chunk. <see cref="ToSortedArray"/> joins them once, at End.
 /// </summary>
@@ -13,13 +13,13 @@ internal sealed class ResultBuffer
     private const int ChunkBits = 16;
     private const int ChunkSize = 1 << ChunkBits;
 
-    private readonly List<ulong[]> _chunks = [];
-    private ulong[]? _current;
+    private readonly List<Row[]> _chunks = [];
+    private Row[]? _current;
     private int _used = ChunkSize;
 
     public long Count { get; private set; }
 
-    public void Add(ulong value)
+    public void Add(Row value)
     {
         if (_used == ChunkSize) NewChunk();
         _current![_used++] = value;
@@ -28,15 +28,15 @@ internal sealed class ResultBuffer
 
     private void NewChunk()
     {
-        _current = GC.AllocateUninitializedArray<ulong>(ChunkSize);
+        _current = GC.AllocateUninitializedArray<Row>(ChunkSize);
         _chunks.Add(_current);
         _used = 0;
     }
 
     /// <summary>Every value, sorted; the chunks are let go.</summary>
-    public ulong[] ToSortedArray()
+    public Row[] ToSortedArray()
     {
-        var all = GC.AllocateUninitializedArray<ulong>(checked((int)Count));
+        var all = GC.AllocateUninitializedArray<Row>(checked((int)Count));
         int at = 0;
         for (int i = 0; i < _chunks.Count; i++)
         {
@@ -68,11 +68,11 @@ internal struct HiddenCounts
 
 internal sealed class HiddenTable
 {
-    private readonly Dictionary<uint, HiddenCounts> _hosts;
+    private readonly Dictionary<UInt128, HiddenCounts> _hosts;
 
-    public HiddenTable(int capacity) => _hosts = new Dictionary<uint, HiddenCounts>(capacity);
+    public HiddenTable(int capacity) => _hosts = new Dictionary<UInt128, HiddenCounts>(capacity);
 
-    public void Add(uint address, Results.PortState state)
+    public void Add(UInt128 address, Results.PortState state)
     {
         ref var c = ref CollectionsMarshal.GetValueRefOrAddDefault(_hosts, address, out _);
         switch (state)
@@ -83,10 +83,10 @@ internal sealed class HiddenTable
         }
     }
 
-    public HiddenCounts this[uint address] => _hosts.GetValueOrDefault(address);
+    public HiddenCounts this[UInt128 address] => _hosts.GetValueOrDefault(address);
 
     /// <summary>The hosts with hidden answers, ascending.</summary>
-    public uint[] SortedHosts()
+    public UInt128[] SortedHosts()
     {
         var keys = _hosts.Keys.ToArray();
         keys.AsSpan().Sort();
