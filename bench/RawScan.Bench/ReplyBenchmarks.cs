@@ -63,6 +63,8 @@ public class TableBenchmarks
     private readonly byte[][] _frames = new byte[N][];
     private readonly int[] _slots = new int[N];
     private ReplyMatcher _matcher = null!;
+    // A scan of 198.18.0.0/16 x 80,443: a reply finds its probe's key by the probe's index (two binary searches).
+    private readonly ScanSpace _space = new(TargetSet.Parse("198.18.0.0/16"), PortSet.Parse("80,443"));
 
     [GlobalSetup]
     public void Setup()
@@ -72,7 +74,8 @@ public class TableBenchmarks
         for (int i = 0; i < N; i++)
         {
             uint src = 0xC6120000u + (uint)i;
-            _keys[i] = FourTupleTable.Pack(src, 80, 6);
+            _space.TryIndexOf(Ip.V4(src), 80, Protocol.Tcp, out ulong index);
+            _keys[i] = FourTupleTable.KeyOf(index);
             _frames[i] = ReplyBenchmarks.SynAck(cookie, src);
         }
         if (InsertResolveRemove() != N) throw new InvalidOperationException("not every probe was settled by its reply");
@@ -96,7 +99,8 @@ public class TableBenchmarks
         for (int i = 0; i < N; i++) _slots[i] = _table.Insert(_keys[i], (ulong)i, i);
         foreach (var f in _frames)
             if (Packet.TryParse(f, out var p) && _matcher.Match(p, out var r, 0) == MatchOutcome.Result
-                && _table.Resolve(FourTupleTable.Pack(Ip.ToV4(r.Address), r.Port, 6), r.State, out _, out _) == FourTupleTable.Resolution.First)
+                && _space.TryIndexOf(r.Address, r.Port, r.Protocol, out ulong index)
+                && _table.Resolve(FourTupleTable.KeyOf(index), r.State, out _, out _) == FourTupleTable.Resolution.First)
                 first++;
         for (int i = 0; i < N; i++) _table.Remove(_slots[i]);
         return first;
@@ -121,7 +125,7 @@ public class TableContentionBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        for (int i = 0; i < N; i++) _keys[i] = FourTupleTable.Pack(0xC6120000u + (uint)i, 443, 6);
+        for (int i = 0; i < N; i++) _keys[i] = FourTupleTable.KeyOf((ulong)i);
         _receiver = new Thread(() =>
         {
             long n = 0;

@@ -50,7 +50,7 @@ public sealed class Scanner
             new UdpTemplate(path.Mac, nextHopMac, path.SourceIp), o.UdpPayloads);
         var sourcePorts = new SourcePorts(firstPort, lastPort);
         ready?.Invoke();
-        replies.Start(new ReplyWiring(o, path, nextHopMac, probes, sourcePorts, sink, Counters));
+        replies.Start(new ReplyWiring(o, path, nextHopMac, probes, sourcePorts, sink, Counters, space));
         var transmitter = replies.SendLoop(space, order, o, probes, sourcePorts, sender, new RateLimiter(o.Rate), Counters, start);
 
         Exception? txError = null;

@@ -7,9 +7,9 @@ using RawScan.Results;
 namespace RawScan.Match;
 
 /// <summary>
-/// Probes in flight, keyed by (target address, target port, protocol): the source address is the
-/// scan's and the source port follows from the probe's position, so the three fields name the
-/// four-tuple. It serves what the cookie cannot: deduplication (a port is resolved once however many
+/// Probes in flight, keyed by their index in the scan space, which names (target address, target
+/// port, protocol) for either family: the source address is the scan's and the source port follows
+/// from the probe's position, so the index names the four-tuple. It serves what the cookie cannot: deduplication (a port is resolved once however many
 /// replies come), the RTT of first answers, and the probes still unanswered for retransmission.
 /// </summary>
 /// <remarks>
@@ -29,7 +29,7 @@ internal sealed class FourTupleTable
     [StructLayout(LayoutKind.Sequential)]
     private struct Slot
     {
-        public long Key;        // 0 empty, -1 tombstone, else Pack(...) (bit 0 set)
+        public long Key;        // 0 empty, -1 tombstone, else KeyOf(the probe's index)
         public long Position;   // the probe's position in the shuffled order: gives its source port
         public long SentTicks;  // Stopwatch ticks of the last send (one clock read per batch)
         public long State;      // generation << 32 | flags << 16 | state << 8 | tries
@@ -57,12 +57,17 @@ internal sealed class FourTupleTable
 
     public bool HasRoom => Used < _slots.Length / 2;
 
+    /// <summary>
+    /// A probe's key: its index in the scan space plus one (<see cref="Targets.ScanSpace"/>: the index names
+    /// the address, port and protocol, for IPv4 and IPv6 alike, in 63 bits). Never 0 (empty) nor -1
+    /// (a tombstone): indices are below 2^63.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static long Pack(uint address, ushort port, byte protocol) =>
-        (long)(((ulong)address << 32) | ((ulong)port << 16) | ((ulong)protocol << 8) | 1);
+    public static long KeyOf(ulong index) => (long)(index + 1);
 
-    public static (uint Address, ushort Port, byte Protocol) Unpack(long key) =>
-        ((uint)((ulong)key >> 32), (ushort)((ulong)key >> 16), (byte)((ulong)key >> 8));
+    /// <summary>The probe's index in the scan space.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong IndexOf(long key) => (ulong)key - 1;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int Home(long key) => (int)(((ulong)key * 0x9E3779B97F4A7C15UL) >> _shift);

@@ -31,12 +31,12 @@ internal sealed class CapturedReplies(PcapDevice capture) : ReplySide
         var o = w.Options;
         var table = new FourTupleTable(Scanner.TableCapacity(o.Rate));
         var rtt = new RttEstimator(Scanner.MinTimeout, Scanner.InitialTimeout);
-        var retransmission = new Retransmission(table, rtt, o.Retries, new ResultQueue(1 << 16));
+        var retransmission = new Retransmission(table, rtt, o.Retries, new ResultQueue(1 << 16), w.Space);
         var matcher = new ReplyMatcher(w.Probes, w.SourcePorts);
         // Checkpoints are asked for by the send thread and saved by this side's receive thread, which writes the results.
         var checkpoints = o.Checkpoint is { } c ? new CheckpointRelay(c, direct: false) : null;
         var reset = o.Reset ? new TcpTemplate(w.Path.Mac, w.NextHopMac, w.Path.SourceIp, flags: TcpTemplate.Rst) : null;
-        var loop = new ReceiveLoop(capture, matcher, table, w.SourcePorts, rtt, retransmission.Filtered, w.Sink, w.Counters, _clock,
+        var loop = new ReceiveLoop(capture, matcher, table, w.Space, w.SourcePorts, rtt, retransmission.Filtered, w.Sink, w.Counters, _clock,
             w.Path.AnswerArp ? new ArpIdentity(w.Path.SourceIp, w.Path.Mac) : null, reset, o.PacketTrace,
             idleLagTicks: (Scanner.CaptureBlockTimeoutMs + 10) * Stopwatch.Frequency / 1000, checkpoints: checkpoints);
         var thread = new Thread(() => { try { loop.Run(); } catch (Exception e) { _error = e; } })

@@ -17,7 +17,7 @@ namespace RawScan.Receive;
 /// the host does not own, and writes every result: the send thread's "filtered" verdicts reach the
 /// sinks through this thread too, so the sinks have one writer.
 /// </summary>
-internal sealed class ReceiveLoop(PcapDevice device, ReplyMatcher matcher, FourTupleTable table, SourcePorts sourcePorts, RttEstimator rtt,
+internal sealed class ReceiveLoop(PcapDevice device, ReplyMatcher matcher, FourTupleTable table, ScanSpace space, SourcePorts sourcePorts, RttEstimator rtt,
     ResultQueue filtered, IResultSink sink, ScanCounters counters, ReceiveClock clock, ArpIdentity? answerArpFor, TcpTemplate? resetTemplate = null,
     TextWriter? trace = null, long idleLagTicks = 0, CheckpointRelay? checkpoints = null)
 {
@@ -62,7 +62,13 @@ internal sealed class ReceiveLoop(PcapDevice device, ReplyMatcher matcher, FourT
             if (p.Truncated) counters.Truncated++;
             if (p.EtherType == 0x0806) { AnswerArp(frame, reply); continue; }
             var outcome = matcher.Match(p, frame, out var result, out ushort ourPort, out bool proved, ts);
-            long key = FourTupleTable.Pack(Ip.ToV4(result.Address), result.Port, (byte)result.Protocol);
+            // The probe it answers, by its index in the scan: a reply about a probe the scan never had is not ours.
+            long key = 0;
+            if (outcome == MatchOutcome.Result)
+            {
+                if (space.TryIndexOf(result.Address, result.Port, result.Protocol, out ulong index)) key = FourTupleTable.KeyOf(index);
+                else outcome = MatchOutcome.Forged;
+            }
             // A reply that could not prove itself (UDP with no echo) must at least come back to the
             // source port its probe left from, which only the table knows.
             if (outcome == MatchOutcome.Result && !proved && !CameBackToItsPort(key, ourPort)) outcome = MatchOutcome.Forged;

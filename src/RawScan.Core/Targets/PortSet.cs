@@ -70,6 +70,20 @@ public sealed class PortSet
         return false;
     }
 
+    /// <summary>The rank of <paramref name="p"/> in the set (its i, for <c>this[i]</c>), or -1: a binary search over the ranges.</summary>
+    public int IndexOf(ushort p)
+    {
+        int lo = 0, hi = _ranges.Length - 1;
+        while (lo <= hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (p < _ranges[mid].First) hi = mid - 1;
+            else if (p > _ranges[mid].Last) lo = mid + 1;
+            else return _startIndex[mid] + (p - _ranges[mid].First);
+        }
+        return -1;
+    }
+
     public ushort this[int i]
     {
         get

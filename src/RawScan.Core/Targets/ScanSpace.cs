@@ -35,6 +35,21 @@ internal sealed class ScanSpace
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Decode(ulong index, out UInt128 address, out ushort port) => Decode(index, out address, out port, out _);
 
+    /// <summary>
+    /// The index of the probe to (address, port, protocol), the inverse of <see cref="Decode(ulong, out UInt128, out ushort, out Protocol)"/>;
+    /// false when the scan has no such probe (a reply from outside it). Two binary searches over the
+    /// target and port ranges: how a reply finds its probe in the four-tuple table, for either family.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryIndexOf(UInt128 address, ushort port, Protocol protocol, out ulong index)
+    {
+        index = 0;
+        int rank = protocol == Protocol.Tcp ? Ports.Tcp.IndexOf(port) : Ports.Udp.IndexOf(port) is var u and >= 0 ? Ports.Tcp.Count + u : -1;
+        if (rank < 0 || !Targets.TryIndexOf(address, out ulong a)) return false;
+        index = (ulong)rank * _addresses + a;
+        return true;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Decode(ulong index, out UInt128 address, out ushort port, out Protocol protocol)
     {

@@ -89,6 +89,25 @@ public sealed class TargetSet
         }
     }
 
+    /// <summary>The rank of <paramref name="a"/> in the set (its i, for <c>this[i]</c>); false when it is not in the set.</summary>
+    public bool TryIndexOf(UInt128 a, out ulong index)
+    {
+        index = 0;
+        int lo = 0, hi = _ranges.Length - 1;
+        while (lo <= hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (a < _ranges[mid].First) hi = mid - 1;
+            else if (a > _ranges[mid].Last) lo = mid + 1;
+            else
+            {
+                index = (ulong)(_startIndex[mid] + (a - _ranges[mid].First));
+                return true;
+            }
+        }
+        return false;
+    }
+
     /// <summary>This set minus another, still as ranges.</summary>
     public TargetSet Except(TargetSet other)
     {

@@ -1,3 +1,4 @@
+using RawScan.Targets;
 using RawScan.Interop;
 using RawScan.Match;
 using RawScan.Results;
@@ -20,8 +21,12 @@ internal sealed class Retransmission
     private long _head, _tail;          // send thread only
     private long _retryable;            // FIFO entries that may still need a resend
 
-    public Retransmission(FourTupleTable table, RttEstimator rtt, int retries, ResultQueue filtered)
+    private readonly ScanSpace _space;
+
+    /// <param name="space">What the table's keys index: a probe given up is reported by its address, port and protocol.</param>
+    public Retransmission(FourTupleTable table, RttEstimator rtt, int retries, ResultQueue filtered, ScanSpace space)
     {
+        _space = space;
         Table = table;
         Rtt = rtt;
         MaxTries = retries + 1;
@@ -92,7 +97,7 @@ internal sealed class Retransmission
         if (!Filtered.HasRoom) return false;                    // only this thread enqueues: room now is room below
         if (Table.TryGiveUp(slot))                              // false: a reply settled it first
         {
-            var r = Silent(key);
+            var r = Silent(_space, key);
             Filtered.TryEnqueue(r);
             CountSilent(r, counters);
         }
@@ -101,10 +106,9 @@ internal sealed class Retransmission
     }
 
     /// <summary>No answer after every try: filtered for TCP, open|filtered for UDP (nmap's meanings).</summary>
-    private static PortResult Silent(long key)
+    private static PortResult Silent(ScanSpace space, long key)
     {
-        var (address, port, protocol) = FourTupleTable.Unpack(key);
-        var p = (Protocol)protocol;
+        space.Decode(FourTupleTable.IndexOf(key), out UInt128 address, out ushort port, out Protocol p);
         return new PortResult(address, p, port, p == Protocol.Udp ? PortState.OpenFiltered : PortState.Filtered, 0, 0, PortReason.NoResponse);
     }
 
@@ -152,7 +156,7 @@ internal sealed class Retransmission
             if (Table.KeyAt(slot) != key) continue;
             if (Table.TryGiveUp(slot))
             {
-                var r = Silent(key);
+                var r = Silent(_space, key);
                 sink.OnResult(r);
                 CountSilent(r, counters);
             }

@@ -131,7 +131,7 @@ internal sealed class Transmitter(ScanSpace space, FeistelPermutation order, Sha
         uint dst = Ip.ToV4(address);                // IPv4 only until the IPv6 send path lands: Scanner.Run refuses IPv6 targets
         ushort sport = SourcePort(position);
         _batch.Commit(probes.Write(_batch.Next(), dst, sport, dport, protocol));
-        if (table is not null) _batchSlots[_batch.Count - 1] = table.Insert(FourTupleTable.Pack(dst, dport, (byte)protocol), position, 0);
+        if (table is not null) _batchSlots[_batch.Count - 1] = table.Insert(FourTupleTable.KeyOf(i), position, 0);
     }
 
     /// <summary>Puts a due, unanswered probe back in the batch; false when the batch is full.</summary>
@@ -144,8 +144,8 @@ internal sealed class Transmitter(ScanSpace space, FeistelPermutation order, Sha
             table.Remove(slot);
             return true;
         }
-        var (dst, dport, protocol) = FourTupleTable.Unpack(key);
-        _batch.Commit(probes.Write(_batch.Next(), dst, SourcePort(table.PositionAt(slot)), dport, (Protocol)protocol));
+        space.Decode(FourTupleTable.IndexOf(key), out UInt128 address, out ushort dport, out Protocol protocol);
+        _batch.Commit(probes.Write(_batch.Next(), Ip.ToV4(address), SourcePort(table.PositionAt(slot)), dport, protocol));
         _batchSlots[_batch.Count - 1] = slot;
         retransmission.Track(slot, key, table.TriesAt(slot));
         return true;

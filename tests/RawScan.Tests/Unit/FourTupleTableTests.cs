@@ -6,7 +6,7 @@ namespace RawScan.Tests;
 
 public class FourTupleTableTests
 {
-    private static long Key(uint i, ushort port = 80) => FourTupleTable.Pack(0xC6120000u + i, port, 6);
+    private static long Key(uint i, ushort port = 80) => FourTupleTable.KeyOf((ulong)port << 32 | i);
 
     [Fact]
     public void FirstAnswerResolvesThenDuplicatesThenLateAfterRemoval()

@@ -12,7 +12,7 @@ namespace RawScan.Tests;
 /// <summary>The send loop's retransmission, with a sink that plays the network: some targets answer, some never do.</summary>
 public class RetransmissionTests
 {
-    private sealed class Network(FourTupleTable table, Func<uint, bool> answers, ScanCounters? counters = null) : IFrameSink
+    private sealed class Network(FourTupleTable table, ScanSpace space, Func<uint, bool> answers, ScanCounters? counters = null) : IFrameSink
     {
         public readonly Dictionary<uint, int> Sends = [];
         public string Name => "network";
@@ -23,7 +23,8 @@ public class RetransmissionTests
                 uint dst = BinaryPrimitives.ReadUInt32BigEndian(batch.Frame(i)[30..]);
                 ushort port = BinaryPrimitives.ReadUInt16BigEndian(batch.Frame(i)[36..]);
                 Sends[dst] = Sends.GetValueOrDefault(dst) + 1;
-                if (answers(dst) && table.Resolve(FourTupleTable.Pack(dst, port, 6), PortState.Open, out _, out _) == FourTupleTable.Resolution.First
+                Assert.True(space.TryIndexOf(Ip.V4(dst), port, Protocol.Tcp, out ulong index));
+                if (answers(dst) && table.Resolve(FourTupleTable.KeyOf(index), PortState.Open, out _, out _) == FourTupleTable.Resolution.First
                     && counters is not null) counters.Open++;                 // as the receive loop counts a result
             }
             return batch.Count;
@@ -45,9 +46,9 @@ public class RetransmissionTests
         var space = new ScanSpace(TargetSet.Parse("198.18.0.0/24"), PortSet.Parse("80"));
         var table = new FourTupleTable(1 << 12);
         var rtt = new RttEstimator(TimeSpan.FromMilliseconds(5), TimeSpan.FromMilliseconds(5));
-        var retx = new Retransmission(table, rtt, retries, new ResultQueue(1024));
+        var retx = new Retransmission(table, rtt, retries, new ResultQueue(1024), space);
         static bool Answers(uint dst) => (dst & 0xff) % 4 != 0;     // every fourth address never answers
-        var net = new Network(table, Answers);
+        var net = new Network(table, space, Answers);
         var counters = new ScanCounters();
         var t = new Transmitter(space, new FeistelPermutation(space.Count, 3), Shard.Whole,
             new ProbeBuilder(new TcpTemplate(Frames.ScannerMac, Frames.TargetMac, 0xC6130002), new SynCookie(1, 2)), new SourcePorts(61000, 65535),
@@ -78,9 +79,10 @@ public class RetransmissionTests
         var rtt = new RttEstimator(TimeSpan.Zero, TimeSpan.FromMilliseconds(1));
         long T = rtt.TimeoutTicks, step = T / 100;
         var filtered = new ResultQueue(16);
-        var retx = new Retransmission(table, rtt, retries: 2, filtered);
+        var space = new ScanSpace(TargetSet.Parse("198.18.0.1"), PortSet.Parse("80"));
+        var retx = new Retransmission(table, rtt, retries: 2, filtered, space);
         var counters = new ScanCounters();
-        long key = FourTupleTable.Pack(0xC6120001, 80, (byte)Protocol.Tcp);
+        long key = FourTupleTable.KeyOf(0);
         int slot = table.Insert(key, 0, 0);
         retx.Track(slot, key, 1);
         var resent = new List<long>();
@@ -120,9 +122,9 @@ public class RetransmissionTests
     {
         var space = new ScanSpace(TargetSet.Parse("198.18.0.0/24"), PortSet.Parse("80"));
         var table = new FourTupleTable(1 << 12);
-        var retx = new Retransmission(table, new RttEstimator(TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(60)), 1, new ResultQueue(1024));
+        var retx = new Retransmission(table, new RttEstimator(TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(60)), 1, new ResultQueue(1024), space);
         var counters = new ScanCounters { ProbesPlanned = 256 };
-        var net = new Network(table, _ => true, counters);
+        var net = new Network(table, space, _ => true, counters);
         var t = new Transmitter(space, new FeistelPermutation(space.Count, 3), Shard.Whole,
             new ProbeBuilder(new TcpTemplate(Frames.ScannerMac, Frames.TargetMac, 0xC6130002), new SynCookie(1, 2)), new SourcePorts(61000, 65535),
             net, new RateLimiter(double.PositiveInfinity), counters, ulong.MaxValue, retx);
