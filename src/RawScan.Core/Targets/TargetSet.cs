@@ -93,6 +93,13 @@ public sealed class TargetSet
     public bool TryIndexOf(UInt128 a, out ulong index)
     {
         index = 0;
+        if (_ranges.Length == 1)                     // one prefix, the usual sweep: a subtraction and a compare
+        {
+            var offset = a - _ranges[0].First;
+            if (offset > _ranges[0].Last - _ranges[0].First) return false;
+            index = (ulong)offset;
+            return true;
+        }
         int lo = 0, hi = _ranges.Length - 1;
         while (lo <= hi)
         {
