@@ -227,7 +227,11 @@ public class LabUdpSnmpTests
             Assert.Equal(16, sizeof(Libc.CMsgHdr));
             Assert.Equal(12, sizeof(Libc.InPktInfo));
             Assert.Equal(16, sizeof(Libc.SockAddrIn));
+            Assert.Equal(20, sizeof(Libc.In6PktInfo));
+            Assert.Equal(28, sizeof(Libc.SockAddrIn6));
         }
+        Assert.Equal(40, Libc.CMsgSpace(20));   // CMSG_SPACE(sizeof(struct in6_pktinfo))
+        Assert.Equal(36, Libc.CMsgLen(20));
         Assert.Equal(32, Libc.CMsgSpace(12));   // CMSG_SPACE(sizeof(struct in_pktinfo))
         Assert.Equal(28, Libc.CMsgLen(12));
     }
