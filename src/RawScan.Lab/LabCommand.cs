@@ -22,7 +22,8 @@ public static class LabCommand
                rawscan lab loss PERCENT [--name NAME]
                rawscan lab forge [--name NAME] [--rate PPS] [--seconds S] [--count N] [--udp]
           up       build the isolated lab NAME (default rawscan): network namespaces
-                   rawscan-NAME-scan and rawscan-NAME-target, and the target's services;
+                   rawscan-NAME-scan and rawscan-NAME-target, and the target's services, answering
+                   for 198.18.0.0/16 and 2001:db8:1::/64;
                    --real-services adds rawscan-NAME-real, a host at 198.19.1.1 running Debian's
                    daemons on UDP (socat echo, dnsmasq, tftpd-hpa, rpcbind, chrony, nmbd, snmpd,
                    miniupnpd, kamailio, avahi-daemon, memcached)

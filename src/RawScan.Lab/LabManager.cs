@@ -49,7 +49,7 @@ public static partial class LabManager
     /// router solicitations and no router advertisements taken, so nothing asks for or learns a
     /// default route; unsolicited MLD reports (the joins of each address's solicited-node group,
     /// which cannot be turned off) sent at once rather than spread over a second, so they have
-    /// crossed the link (measured: all 8 within 25 ms of link up) before the lab is handed over.
+    /// crossed the link (measured: all 8 within 23 ms of the first; 0.94 s with the default intervals) before the lab is handed over.
     /// </summary>
     private static readonly (string Key, string Value)[] Ipv6Defaults =
     [
