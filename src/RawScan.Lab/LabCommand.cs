@@ -22,7 +22,8 @@ public static class LabCommand
                rawscan lab loss PERCENT [--name NAME]
                rawscan lab forge [--name NAME] [--rate PPS] [--seconds S] [--count N] [--udp]
           up       build the isolated lab NAME (default rawscan): network namespaces
-                   rawscan-NAME-scan and rawscan-NAME-target, and the target's services;
+                   rawscan-NAME-scan and rawscan-NAME-target, and the target's services, answering
+                   for 198.18.0.0/16 and 2001:db8:1::/64;
                    --real-services adds rawscan-NAME-real, a host at 198.19.1.1 running Debian's
                    daemons on UDP (socat echo, dnsmasq, tftpd-hpa, rpcbind, chrony, nmbd, snmpd,
                    miniupnpd, kamailio, avahi-daemon, memcached)
@@ -215,6 +216,7 @@ public static class LabCommand
         Console.WriteLine($"  open udp   {string.Join(", ", spec.UdpOpenPorts.Select(p => $"{p} ({LabSpec.UdpServiceName(p) ?? "?"})"))}, replying from the address asked (every other port: ICMP port unreachable)");
         foreach (var rule in spec.FilterRules)
             Console.WriteLine($"  dropped    {RangeText.Format(rule.Addresses)} {rule.Protocol.Name()} {rule.Ports} ({(rule.Protocol == Protocol.Tcp ? "filtered" : "open|filtered")})");
+        DescribeIpv6(spec, info);
         Console.WriteLine($"  services   {(info.ServeAlive ? "running" : "NOT running")}"
             + $"{(info.ServePid is int pid ? $", pid {pid}" : "")}, log {LabManager.ServeLogPath(spec.Name)}");
         Console.WriteLine($"  loss       {(info.LossPercent > 0 ? $"{info.LossPercent.ToString("0.##", CultureInfo.InvariantCulture)}% of TCP and UDP packets entering the target, at random ('rawscan lab loss 0' removes it)" : "none")}");
@@ -226,6 +228,22 @@ public static class LabCommand
             Console.WriteLine($"    udp {d.Port,-5}  {d.Daemon,-13} pid {d.Pid}{(d.Alive ? "" : " NOT running")}");
         Console.WriteLine($"    udp {spec.RealDroppedPort,-5}  dropped (open|filtered), udp {spec.RealRejectedPort}: rejected, admin-prohibited (filtered), "
             + $"udp {spec.RealClosedPort}: closed");
+    }
+
+    /// <summary>The IPv6 side: the same open ports, its own addresses, ranges and drops, and the scanner's IPv6 routes as they are.</summary>
+    private static void DescribeIpv6(LabSpec spec, LabInfo info)
+    {
+        if (!spec.HasIpv6) return;
+        var assigned = spec.AssignedRange6;
+        Console.WriteLine($"  ipv6       scanner {Ipv6.Format(spec.ScannerAddress6)}/{spec.LinkPrefixLength6}, gateway {Ipv6.Format(spec.Gateway6)}, "
+            + $"spare {Ipv6.Format(spec.SpareAddress6)} (for --source-ip); no DAD, no router solicitations or advertisements");
+        foreach (var route in info.ScannerRoutes6.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            Console.WriteLine($"  ipv6 route {route}");
+        Console.WriteLine($"  ipv6 live  {spec.LiveRange6} (a local route on the target): the open tcp and udp ports above, replies from the address asked");
+        Console.WriteLine($"  ipv6 /128  {Ipv6.Format(assigned.First)}-{Ipv6.Format(assigned.Last)} configured on the target's lo: closed udp ports there "
+            + $"answer port unreachable from the address asked (closed); elsewhere in {spec.LiveRange6} from {Ipv6.Format(spec.Gateway6)} (filtered)");
+        foreach (var rule in spec.FilterRules6)
+            Console.WriteLine($"  dropped    {rule.Addresses} {rule.Protocol.Name()} {rule.Ports} ({(rule.Protocol == Protocol.Tcp ? "filtered" : "open|filtered")})");
     }
 
     private static int Loss(LabSpec spec, double percent)

@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using RawScan.Lab.Internal;
 
 namespace RawScan.Lab;
@@ -40,18 +41,24 @@ public static class LabServices
         return 0;
     }
 
-    /// <summary>Each service the spec calls for, bound as it is yielded (so a failure leaves the earlier ones to dispose).</summary>
+    /// <summary>
+    /// Each service the spec calls for, of each family it speaks (one socket per family and port: see
+    /// <see cref="UdpResponderService"/>), bound as it is yielded (so a failure leaves the earlier ones to dispose).
+    /// </summary>
     private static IEnumerable<ILabService> Open(LabSpec spec)
     {
-        foreach (ushort port in spec.TcpOpenPorts) yield return new TcpAcceptService(port);
-        foreach (ushort port in spec.UdpOpenPorts)
-        {
-            yield return LabSpec.UdpServiceName(port) switch
+        AddressFamily[] families = spec.HasIpv6 ? [AddressFamily.InterNetwork, AddressFamily.InterNetworkV6] : [AddressFamily.InterNetwork];
+        foreach (var family in families)
+            foreach (ushort port in spec.TcpOpenPorts) yield return new TcpAcceptService(port, family);
+        foreach (var family in families)
+            foreach (ushort port in spec.UdpOpenPorts)
             {
-                "dns" => new UdpResponderService(port, "dns", DnsResponder.Respond, DnsResponder.MaxReplyLength),
-                "snmp" => new UdpResponderService(port, "snmp", static (query, _, reply) => SnmpResponder.Respond(query, reply), SnmpReplySize),
-                _ => throw new LabException($"no responder for udp/{port}: the lab serves udp 53 (dns) and 161 (snmp)"),
-            };
-        }
+                yield return LabSpec.UdpServiceName(port) switch
+                {
+                    "dns" => new UdpResponderService(port, "dns", DnsResponder.Respond, DnsResponder.MaxReplyLength, family),
+                    "snmp" => new UdpResponderService(port, "snmp", static (query, _, reply) => SnmpResponder.Respond(query, reply), SnmpReplySize, family),
+                    _ => throw new LabException($"no responder for udp/{port}: the lab serves udp 53 (dns) and 161 (snmp)"),
+                };
+            }
     }
 }

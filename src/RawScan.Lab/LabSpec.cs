@@ -10,7 +10,8 @@ namespace RawScan.Lab;
 /// </summary>
 /// <remarks>
 /// The addresses come from 198.18.0.0/15, the block RFC 2544 sets aside for benchmarking, so they
-/// never clash with a real network on the host. The setters are internal: a lab is always this
+/// never clash with a real network on the host; IPv6 ones from 2001:db8::/32 (<see cref="LiveRange6"/>
+/// and the rest of the IPv6 side). The setters are internal: a lab is always this
 /// design; only <see cref="LabTruth.Load"/> (and tests) set them, to rebuild a spec from its file.
 /// </remarks>
 public sealed record LabSpec
@@ -130,6 +131,63 @@ public sealed record LabSpec
     public PortState DefaultState { get; internal init; } = PortState.Closed;
 
     /// <summary>
+    /// Whether the lab speaks IPv6 (every lab built since it did). False only for a spec loaded from
+    /// a truth.json written before: that lab has no IPv6 side, and every IPv6 address is silent to it.
+    /// </summary>
+    public bool HasIpv6 { get; internal init; } = true;
+
+    // IPv6 lives in 2001:db8::/32, the documentation prefix (RFC 3849): like 198.18.0.0/15, it is
+    // never a real network's, so nothing the lab does can reach or shadow one.
+
+    /// <summary>Prefix length of the IPv6 link both veth ends sit on (2001:db8:ff::/64).</summary>
+    public int LinkPrefixLength6 { get; internal init; } = 64;
+
+    /// <summary>The target's IPv6 address on the link: the scanner's next hop to <see cref="ScannerRoute6"/>.</summary>
+    public UInt128 Gateway6 { get; internal init; } = Ip6("2001:db8:ff::1");
+
+    /// <summary>The scanner namespace's own IPv6 address on <see cref="ScannerInterface"/>.</summary>
+    public UInt128 ScannerAddress6 { get; internal init; } = Ip6("2001:db8:ff::2");
+
+    /// <summary>On the link but configured nowhere, as <see cref="SpareAddress"/>: the scanner must answer Neighbor Solicitations for it itself.</summary>
+    public UInt128 SpareAddress6 { get; internal init; } = Ip6("2001:db8:ff::10");
+
+    /// <summary>
+    /// The scanner namespace's one IPv6 route (via <see cref="Gateway6"/>): the whole documentation
+    /// prefix, and no default route, so IPv6 scan traffic cannot leave the lab either.
+    /// </summary>
+    public Ipv6Prefix ScannerRoute6 { get; internal init; } = Ipv6Prefix.Parse("2001:db8::/32");
+
+    /// <summary>
+    /// Every address here answers, from the target namespace, which owns the block through one
+    /// local route (AnyIP): TCP as <see cref="LiveRange"/> does; UDP too, but see <see cref="AssignedRange6"/>.
+    /// </summary>
+    public Ipv6Prefix LiveRange6 { get; internal init; } = Ipv6Prefix.Parse("2001:db8:1::/64");
+
+    /// <summary>
+    /// 2001:db8:1::100-2001:db8:1::1ff: the part of <see cref="LiveRange6"/> configured as 256 real
+    /// /128 addresses (on the target's lo, nodad) besides the local route. Linux sends an ICMPv6 error
+    /// from the address it is about only when that address is configured; for one merely routed
+    /// locally it sends from the interface's own address (2001:db8:ff::1), and nmap then calls a
+    /// closed UDP port filtered ("port-unreach from 2001:db8:ff::1"). Here, and at <see cref="Gateway6"/>,
+    /// closed UDP ports read closed.
+    /// </summary>
+    public Ipv6Prefix AssignedRange6 { get; internal init; } = Ipv6Prefix.Parse("2001:db8:1::100/120");
+
+    /// <summary>
+    /// <see cref="FilterRules"/> for IPv6, the same design at 2001:db8:1::: dropped in the target
+    /// namespace, so silent. Neither TCP 80 nor UDP 53 is filtered anywhere, and none touches
+    /// <see cref="AssignedRange6"/> but UDP 500, so its closed ports read closed.
+    /// </summary>
+    public IReadOnlyList<FilterRule6> FilterRules6 { get; internal init; } =
+    [
+        new(Ipv6Prefix.Parse("2001:db8:1::80/121"), Protocol.Tcp, PortSet.Parse("22,443")),
+        new(Ipv6Prefix.Parse("2001:db8:1::300/120"), Protocol.Tcp, PortSet.Parse("1-79,81-65535")),
+        new(Ipv6Prefix.Parse("2001:db8:1::80/121"), Protocol.Udp, PortSet.Parse("161")),
+        new(Ipv6Prefix.Parse("2001:db8:1::300/120"), Protocol.Udp, PortSet.Parse("1-52,54-65535")),
+        new(Ipv6Prefix.Parse("2001:db8:1::/64"), Protocol.Udp, PortSet.Parse("500")),
+    ];
+
+    /// <summary>
     /// Where the real-services host lives (<c>lab up --real-services</c>): third-party daemons from
     /// Debian packages, which nobody on this project wrote, so they answer what a real network would
     /// rather than what our probes ask for.
@@ -193,12 +251,21 @@ public sealed record LabSpec
     public ushort RealClosedPort { get; internal init; } = 1000;
 
     private static uint Ip(string s) => Ipv4.TryParse(s, out uint a) ? a : throw new ArgumentException(s);
+
+    private static UInt128 Ip6(string s) => Ipv6.TryParse(s, out UInt128 a) ? a : throw new ArgumentException(s);
 }
 
 /// <summary>Live addresses whose packets to these ports of this protocol are dropped without an answer.</summary>
 public sealed record FilterRule(Ipv4Range Addresses, Protocol Protocol, PortSet Ports)
 {
     public bool Matches(uint address, Protocol protocol, ushort port) =>
+        protocol == Protocol && Addresses.Contains(address) && Ports.Contains(port);
+}
+
+/// <summary>A <see cref="FilterRule"/> of the lab's IPv6 side.</summary>
+public sealed record FilterRule6(Ipv6Prefix Addresses, Protocol Protocol, PortSet Ports)
+{
+    public bool Matches(UInt128 address, Protocol protocol, ushort port) =>
         protocol == Protocol && Addresses.Contains(address) && Ports.Contains(port);
 }
 

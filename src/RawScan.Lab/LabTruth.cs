@@ -57,8 +57,22 @@ public sealed class LabTruth
             DefaultState = PortStateNames.TryParse(file.DefaultState, out var s) ? s
                 : throw new BadInputException("lab truth file", path, $"unknown port state '{file.DefaultState}'"),
         };
-        return new LabTruth(spec);
+        return new LabTruth(file.Ipv6 is TruthIpv6 v6 ? WithIpv6(spec, path, v6) : spec with { HasIpv6 = false });
     }
+
+    private static LabSpec WithIpv6(LabSpec spec, string path, TruthIpv6 v6) => spec with
+    {
+        ScannerAddress6 = Address6(path, v6.ScannerAddress),
+        LinkPrefixLength6 = v6.LinkPrefixLength is >= 0 and <= 128 ? v6.LinkPrefixLength
+            : throw new BadInputException("lab truth file", path, $"IPv6 link prefix length {v6.LinkPrefixLength} is not 0-128"),
+        Gateway6 = Address6(path, v6.Gateway),
+        SpareAddress6 = Address6(path, v6.SpareAddress),
+        ScannerRoute6 = Ipv6Prefix.Parse(v6.ScannerRoute, "lab IPv6 route"),
+        LiveRange6 = Ipv6Prefix.Parse(v6.LiveRange, "lab IPv6 live range"),
+        AssignedRange6 = Ipv6Prefix.Parse(v6.AssignedRange, "lab IPv6 assigned range"),
+        FilterRules6 = [.. v6.Filters.Select(f => new FilterRule6(
+            Ipv6Prefix.Parse(f.Addresses, "lab IPv6 filter addresses"), ProtocolOf(path, f.Protocol), PortSet.Parse(f.Ports)))],
+    };
 
     public void Save(string path) => File.WriteAllText(path, ToJson());
 
@@ -70,7 +84,12 @@ public sealed class LabTruth
             Ipv4.Format(s.ScannerAddress), s.LinkPrefixLength, Ipv4.Format(s.Gateway), Ipv4.Format(s.SpareAddress),
             s.ScannerSourcePorts.ToString(), RangeText.Format(s.LiveRange), [.. s.TcpOpenPorts], [.. s.UdpOpenPorts],
             [.. s.FilterRules.Select(r => new TruthFilterRule(RangeText.Format(r.Addresses), r.Protocol.Name(), r.Ports.ToString()))],
-            s.DefaultState.Name());
+            s.DefaultState.Name(),
+            s.HasIpv6 ? new TruthIpv6(
+                Ipv6.Format(s.ScannerAddress6), s.LinkPrefixLength6, Ipv6.Format(s.Gateway6), Ipv6.Format(s.SpareAddress6),
+                s.ScannerRoute6.ToString(), s.LiveRange6.ToString(), s.AssignedRange6.ToString(),
+                [.. s.FilterRules6.Select(r => new TruthFilterRule(r.Addresses.ToString(), r.Protocol.Name(), r.Ports.ToString()))])
+            : null);
         return JsonSerializer.Serialize(file, TruthJsonContext.Default.TruthFile) + "\n";
     }
 
@@ -89,6 +108,36 @@ public sealed class LabTruth
     }
 
     /// <summary>
+    /// The state a correct scan of an IPv6 address reports (host order, <see cref="Ipv6"/>); an
+    /// IPv4-mapped address (::ffff:a.b.c.d) is asked of the IPv4 side. <see cref="LabSpec.Gateway6"/>
+    /// answers like a live address; every other address outside <see cref="LabSpec.LiveRange6"/> is
+    /// silent. A closed UDP port of an address the target only routes to itself (outside
+    /// <see cref="LabSpec.AssignedRange6"/>) is filtered: its port unreachable comes from
+    /// 2001:db8:ff::1, not from the address probed, and a reply about a host from another host is a
+    /// filter's word (nmap: "port-unreach from 2001:db8:ff::1", filtered).
+    /// </summary>
+    public PortState Expected(UInt128 address, Protocol protocol, ushort port)
+    {
+        if (Ip.IsV4(address)) return Expected(Ip.ToV4(address), protocol, port);
+        var s = Spec;
+        if (!s.HasIpv6 || (!s.LiveRange6.Contains(address) && address != s.Gateway6)) return Silent(protocol);
+        foreach (var rule in s.FilterRules6)
+            if (rule.Matches(address, protocol, port)) return Silent(protocol);
+        if ((protocol == Protocol.Tcp ? _tcpOpen : _udpOpen).Contains(port)) return PortState.Open;
+        if (protocol == Protocol.Udp && s.DefaultState == PortState.Closed && !AnswersFromItself(address)) return PortState.Filtered;
+        return s.DefaultState;
+    }
+
+    /// <summary>
+    /// Whether the target's kernel sends its ICMPv6 errors about <paramref name="address"/> from
+    /// <paramref name="address"/> itself: true where it is configured (<see cref="LabSpec.AssignedRange6"/>,
+    /// <see cref="LabSpec.Gateway6"/>), false where it is only routed locally. TCP and the UDP
+    /// responders answer from the address asked everywhere.
+    /// </summary>
+    public bool AnswersFromItself(UInt128 address) =>
+        Spec.HasIpv6 && (Spec.AssignedRange6.Contains(address) || address == Spec.Gateway6);
+
+    /// <summary>
     /// Every (address, port) of the scan space with its expected state, address-major, both ascending;
     /// addresses as results hold them (<see cref="Ip"/>: IPv4 mapped), so they compare with results as they are.
     /// </summary>
@@ -98,7 +147,7 @@ public sealed class LabTruth
         {
             var address = targets[i];
             for (int j = 0; j < ports.Count; j++)
-                yield return (address, ports[j], Expected(Ip.ToV4(address), protocol, ports[j]));   // the lab's truth is IPv4's
+                yield return (address, ports[j], Expected(address, protocol, ports[j]));
         }
     }
 
@@ -106,6 +155,9 @@ public sealed class LabTruth
 
     private static uint Address(string path, string text) =>
         Ipv4.TryParse(text, out uint a) ? a : throw new BadInputException("lab truth file", path, $"'{text}' is not an IPv4 address");
+
+    private static UInt128 Address6(string path, string text) =>
+        Ipv6.TryParse(text, out UInt128 a) ? a : throw new BadInputException("lab truth file", path, $"'{text}' is not an IPv6 address");
 
     private static Protocol ProtocolOf(string path, string name) => name switch
     {

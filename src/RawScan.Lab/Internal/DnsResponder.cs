@@ -11,26 +11,37 @@ namespace RawScan.Lab.Internal;
 /// Every standard query (QR 0, opcode 0, one question) is answered, authoritatively: the question
 /// is copied byte for byte, because scanners encode bits of their cookie in the letter case of the
 /// name (DNS 0x20) and check it in the echo. Answers: <c>version.bind</c> CH TXT (any case) is
-/// "RawScan lab"; IN A is the address the query was sent to; anything else is NOERROR with no answer.
+/// "RawScan lab"; IN A, over IPv4, is the address the query was sent to, and IN AAAA over IPv6
+/// likewise; anything else (A over IPv6, AAAA over IPv4 included) is NOERROR with no answer.
 /// </remarks>
 internal static class DnsResponder
 {
     public const int HeaderLength = 12;
 
-    /// <summary>The longest reply: header, a 255-byte name, type and class, and the TXT answer (12 + 1 + 11).</summary>
-    public const int MaxReplyLength = HeaderLength + 255 + 4 + 24;
+    /// <summary>The longest reply: header, a 255-byte name, type and class, and the longest answer (AAAA: 12 + 16).</summary>
+    public const int MaxReplyLength = HeaderLength + 255 + 4 + 28;
 
     public const string VersionText = "RawScan lab";
 
-    private const ushort TypeA = 1, TypeTxt = 16, ClassIn = 1, ClassChaos = 3;
+    private const ushort TypeA = 1, TypeTxt = 16, TypeAaaa = 28, ClassIn = 1, ClassChaos = 3;
 
     /// <summary>
-    /// Writes the reply to <paramref name="query"/>, sent to <paramref name="destination"/>
+    /// Writes the reply to <paramref name="query"/>, sent to the IPv4 address <paramref name="destination"/>
     /// (host order), into <paramref name="reply"/> (at least <see cref="MaxReplyLength"/> bytes).
     /// </summary>
     /// <returns>The reply's length, or 0 for no reply (malformed, a response, not a standard query).</returns>
-    public static int Respond(ReadOnlySpan<byte> query, uint destination, Span<byte> reply)
+    public static int Respond(ReadOnlySpan<byte> query, uint destination, Span<byte> reply) =>
+        Respond(query, MappedPrefix | destination, reply);
+
+    private static readonly UInt128 MappedPrefix = (UInt128)0xffff << 32;
+
+    /// <summary>
+    /// The same for a query sent to <paramref name="destination"/> as <see cref="UdpResponse"/> gives it:
+    /// an IPv6 address (host order), or an IPv4 one as its IPv4-mapped address.
+    /// </summary>
+    public static int Respond(ReadOnlySpan<byte> query, UInt128 destination, Span<byte> reply)
     {
+        bool v4 = destination >> 32 == 0xffff;
         if (query.Length < HeaderLength || reply.Length < MaxReplyLength) return 0;
         byte flags = query[2];
         if ((flags & 0x80) != 0) return 0;                 // QR: a response, never answered (no loops)
@@ -71,11 +82,17 @@ internal static class DnsResponder
             answer[answerLength++] = (byte)VersionText.Length;
             foreach (char c in VersionText) answer[answerLength++] = (byte)c;
         }
-        else if (type == TypeA && @class == ClassIn)
+        else if (type == TypeA && @class == ClassIn && v4)
         {
             answerLength = WriteRecordHeader(answer, TypeA, ClassIn, 4);
-            BinaryPrimitives.WriteUInt32BigEndian(answer[answerLength..], destination);
+            BinaryPrimitives.WriteUInt32BigEndian(answer[answerLength..], (uint)destination);
             answerLength += 4;
+        }
+        else if (type == TypeAaaa && @class == ClassIn && !v4)
+        {
+            answerLength = WriteRecordHeader(answer, TypeAaaa, ClassIn, 16);
+            RawScan.Targets.Ipv6.WriteBytes(destination, answer[answerLength..]);
+            answerLength += 16;
         }
         else
         {

@@ -13,7 +13,8 @@ internal static class NftScripts
     public const string Table = "rawscan_lab";
 
     /// <summary>
-    /// Scanner side: replies to the scanner's source ports reach capture (the AF_PACKET taps run
+    /// Scanner side: replies to the scanner's source ports, IPv4 or IPv6 (a netdev chain sees both;
+    /// meta l4proto and th name the transport of either), reach capture (the AF_PACKET taps run
     /// first) but not the namespace's TCP stack, which would answer each SYN-ACK with a RST and each
     /// UDP reply with an ICMP unreachable. Dropped at the interface's ingress hook, before the IP
     /// stack: an inet input chain drops them only after routing and local delivery, which cost the
@@ -27,10 +28,16 @@ internal static class NftScripts
             $"meta l4proto udp th dport {ports} drop");
     }
 
-    /// <summary>Target side: the filter rules, each dropped without an answer.</summary>
+    /// <summary>
+    /// Target side: the filter rules of both families, each dropped without an answer, in one inet
+    /// table (its input hook sees IPv4 and IPv6 alike; "ip daddr" and "ip6 daddr" pick the family).
+    /// </summary>
     public static string Target(LabSpec spec) =>
-        Chain("inet", "input", "hook input", [.. spec.FilterRules.Select(r =>
-            $"ip daddr {RangeText.Format(r.Addresses)} {r.Protocol.Name()} dport {Ports(r.Ports)} drop")]);
+        Chain("inet", "input", "hook input",
+        [
+            .. spec.FilterRules.Select(r => $"ip daddr {RangeText.Format(r.Addresses)} {r.Protocol.Name()} dport {Ports(r.Ports)} drop"),
+            .. spec.HasIpv6 ? spec.FilterRules6.Select(r => $"ip6 daddr {r.Addresses} {r.Protocol.Name()} dport {Ports(r.Ports)} drop") : [],
+        ]);
 
     /// <summary>
     /// The real-services host: one UDP port dropped (silent) and one rejected with ICMP

@@ -40,8 +40,11 @@ internal static class ServeLauncher
         while (true)
         {
             // A bound UDP socket is ready: what arrives before its thread runs waits in its buffer.
-            var missing = spec.TcpOpenPorts.Except(ListeningPorts(spec.TargetNamespace, "tcp", "0A")).Select(port => $"tcp {port}")
-                .Concat(spec.UdpOpenPorts.Except(ListeningPorts(spec.TargetNamespace, "udp", "07")).Select(port => $"udp {port}")).ToList();
+            string[] protocols = spec.HasIpv6 ? ["tcp", "udp", "tcp6", "udp6"] : ["tcp", "udp"];
+            var missing = protocols.SelectMany(protocol =>
+                (protocol.StartsWith("tcp", StringComparison.Ordinal) ? spec.TcpOpenPorts : spec.UdpOpenPorts)
+                    .Except(ListeningPorts(spec.TargetNamespace, protocol, protocol.StartsWith("tcp", StringComparison.Ordinal) ? "0A" : "07"))
+                    .Select(port => $"{protocol} {port}")).ToList();
             if (missing.Count == 0) return p.Id;
             if (p.HasExited)
                 throw Failed($"exited with code {p.ExitCode}");
@@ -65,8 +68,8 @@ internal static class ServeLauncher
     }
 
     /// <summary>
-    /// Ports bound on 0.0.0.0 in <paramref name="state"/>, read from the namespace's own /proc/net/tcp or
-    /// /proc/net/udp: TCP in LISTEN (0A), the kernel's word that SYNs to them will be answered; UDP
+    /// Ports bound on the wildcard address (0.0.0.0, or [::] for tcp6 and udp6) in <paramref name="state"/>,
+    /// read from the namespace's own /proc/net/tcp, udp, tcp6 or udp6: TCP in LISTEN (0A), the kernel's word that SYNs to them will be answered; UDP
     /// bound and unconnected (07, TCP_CLOSE), so datagrams to them are queued for the responder.
     /// </summary>
     private static HashSet<ushort> ListeningPorts(string ns, string protocol, string state)
@@ -78,7 +81,7 @@ internal static class ServeLauncher
             var f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
             if (f.Length < 4 || f[3] != state) continue;
             var local = f[1].Split(':');
-            if (local[0] == "00000000") ports.Add(ushort.Parse(local[1], NumberStyles.HexNumber, CultureInfo.InvariantCulture));
+            if (local[0].All(c => c == '0')) ports.Add(ushort.Parse(local[1], NumberStyles.HexNumber, CultureInfo.InvariantCulture));
         }
         return ports;
     }

@@ -1,8 +1,8 @@
 namespace RawScan.Lab.Internal;
 
 /// <summary>
-/// The lab's SNMP agent on udp/161: answers a v1 or v2c GetRequest for community "public", and
-/// nothing else. BER is read defensively (definite lengths of at most two bytes, every length checked
+/// The lab's SNMP agent on udp/161: answers a v1 or v2c GetRequest or GetNextRequest for community
+/// "public", and nothing else. BER is read defensively (definite lengths of at most two bytes, every length checked
 /// against its container, single-byte tags), so a malformed datagram gets silence, never an exception.
 /// Pure: bytes in, bytes out, so it is unit-tested without a lab.
 /// </summary>
@@ -11,7 +11,10 @@ namespace RawScan.Lab.Internal;
 /// (a scanner may encode its cookie in the request-id and compare the bytes). sysDescr.0 is
 /// "RawScan lab"; any other OID is noSuchObject in v2c, and in v1 (which has no such value) the
 /// whole request comes back with error-status noSuchName naming the first unknown binding, as RFC 1157
-/// says.
+/// says. sysDescr.0 is the agent's only object, so GetNext of any OID that sorts before it answers
+/// sysDescr.0, and of any other is endOfMibView in v2c, noSuchName in v1. GetNext is answered because
+/// nmap's SNMP probe is one (v1, "public", GetNext 0.0, beside an SNMPv3 discovery): without it nmap
+/// -sU called the lab's open udp/161 open|filtered.
 /// </remarks>
 internal static class SnmpResponder
 {
@@ -22,7 +25,7 @@ internal static class SnmpResponder
     public const int MaxVarBinds = 64;
 
     private const byte Sequence = 0x30, Integer = 0x02, OctetString = 0x04, Oid = 0x06;
-    private const byte GetRequest = 0xA0, GetResponse = 0xA2, NoSuchObject = 0x80;
+    private const byte GetRequest = 0xA0, GetNextRequest = 0xA1, GetResponse = 0xA2, NoSuchObject = 0x80, EndOfMibView = 0x82;
     private const int NoSuchName = 2;
 
     /// <summary>1.3.6.1.2.1.1.1.0, as the contents of an OBJECT IDENTIFIER.</summary>
@@ -45,8 +48,9 @@ internal static class SnmpResponder
             || !query[content..at].SequenceEqual("public"u8)) return 0;
         var community = query[communityStart..at];
 
-        // GetRequest-PDU ::= [0] IMPLICIT SEQUENCE { request-id, error-status, error-index, variable-bindings }
-        if (!Tlv(query, at, messageEnd, out tag, out at, out int pduEnd) || tag != GetRequest || pduEnd != messageEnd) return 0;
+        // GetRequest-PDU ::= [0] IMPLICIT SEQUENCE { request-id, error-status, error-index, variable-bindings }; GetNext is [1].
+        if (!Tlv(query, at, messageEnd, out tag, out at, out int pduEnd) || tag is not (GetRequest or GetNextRequest) || pduEnd != messageEnd) return 0;
+        bool next = tag == GetNextRequest;
         int requestIdStart = at;
         if (!IntegerTlv(query, ref at, pduEnd, maxLength: 8)) return 0;
         var requestId = query[requestIdStart..at];
@@ -69,7 +73,15 @@ internal static class SnmpResponder
                 || oidTlvEnd == oidContent || oidTlvEnd - oidContent > 128) return 0;
             if (!Tlv(query, oidTlvEnd, bindEnd, out _, out _, out int valueEnd) || valueEnd != bindEnd) return 0;
             oidEnd[count] = oidTlvEnd;
-            known[count] = query[oidContent..oidTlvEnd].SequenceEqual(SysDescrOid);
+            if (next)
+            {
+                if (PrecedesSysDescr(query[oidContent..oidTlvEnd]) is not bool before) return 0;
+                known[count] = before;
+            }
+            else
+            {
+                known[count] = query[oidContent..oidTlvEnd].SequenceEqual(SysDescrOid);
+            }
             if (!known[count] && firstUnknown == 0) firstUnknown = count + 1;
             count++;
             at = bindEnd;
@@ -80,7 +92,7 @@ internal static class SnmpResponder
         int listContent = 0;
         if (!failed)
             for (int i = 0; i < count; i++)
-                listContent += TlvLength(oidEnd[i] - oidStart[i] + ValueLength(known[i]));
+                listContent += TlvLength(NameLength(next, known[i], oidEnd[i] - oidStart[i]) + ValueLength(known[i]));
         int listLength = failed ? list.Length : TlvLength(listContent);
         int pduContent = requestId.Length + 3 + 3 + listLength;
         int messageContent = version.Length + community.Length + TlvLength(pduContent);
@@ -103,8 +115,16 @@ internal static class SnmpResponder
         WriteHeader(reply, ref w, Sequence, listContent);
         for (int i = 0; i < count; i++)
         {
-            WriteHeader(reply, ref w, Sequence, oidEnd[i] - oidStart[i] + ValueLength(known[i]));
-            Copy(reply, ref w, query[oidStart[i]..oidEnd[i]]);
+            WriteHeader(reply, ref w, Sequence, NameLength(next, known[i], oidEnd[i] - oidStart[i]) + ValueLength(known[i]));
+            if (next && known[i])
+            {
+                WriteHeader(reply, ref w, Oid, SysDescrOid.Length);
+                Copy(reply, ref w, SysDescrOid);
+            }
+            else
+            {
+                Copy(reply, ref w, query[oidStart[i]..oidEnd[i]]);
+            }
             if (known[i])
             {
                 WriteHeader(reply, ref w, OctetString, SysDescr.Length);
@@ -112,13 +132,44 @@ internal static class SnmpResponder
             }
             else
             {
-                Copy(reply, ref w, [NoSuchObject, 0]);
+                Copy(reply, ref w, [next ? EndOfMibView : NoSuchObject, 0]);
             }
         }
         return w;
     }
 
     private static int ValueLength(bool known) => known ? 2 + SysDescr.Length : 2;
+
+    /// <summary>A binding's name in the reply: the one asked, but sysDescr.0 where GetNext found it.</summary>
+    private static int NameLength(bool next, bool known, int askedLength) => next && known ? 2 + SysDescrOid.Length : askedLength;
+
+    /// <summary>
+    /// Whether the OBJECT IDENTIFIER whose contents are <paramref name="oid"/> sorts before sysDescr.0
+    /// (sub-identifier by sub-identifier, a prefix first, as GetNext orders the MIB); null if a
+    /// sub-identifier is cut short or longer than 9 bytes. The first sub-identifier stays 40X+Y: it
+    /// orders as (X, Y) does. Byte order is not OID order (arc 16384 is 81 80 00, before 256's 82 00), so
+    /// each is decoded.
+    /// </summary>
+    private static bool? PrecedesSysDescr(ReadOnlySpan<byte> oid)
+    {
+        ReadOnlySpan<byte> target = SysDescrOid;   // every sub-identifier of it is one byte
+        int at = 0, i = 0;
+        while (at < oid.Length)
+        {
+            ulong arc = 0;
+            for (int n = 0; ; n++)
+            {
+                if (at == oid.Length || n == 9) return null;
+                byte b = oid[at++];
+                arc = (arc << 7) | (uint)(b & 0x7F);
+                if ((b & 0x80) == 0) break;
+            }
+            if (i == target.Length) return false;  // sysDescr.0 is a prefix of it: it sorts after
+            if (arc != target[i]) return arc < target[i];
+            i++;
+        }
+        return i < target.Length;                  // a prefix of sysDescr.0 sorts before it; sysDescr.0 itself does not
+    }
 
     /// <summary>
     /// Reads the TLV at <paramref name="at"/>, which must end by <paramref name="limit"/>: a one-byte

@@ -22,7 +22,22 @@ internal sealed record TruthFile(
     ushort[] TcpOpen,
     ushort[] UdpOpen,
     TruthFilterRule[] Filters,
-    string DefaultState);
+    string DefaultState,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] TruthIpv6? Ipv6 = null);
+
+/// <summary>
+/// The IPv6 side, addresses in RFC 5952 text, blocks as "2001:db8:1::/64". Absent (null) in the
+/// files of labs built before the lab spoke IPv6: they still load, as labs without it.
+/// </summary>
+internal sealed record TruthIpv6(
+    string ScannerAddress,
+    int LinkPrefixLength,
+    string Gateway,
+    string SpareAddress,
+    string ScannerRoute,
+    string LiveRange,
+    string AssignedRange,
+    TruthFilterRule[] Filters);
 
 internal sealed record TruthFilterRule(string Addresses, string Protocol, string Ports);
 

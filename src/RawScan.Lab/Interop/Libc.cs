@@ -33,6 +33,11 @@ internal static unsafe partial class Libc
     internal const int SO_SNDBUFFORCE = 32;
     internal const int IPPROTO_IP = 0;
     internal const int IP_PKTINFO = 8;
+    internal const int IPPROTO_IPV6 = 41;
+    internal const int IPV6_V6ONLY = 26;
+    internal const int IPV6_RECVPKTINFO = 49;
+    /// <summary>The control message type, received and sent (IPV6_RECVPKTINFO asks for it).</summary>
+    internal const int IPV6_PKTINFO = 50;
     internal const int MSG_TRUNC = 0x20;
     internal const int MSG_WAITFORONE = 0x10000;
     internal const int F_GETFL = 3;
@@ -97,6 +102,27 @@ internal static unsafe partial class Libc
         public uint SpecDst;
         /// <summary>Received: the destination address in the IP header.</summary>
         public uint Addr;
+    }
+
+    /// <summary>struct in6_pktinfo (20 bytes): the address, as on the wire, then the interface.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct In6PktInfo
+    {
+        /// <summary>Received: the destination address in the IPv6 header. Sent: the source address to use.</summary>
+        public fixed byte Addr[16];
+        /// <summary>Sent: 0 leaves the route to choose the way out.</summary>
+        public int IfIndex;
+    }
+
+    /// <summary>struct sockaddr_in6 (28 bytes); port and address in network byte order.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct SockAddrIn6
+    {
+        public ushort Family;
+        public ushort Port;
+        public uint FlowInfo;
+        public fixed byte Addr[16];
+        public uint ScopeId;
     }
 
     /// <summary>struct sockaddr_in (16 bytes); port and address in network byte order.</summary>

@@ -83,7 +83,75 @@ public class LabSpecTests
         Assert.Contains("ip daddr 198.18.0.128/25 udp dport { 161 } drop", script);
         Assert.Contains("ip daddr 198.18.3.0/24 udp dport { 1-52, 54-65535 } drop", script);
         Assert.Contains("ip daddr 198.18.0.0/16 udp dport { 500 } drop", script);
-        Assert.Equal(5, script.Split('\n').Count(l => l.TrimEnd().EndsWith(" drop")));
+        Assert.Contains("ip6 daddr 2001:db8:1::80/121 tcp dport { 22, 443 } drop", script);
+        Assert.Contains("ip6 daddr 2001:db8:1::300/120 tcp dport { 1-79, 81-65535 } drop", script);
+        Assert.Contains("ip6 daddr 2001:db8:1::80/121 udp dport { 161 } drop", script);
+        Assert.Contains("ip6 daddr 2001:db8:1::300/120 udp dport { 1-52, 54-65535 } drop", script);
+        Assert.Contains("ip6 daddr 2001:db8:1::/64 udp dport { 500 } drop", script);
+        Assert.Equal(10, script.Split('\n').Count(l => l.TrimEnd().EndsWith(" drop")));
+        // A spec without IPv6 (loaded from an older truth.json) has no IPv6 rules.
+        Assert.DoesNotContain("ip6", NftScripts.Target(LabSpec.Default with { HasIpv6 = false }));
+    }
+
+    [Fact]
+    public void Ipv6SideIsTheDesignedNetwork()
+    {
+        var s = LabSpec.Default;
+        Assert.True(s.HasIpv6);
+        Assert.Equal("2001:db8:ff::2", Ipv6.Format(s.ScannerAddress6));
+        Assert.Equal("2001:db8:ff::1", Ipv6.Format(s.Gateway6));
+        Assert.Equal("2001:db8:ff::10", Ipv6.Format(s.SpareAddress6));
+        Assert.Equal("2001:db8::/32", s.ScannerRoute6.ToString());
+        Assert.Equal("2001:db8:1::/64", s.LiveRange6.ToString());
+        Assert.Equal("2001:db8:1::100", Ipv6.Format(s.AssignedRange6.First));
+        Assert.Equal("2001:db8:1::1ff", Ipv6.Format(s.AssignedRange6.Last));
+        // Everything lies in the one route the scanner has; the link's addresses are not in the live /64.
+        var link = new Ipv6Prefix(s.Gateway6, s.LinkPrefixLength6);
+        Assert.All([s.LiveRange6.First, s.LiveRange6.Last, s.Gateway6, s.ScannerAddress6, s.SpareAddress6], a => Assert.True(s.ScannerRoute6.Contains(a)));
+        Assert.All([s.ScannerAddress6, s.SpareAddress6], a => Assert.True(link.Contains(a) && !s.LiveRange6.Contains(a)));
+        Assert.True(s.LiveRange6.Contains(s.AssignedRange6.First) && s.LiveRange6.Contains(s.AssignedRange6.Last));
+        // As for IPv4: neither TCP 80 nor UDP 53 filtered anywhere; and only UDP 500 touches the assigned range.
+        Assert.DoesNotContain(s.FilterRules6, r => r.Ports.Contains(r.Protocol == RawScan.Results.Protocol.Tcp ? (ushort)80 : (ushort)53));
+        Assert.All(s.FilterRules6.Where(r => r.Addresses.Contains(s.AssignedRange6.First) || r.Addresses.Contains(s.AssignedRange6.Last)),
+            r => Assert.Equal("500", r.Ports.ToString()));
+    }
+
+    [Theory]
+    [InlineData("2001:db8:1::/64", "2001:db8:1::", "2001:db8:1:0:ffff:ffff:ffff:ffff")]
+    [InlineData("2001:db8:1::80/121", "2001:db8:1::80", "2001:db8:1::ff")]
+    [InlineData("2001:db8:1::1ab/120", "2001:db8:1::100", "2001:db8:1::1ff")]   // host bits cleared
+    [InlineData("2001:db8::5", "2001:db8::5", "2001:db8::5")]                   // a bare address is its /128
+    [InlineData("::/0", "::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff")]
+    public void Ipv6PrefixesParseToTheirFirstAndLast(string text, string first, string last)
+    {
+        var p = Ipv6Prefix.Parse(text);
+        Assert.Equal(first, Ipv6.Format(p.First));
+        Assert.Equal(last, Ipv6.Format(p.Last));
+        Assert.True(p.Contains(p.First) && p.Contains(p.Last));
+        Assert.False(p.First != 0 && p.Contains(p.First - 1));
+        Assert.False(p.Last != UInt128.MaxValue && p.Contains(p.Last + 1));
+        Assert.Equal(p, Ipv6Prefix.Parse(p.ToString()));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("198.18.0.0/16")]
+    [InlineData("2001:db8::/129")]
+    [InlineData("2001:db8::/-1")]
+    [InlineData("2001:db8::/+64")]
+    [InlineData("2001:db8::/")]
+    [InlineData("fe80::1%eth0/64")]
+    [InlineData("2001:db8::1-2001:db8::2")]
+    public void Ipv6PrefixRejectsWhatIsNotOne(string text) =>
+        Assert.Equal(text, Assert.Throws<BadInputException>(() => Ipv6Prefix.Parse(text)).Token);
+
+    [Fact]
+    public void AssignedAddressesAreOneBatchLineEach()
+    {
+        var lines = LabManager.AssignedAddresses(LabSpec.Default).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(256, lines.Length);
+        Assert.Equal("address add 2001:db8:1::100/128 dev lo nodad", lines[0]);
+        Assert.Equal("address add 2001:db8:1::1ff/128 dev lo nodad", lines[^1]);
     }
 
     [Fact]

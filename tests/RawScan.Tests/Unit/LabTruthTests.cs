@@ -84,6 +84,149 @@ public class LabTruthTests
     public void ClassifiesUdp(string address, int port, PortState expected) =>
         Assert.Equal(expected, Truth.Expected(Ip(address), Protocol.Udp, (ushort)port));
 
+    private static UInt128 Ip6(string s) => Ipv6.Parse(s);
+
+    [Theory]
+    [InlineData("2001:db8:1::", 80, PortState.Open)]
+    [InlineData("2001:db8:1::5", 22, PortState.Open)]
+    [InlineData("2001:db8:1::5", 81, PortState.Closed)]              // RST, from the address asked, assigned or not
+    [InlineData("2001:db8:1::ffff:ffff:ffff:ffff", 31337, PortState.Open)]
+    [InlineData("2001:db8:1::7f", 22, PortState.Open)]               // below the filtered /121
+    [InlineData("2001:db8:1::80", 22, PortState.Filtered)]
+    [InlineData("2001:db8:1::85", 443, PortState.Filtered)]
+    [InlineData("2001:db8:1::ff", 22, PortState.Filtered)]
+    [InlineData("2001:db8:1::85", 80, PortState.Open)]
+    [InlineData("2001:db8:1::85", 81, PortState.Closed)]
+    [InlineData("2001:db8:1::100", 22, PortState.Open)]              // past it: the assigned range
+    [InlineData("2001:db8:1::105", 81, PortState.Closed)]
+    [InlineData("2001:db8:1::300", 80, PortState.Open)]              // the firewalled /120 lets 80 through...
+    [InlineData("2001:db8:1::3ff", 81, PortState.Filtered)]          // ...and nothing else
+    [InlineData("2001:db8:1::400", 81, PortState.Closed)]
+    [InlineData("2001:db8:ff::1", 22, PortState.Open)]               // the gateway is the target itself
+    [InlineData("2001:db8:ff::1", 81, PortState.Closed)]
+    [InlineData("2001:db8:ff::2", 22, PortState.Filtered)]           // the scanner's own: not the target's
+    [InlineData("2001:db8:ff::10", 80, PortState.Filtered)]          // the spare address: nobody answers
+    [InlineData("2001:db8:2::1", 80, PortState.Filtered)]            // routed to the target, which does not own it
+    [InlineData("2001:db8:0:ffff:ffff:ffff:ffff:ffff", 80, PortState.Filtered)]
+    [InlineData("::ffff:198.18.7.9", 80, PortState.Open)]            // IPv4-mapped: the IPv4 truth
+    [InlineData("::ffff:198.18.0.200", 22, PortState.Filtered)]
+    [InlineData("::198.18.7.9", 80, PortState.Filtered)]             // IPv4-compatible is not mapped
+    public void ClassifiesIpv6Tcp(string address, int port, PortState expected) =>
+        Assert.Equal(expected, Truth.Expected(Ip6(address), Protocol.Tcp, (ushort)port));
+
+    [Theory]
+    [InlineData("2001:db8:1::5", 53, PortState.Open)]                // the responders answer from every live address
+    [InlineData("2001:db8:1::5", 161, PortState.Open)]
+    [InlineData("2001:db8:1::5", 500, PortState.OpenFiltered)]       // dropped on the whole /64
+    [InlineData("2001:db8:1::5", 9999, PortState.Filtered)]          // port unreachable, but from 2001:db8:ff::1
+    [InlineData("2001:db8:1::105", 9999, PortState.Closed)]          // assigned: from the address asked
+    [InlineData("2001:db8:1::100", 54, PortState.Closed)]
+    [InlineData("2001:db8:1::1ff", 54, PortState.Closed)]
+    [InlineData("2001:db8:1::200", 54, PortState.Filtered)]          // past the assigned range
+    [InlineData("2001:db8:1::ff", 54, PortState.Filtered)]
+    [InlineData("2001:db8:1::105", 500, PortState.OpenFiltered)]
+    [InlineData("2001:db8:1::105", 161, PortState.Open)]
+    [InlineData("2001:db8:1::85", 161, PortState.OpenFiltered)]      // SNMP dropped on the /121
+    [InlineData("2001:db8:1::85", 53, PortState.Open)]
+    [InlineData("2001:db8:1::307", 53, PortState.Open)]              // the firewalled /120 lets 53 through...
+    [InlineData("2001:db8:1::307", 54, PortState.OpenFiltered)]      // ...and nothing else
+    [InlineData("2001:db8:1::307", 0, PortState.Filtered)]           // the rule is 1-52,54-65535; 0 is closed, from 2001:db8:ff::1
+    [InlineData("2001:db8:ff::1", 53, PortState.Open)]
+    [InlineData("2001:db8:ff::1", 500, PortState.Closed)]            // the /64 rule does not cover the gateway, which answers from itself
+    [InlineData("2001:db8:ff::10", 53, PortState.OpenFiltered)]
+    [InlineData("2001:db8:2::1", 53, PortState.OpenFiltered)]
+    [InlineData("::ffff:198.18.7.9", 1000, PortState.Closed)]
+    public void ClassifiesIpv6Udp(string address, int port, PortState expected) =>
+        Assert.Equal(expected, Truth.Expected(Ip6(address), Protocol.Udp, (ushort)port));
+
+    [Theory]
+    [InlineData("2001:db8:1::100", true)]
+    [InlineData("2001:db8:1::1ff", true)]
+    [InlineData("2001:db8:ff::1", true)]
+    [InlineData("2001:db8:1::ff", false)]
+    [InlineData("2001:db8:1::200", false)]
+    [InlineData("2001:db8:1::5", false)]
+    [InlineData("2001:db8:ff::2", false)]
+    public void AnswersFromItselfOnlyWhereConfigured(string address, bool expected) =>
+        Assert.Equal(expected, Truth.AnswersFromItself(Ip6(address)));
+
+    [Fact]
+    public void Ipv6SideRoundTripsAndIsPlainForOtherReaders()
+    {
+        string json = Truth.ToJson();
+        Assert.Contains("\"ipv6\": {", json);
+        Assert.Contains("\"scannerAddress\": \"2001:db8:ff::2\"", json);
+        Assert.Contains("\"gateway\": \"2001:db8:ff::1\"", json);
+        Assert.Contains("\"scannerRoute\": \"2001:db8::/32\"", json);
+        Assert.Contains("\"liveRange\": \"2001:db8:1::/64\"", json);
+        Assert.Contains("\"assignedRange\": \"2001:db8:1::100/120\"", json);
+        Assert.Contains("\"addresses\": \"2001:db8:1::80/121\"", json);
+
+        string path = Path.Combine(Path.GetTempPath(), $"rawscan-truth-{Guid.NewGuid():N}.json");
+        try
+        {
+            Truth.Save(path);
+            var loaded = LabTruth.Load(path);
+            Assert.Equal(Truth.ToJson(), loaded.ToJson());
+            Assert.True(loaded.Spec.HasIpv6);
+            var addresses = new List<UInt128> { Ip6("2001:db8:ff::1"), Ip6("2001:db8:ff::2"), Ip6("2001:db8:ff::10"), Ip6("2001:db8:2::") };
+            foreach (var r in LabSpec.Default.FilterRules6.Select(r => r.Addresses).Append(LabSpec.Default.LiveRange6).Append(LabSpec.Default.AssignedRange6))
+                addresses.AddRange([r.First - 1, r.First, r.First + 1, r.Last - 1, r.Last, r.Last + 1]);
+            var ports = PortSet.Parse("0-100,160-162,442-444,499-501,9998-10000,65535");
+            foreach (var protocol in new[] { Protocol.Tcp, Protocol.Udp })
+                foreach (var a in addresses)
+                    for (int i = 0; i < ports.Count; i++)
+                        Assert.Equal(Truth.Expected(a, protocol, ports[i]), loaded.Expected(a, protocol, ports[i]));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void AFileFromBeforeIpv6LoadsAsALabWithoutIt()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"rawscan-truth-{Guid.NewGuid():N}.json");
+        try
+        {
+            var node = System.Text.Json.Nodes.JsonNode.Parse(Truth.ToJson())!.AsObject();
+            Assert.True(node.Remove("ipv6"));
+            File.WriteAllText(path, node.ToJsonString());
+            var loaded = LabTruth.Load(path);
+            Assert.False(loaded.Spec.HasIpv6);
+            Assert.DoesNotContain("ipv6", loaded.ToJson());
+            Assert.Equal(PortState.Open, loaded.Expected(Ip("198.18.7.9"), Protocol.Tcp, 80));   // IPv4 as before
+            Assert.Equal(PortState.Filtered, loaded.Expected(Ip6("2001:db8:1::5"), Protocol.Tcp, 80));
+            Assert.Equal(PortState.OpenFiltered, loaded.Expected(Ip6("2001:db8:1::105"), Protocol.Udp, 53));
+            Assert.False(loaded.AnswersFromItself(Ip6("2001:db8:1::105")));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Theory]
+    [InlineData("\"2001:db8:ff::1\"", "\"2001:db8:ff::1::\"")]
+    [InlineData("\"2001:db8:1::/64\"", "\"2001:db8:1::/65x\"")]
+    public void LoadRejectsABadIpv6AddressOrPrefix(string good, string bad)
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"rawscan-truth-{Guid.NewGuid():N}.json");
+        try
+        {
+            string json = Truth.ToJson();
+            Assert.Contains(good, json);
+            File.WriteAllText(path, json.Replace(good, bad));
+            var e = Assert.Throws<BadInputException>(() => LabTruth.Load(path));
+            Assert.Contains(bad.Trim('"'), e.Message);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     [Fact]
     public void WholeLiveRangeIsOpenOnPort80()
     {

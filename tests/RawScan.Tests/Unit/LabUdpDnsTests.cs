@@ -57,6 +57,37 @@ public class LabUdpDnsTests
         Assert.Equal("RawScan lab", Encoding.ASCII.GetString(txt[13..]));
     }
 
+    [Fact]
+    public void AnswersAaaaOverIpv6WithTheQueriedAddressAndAOverIpv6WithNothing()
+    {
+        UInt128 to = RawScan.Targets.Ipv6.Parse("2001:db8:1::105");
+        var reply = new byte[DnsResponder.MaxReplyLength];
+        var query = Query("ExAmPlE.cOm", type: 28);
+        int n = DnsResponder.Respond(query, to, reply);
+        Assert.Equal(query.Length + 28, n);
+        Assert.Equal(1, reply[7]);                                   // ANCOUNT
+        Assert.Equal(query[12..], reply[12..query.Length]);
+        Assert.Equal(new byte[] { 0xC0, 0x0C, 0, 28, 0, 1, 0, 0, 0, 0, 0, 16, 0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x05 },
+            reply[query.Length..n]);
+
+        var a = Query("example.com", type: 1);
+        Assert.Equal(a.Length, DnsResponder.Respond(a, to, reply)); // NOERROR, no answer: no IPv4 address was asked
+        Assert.Equal(0, reply[7]);
+
+        // The longest name with an AAAA answer fits MaxReplyLength.
+        var longest = Query(string.Join('.', Enumerable.Repeat(new string('a', 63), 3).Append(new string('b', 61))), type: 28);
+        Assert.Equal(DnsResponder.MaxReplyLength, DnsResponder.Respond(longest, to, reply));
+    }
+
+    [Fact]
+    public void AnIpv4MappedDestinationIsIpv4()
+    {
+        var reply = new byte[DnsResponder.MaxReplyLength];
+        var query = Query("example.com");
+        int n = DnsResponder.Respond(query, ((UInt128)0xffff << 32) | Destination, reply);
+        Assert.Equal(new byte[] { 0, 4, 198, 18, 7, 9 }, reply[(n - 6)..n]);
+    }
+
     [Theory]
     [InlineData("example.com", 28, 1)]   // AAAA
     [InlineData("version.bind", 16, 1)]  // TXT, but IN

@@ -96,6 +96,52 @@ public class LabUdpSnmpTests
         Assert.Null(Respond(GetRequest(oids: [.. Enumerable.Repeat(SysDescrOid, SnmpResponder.MaxVarBinds + 1)])));
     }
 
+    /// <summary>nmap's udp/161 payload (nmap-payloads): v1, "public", GetNextRequest of 0.0, request-id 0.</summary>
+    private static readonly byte[] NmapGetNext =
+        [0x30, 0x1F, 0x02, 0x01, 0x00, 0x04, 0x06, .. "public"u8, 0xA1, 0x12, 0x02, 0x01, 0x00, 0x02,
+         0x01, 0x00, 0x02, 0x01, 0x00, 0x30, 0x07, 0x30, 0x05, 0x06, 0x01, 0x00, 0x05, 0x00];
+
+    [Fact]
+    public void AnswersNmapsGetNextWithSysDescr()
+    {
+        byte[] expected =
+        [
+            0x30, 0x31, 0x02, 0x01, 0x00, 0x04, 0x06, .. "public"u8,
+            0xA2, 0x24, 0x02, 0x01, 0x00, 0x02, 0x01, 0x00, 0x02, 0x01, 0x00,
+            0x30, 0x19, 0x30, 0x17, .. SysDescrOid, 0x04, 0x0B, .. "RawScan lab"u8,
+        ];
+        Assert.Equal(expected, Respond(NmapGetNext));
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0x2B }, true)]                                              // 1.3
+    [InlineData(new byte[] { 0x2B, 0x06, 0x01, 0x02, 0x01, 0x01, 0x01 }, true)]          // sysDescr: a prefix of sysDescr.0
+    [InlineData(new byte[] { 0x2B, 0x06, 0x01, 0x02, 0x01, 0x01, 0x00, 0x7F }, true)]    // 1.3.6.1.2.1.1.0.127
+    [InlineData(new byte[] { 0x2B, 0x06, 0x01, 0x02, 0x01, 0x01, 0x01, 0x00 }, false)]   // sysDescr.0 itself
+    [InlineData(new byte[] { 0x2B, 0x06, 0x01, 0x02, 0x01, 0x01, 0x01, 0x00, 0x00 }, false)] // below sysDescr.0
+    [InlineData(new byte[] { 0x2B, 0x06, 0x01, 0x02, 0x01, 0x01, 0x05, 0x00 }, false)]   // sysName.0
+    [InlineData(new byte[] { 0x2B, 0x06, 0x01, 0x02, 0x01, 0x01, 0x81, 0x00 }, false)]   // arc 128: after 1, though its first byte is 0x81
+    [InlineData(new byte[] { 0x2B, 0x06, 0x01, 0x02, 0x81, 0x80, 0x00 }, false)]         // 1.3.6.1.2.16384 sorts after 1.3.6.1.2.1
+    [InlineData(new byte[] { 0x2B, 0x06, 0x01, 0x02, 0x00, 0x82, 0x00 }, true)]          // 1.3.6.1.2.0.256 before 1.3.6.1.2.1
+    [InlineData(new byte[] { 0x88, 0x37 }, false)]                                        // 2.999: after every 1.x
+    public void GetNextAnswersSysDescrOnlyForAnOidBeforeIt(byte[] oidContent, bool before)
+    {
+        byte[] oid = [0x06, (byte)oidContent.Length, .. oidContent];
+        var v2c = Respond(GetRequest(pdu: 0xA1, oids: oid))!;
+        Assert.Equal(0xA2, v2c[13]);
+        if (before)
+        {
+            Assert.Equal([0x30, 0x17, .. SysDescrOid, 0x04, 0x0B, .. "RawScan lab"u8], v2c[^25..]);
+        }
+        else
+        {
+            byte[] end = [0x30, (byte)(oid.Length + 2), .. oid, 0x82, 0x00];            // endOfMibView, the name as asked
+            Assert.Equal(end, v2c[^end.Length..]);
+        }
+        var v1 = Respond(GetRequest(version: 0, pdu: 0xA1, oids: oid))!;
+        Assert.Equal(before ? [0x02, 0x01, 0x00, 0x02, 0x01, 0x00] : new byte[] { 0x02, 0x01, 0x02, 0x02, 0x01, 0x01 }, v1[21..27]);
+    }
+
     [Fact]
     public void AnswersAnEmptyBindingList() =>
         Assert.NotNull(Respond(GetRequest(oids: [])));
@@ -109,7 +155,8 @@ public class LabUdpSnmpTests
             { "community private", GetRequest(community: "private", oids: SysDescrOid) },
             { "community PUBLIC", GetRequest(community: "PUBLIC", oids: SysDescrOid) },
             { "version 3", GetRequest(version: 3, oids: SysDescrOid) },
-            { "GetNextRequest", GetRequest(pdu: 0xA1, oids: SysDescrOid) },
+            { "GetBulkRequest", GetRequest(pdu: 0xA5, oids: SysDescrOid) },
+            { "GetNext of a cut-short sub-identifier", GetRequest(pdu: 0xA1, oids: [[0x06, 0x02, 0x2B, 0x86]]) },
             { "a GetResponse", GetRequest(pdu: 0xA2, oids: SysDescrOid) },
             { "SetRequest", GetRequest(pdu: 0xA3, oids: SysDescrOid) },
             { "truncated", ok[..^1] },
@@ -180,7 +227,11 @@ public class LabUdpSnmpTests
             Assert.Equal(16, sizeof(Libc.CMsgHdr));
             Assert.Equal(12, sizeof(Libc.InPktInfo));
             Assert.Equal(16, sizeof(Libc.SockAddrIn));
+            Assert.Equal(20, sizeof(Libc.In6PktInfo));
+            Assert.Equal(28, sizeof(Libc.SockAddrIn6));
         }
+        Assert.Equal(40, Libc.CMsgSpace(20));   // CMSG_SPACE(sizeof(struct in6_pktinfo))
+        Assert.Equal(36, Libc.CMsgLen(20));
         Assert.Equal(32, Libc.CMsgSpace(12));   // CMSG_SPACE(sizeof(struct in_pktinfo))
         Assert.Equal(28, Libc.CMsgLen(12));
     }
