@@ -29,4 +29,17 @@ internal readonly struct SynCookie
         ulong m1 = ((ulong)protocol << 32) | ((uint)dport << 16) | sport;
         return (uint)SipHash.Hash16(_k0, _k1, m0, m1);
     }
+
+    /// <summary>
+    /// 32-bit cookie for an IPv6 probe, same key: SipHash over all 256 bits of the two addresses, the
+    /// ports and the protocol (40 bytes), not a fold of the addresses into 32 bits, which two targets
+    /// of one /64 could share. The message length differs from the IPv4 form's (16 bytes), and SipHash
+    /// hashes the length, so the two families' cookies are independent.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public uint Compute(UInt128 src, UInt128 dst, ushort sport, ushort dport, byte protocol = 6)
+    {
+        ulong m4 = ((ulong)protocol << 32) | ((uint)dport << 16) | sport;
+        return (uint)SipHash.Hash40(_k0, _k1, (ulong)(src >> 64), (ulong)src, (ulong)(dst >> 64), (ulong)dst, m4);
+    }
 }
