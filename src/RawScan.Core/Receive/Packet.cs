@@ -206,7 +206,7 @@ internal struct Packet
             next = q[off];
             off += length;
         }
-        if (q.Length < off + 4) return;
+        if (next is 0 or 43 or 44 or 60 || q.Length < off + 4) return;   // a chain longer than ours could be, or cut
         p.QuotedProtocol = next;
         p.QuotedSrcIp6 = BinaryPrimitives.ReadUInt128BigEndian(q[8..]);
         p.QuotedDstIp6 = BinaryPrimitives.ReadUInt128BigEndian(q[24..]);

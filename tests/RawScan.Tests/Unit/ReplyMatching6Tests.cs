@@ -301,6 +301,20 @@ public class ReplyMatching6Tests
         }
     }
 
+    /// <summary>Eight extension headers are read through; a ninth is more than any probe of ours carries, and the quote is refused.</summary>
+    [Fact]
+    public void AQuotedExtensionChainHasALimit()
+    {
+        var quote = Frames6.Quote(OurSyn());
+        for (int headers = 1; headers <= 9; headers++)
+        {
+            quote = Frames6.WithHopByHop(quote);
+            Assert.True(Packet.TryParse(Frames6.IcmpError(Router, Me, 1, quote), out var p));
+            Assert.Equal(headers <= 8, p.HasQuote);
+            if (p.HasQuote) Assert.Equal((Packet.ProtoTcp, Ack() - 1), (p.QuotedProtocol, p.QuotedSeq));
+        }
+    }
+
     [Fact]
     public void CutAndRandomFramesNeverThrow()
     {
