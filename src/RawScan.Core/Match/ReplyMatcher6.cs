@@ -20,7 +20,7 @@ internal readonly record struct Reply6(UInt128 Address, Protocol Protocol, ushor
 /// </summary>
 internal sealed class ReplyMatcher6(ProbeBuilder6 probes, SourcePorts ours)
 {
-    private readonly SynCookie _cookie = probes.Cookie;
+    private readonly SourceCookie6 _cookie = probes.SourceCookie;
     private readonly UInt128 _me = probes.SourceIp;
 
     /// <summary>Matches a reply; <paramref name="ourPort"/> is the source port of the probe it answers, and
@@ -36,7 +36,7 @@ internal sealed class ReplyMatcher6(ProbeBuilder6 probes, SourcePorts ours)
             {
                 if (!ours.Contains(p.DstPort)) return MatchOutcome.NotOurs;
                 ourPort = p.DstPort;
-                if (p.Ack - 1 != _cookie.Compute(_me, p.SrcIp6, p.DstPort, p.SrcPort)) return MatchOutcome.Forged;
+                if (p.Ack - 1 != _cookie.Compute(p.SrcIp6, p.DstPort, p.SrcPort)) return MatchOutcome.Forged;
                 if ((p.TcpFlags & (Packet.SYN | Packet.ACK)) == (Packet.SYN | Packet.ACK))
                     reply = new Reply6(p.SrcIp6, Protocol.Tcp, p.SrcPort, PortState.Open, p.Ttl, PortReason.SynAck);
                 else if ((p.TcpFlags & Packet.RST) != 0)
@@ -50,7 +50,7 @@ internal sealed class ReplyMatcher6(ProbeBuilder6 probes, SourcePorts ours)
                 ourPort = p.DstPort;
                 // As over IPv4 (nmap's rule): any datagram from the probed address and port is an answer;
                 // it proves itself only by echoing the cookie its protocol probe carried.
-                uint cookie = _cookie.Compute(_me, p.SrcIp6, p.DstPort, p.SrcPort, Packet.ProtoUdp);
+                uint cookie = _cookie.Compute(p.SrcIp6, p.DstPort, p.SrcPort, Packet.ProtoUdp);
                 proved = probes.Payloads.For(p.SrcPort).Check(frame.Slice(p.PayloadOffset, p.PayloadLength), cookie) == EchoCheck.Proved;
                 reply = new Reply6(p.SrcIp6, Protocol.Udp, p.SrcPort, PortState.Open, p.Ttl, proved ? PortReason.ProtoResponse : PortReason.UdpResponse);
                 return MatchOutcome.Result;
@@ -71,7 +71,7 @@ internal sealed class ReplyMatcher6(ProbeBuilder6 probes, SourcePorts ours)
     private MatchOutcome MatchIcmpTcp(in Packet p, out Reply6 reply)
     {
         reply = default;
-        if (!p.QuotedHasSeq || p.QuotedSeq != _cookie.Compute(_me, p.QuotedDstIp6, p.QuotedSrcPort, p.QuotedDstPort))
+        if (!p.QuotedHasSeq || p.QuotedSeq != _cookie.Compute(p.QuotedDstIp6, p.QuotedSrcPort, p.QuotedDstPort))
             return MatchOutcome.Forged;
         return Verdict(p, Protocol.Tcp, out reply);
     }

@@ -13,8 +13,13 @@ namespace RawScan.Probes;
 /// </summary>
 internal sealed class ProbeBuilder6(Tcp6Template tcp, SynCookie cookie, Udp6Template? udp = null, IUdpPayloads? payloads = null)
 {
+    private readonly SourceCookie6 _cookie = cookie.For(tcp.SourceIp);
+
     public UInt128 SourceIp => tcp.SourceIp;
     public SynCookie Cookie => cookie;
+
+    /// <summary>The cookie with this scan's source absorbed, for the receive side's checks too.</summary>
+    public SourceCookie6 SourceCookie => _cookie;
     public IUdpPayloads Payloads { get; } = payloads ?? NoPayloads.Instance;
 
     /// <summary>The longest frame a probe of this scan can be, for the batch's stride.</summary>
@@ -33,7 +38,7 @@ internal sealed class ProbeBuilder6(Tcp6Template tcp, SynCookie cookie, Udp6Temp
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int Write(Span<byte> frame, UInt128 dst, ushort sport, ushort dport, Protocol protocol)
     {
-        uint c = cookie.Compute(tcp.SourceIp, dst, sport, dport, (byte)protocol);
+        uint c = _cookie.Compute(dst, sport, dport, (byte)protocol);
         if (protocol == Protocol.Tcp) return tcp.Write(frame, dst, sport, dport, c);
         return udp!.Write(frame, dst, sport, dport, Payloads.For(dport), c);
     }
