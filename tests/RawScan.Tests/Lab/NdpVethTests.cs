@@ -13,7 +13,7 @@ namespace RawScan.Tests;
 /// joined by a veth pair, global addresses added with nodad so they work at once. Our frames go out of
 /// an AF_PACKET socket opened by a thread that has entered the first namespace (setns), and the
 /// kernel of the second answers them: our solicitation draws its advertisement, which our parser
-/// reads; its solicitation for a spare address nobody owns is answered by <see cref="Ndp.Answer"/>,
+/// reads (and <see cref="Ndp.Resolve"/>, over a libpcap handle opened the same way, returns); its solicitation for a spare address nobody owns is answered by <see cref="Ndp.Answer"/>,
 /// and its neighbour table then holds our (made-up) MAC for that address. Nothing leaves the two
 /// namespaces, which are deleted whatever happens.
 /// </summary>
@@ -73,8 +73,9 @@ public sealed partial class NdpVethTests : IDisposable
         byte[] ourMac = MacOf(_a, "ndp0"), theirMac = MacOf(_b, "ndp1");
         byte[]? advertised = null;
         bool solicited = false, overrides = false;
-        InNamespace(_a, "ndp0", socket =>
+        InNamespace(_a, "ndp0", s =>
         {
+            var socket = s!;
             var ns = new byte[Ndp.FrameLength];
             Ndp.WriteSolicitation(ns, ourMac, AddressA, AddressB);
             var buffer = new byte[2048];
@@ -97,6 +98,23 @@ public sealed partial class NdpVethTests : IDisposable
     }
 
     /// <summary>
+    /// <see cref="Ndp.Resolve"/> itself, as a scan calls it: over a libpcap handle (opened from inside
+    /// the namespace), it finds the peer's MAC.
+    /// </summary>
+    [LabFact]
+    public void ResolveFindsThePeersMacOverPcap()
+    {
+        byte[] ourMac = MacOf(_a, "ndp0"), theirMac = MacOf(_b, "ndp1");
+        byte[]? resolved = null;
+        InNamespace(_a, null, _ =>
+        {
+            using var device = RawScan.Interop.PcapDevice.Open("ndp0", new RawScan.Interop.PcapOptions());
+            resolved = Ndp.Resolve(device, ourMac, AddressA, AddressB);
+        });
+        Assert.Equal(theirMac, resolved);
+    }
+
+    /// <summary>
     /// The peer looks for a spare address nobody in either namespace owns (as a target looks for a
     /// scan's --source-ip): our answer, with a MAC no interface has, lands in its neighbour table.
     /// </summary>
@@ -106,8 +124,9 @@ public sealed partial class NdpVethTests : IDisposable
         int answered = 0;
         using var ready = new ManualResetEventSlim();
         using var stop = new ManualResetEventSlim();
-        var receiver = new Thread(() => InNamespace(_a, "ndp0", socket =>
+        var receiver = new Thread(() => InNamespace(_a, "ndp0", s =>
         {
+            var socket = s!;
             ready.Set();
             var buffer = new byte[2048];
             var reply = new byte[Ndp.FrameLength];
@@ -137,11 +156,11 @@ public sealed partial class NdpVethTests : IDisposable
     }
 
     /// <summary>
-    /// Runs <paramref name="work"/> with an AF_PACKET socket on <paramref name="iface"/> of namespace
+    /// Runs <paramref name="work"/> with an AF_PACKET socket on <paramref name="iface"/> (none if null) of namespace
     /// <paramref name="ns"/>, on a thread of its own that enters the namespace (setns moves only the
     /// calling thread; a socket belongs to the namespace it was created in), and rethrows what it threw.
     /// </summary>
-    private static void InNamespace(string ns, string iface, Action<PacketSocket> work)
+    private static void InNamespace(string ns, string? iface, Action<PacketSocket?> work)
     {
         Exception? failed = null;
         var t = new Thread(() =>
@@ -151,7 +170,7 @@ public sealed partial class NdpVethTests : IDisposable
                 using (var handle = File.OpenHandle($"/run/netns/{ns}"))
                     if (SetNs((int)handle.DangerousGetHandle(), CLONE_NEWNET) != 0)
                         throw new InvalidOperationException($"setns({ns}): errno {Marshal.GetLastPInvokeError()}");
-                using var socket = new PacketSocket(iface);
+                using var socket = iface is null ? null : new PacketSocket(iface);
                 work(socket);
             }
             catch (Exception e) { failed = e; }
