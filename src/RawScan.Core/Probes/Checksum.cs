@@ -45,4 +45,20 @@ public static class Checksum
     /// <summary>Sum of the IPv4 pseudo-header fields that do not depend on the varying addresses.</summary>
     public static ulong PseudoHeader(uint src, uint dst, byte protocol, int length) =>
         (src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff) + protocol + (uint)length;
+
+    /// <summary>
+    /// An IPv6 address (host-order <see cref="UInt128"/>) as the sum of its four 32-bit words: the
+    /// ones'-complement sum is the same taken 16 or 32 bits at a time (RFC 1071 2(B)), and four
+    /// additions into the 64-bit accumulator beat eight.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong Words(UInt128 a)
+    {
+        ulong hi = (ulong)(a >> 64), lo = (ulong)a;
+        return (hi >> 32) + (uint)hi + (lo >> 32) + (uint)lo;
+    }
+
+    /// <summary>Sum of the IPv6 pseudo-header (RFC 8200 8.1): both addresses, the 32-bit upper-layer length, the next header.</summary>
+    public static ulong PseudoHeader6(UInt128 src, UInt128 dst, byte nextHeader, int length) =>
+        Words(src) + Words(dst) + (uint)length + nextHeader;
 }

@@ -28,6 +28,7 @@ internal struct Packet
     public bool HasQuote;                     // an error that quotes our datagram's header
     public byte QuotedProtocol;
     public uint QuotedSrcIp, QuotedDstIp;
+    public UInt128 QuotedSrcIp6, QuotedDstIp6; // an ICMPv6 error's quoted IPv6 header, host order
     public ushort QuotedSrcPort, QuotedDstPort;
     public uint QuotedSeq;                    // TCP only: the SYN's sequence number, i.e. our cookie
     public bool QuotedHasSeq;
@@ -152,6 +153,7 @@ internal struct Packet
                 p.IcmpCode = l4[1];
                 bool error = p.Protocol == ProtoIcmp ? p.IcmpType is 3 or 11 or 12 : p.IcmpType is 1 or 3 or 4;
                 if (error && p.Protocol == ProtoIcmp) ParseQuotedIpv4(l4[8..], ref p);
+                else if (error) ParseQuotedIpv6(l4[8..], ref p);
                 return true;
             }
             default:
@@ -181,6 +183,43 @@ internal struct Packet
         }
         else if (p.QuotedProtocol == ProtoUdp && t.Length >= 8) p.QuotedUdpChecksum = BinaryPrimitives.ReadUInt16BigEndian(t[6..]);
         else if (p.QuotedProtocol == ProtoUdp) return;      // no checksum to check: not a usable quote
+        p.HasQuote = true;
+    }
+
+    /// <summary>
+    /// The IPv6 header, any extension headers, and the start of the datagram an ICMPv6 error quotes
+    /// (RFC 4443: as much of the invoking packet as fits 1280 bytes, so our whole probe as a rule):
+    /// the addresses, the ports and, for TCP, the sequence number that carries our cookie; for UDP
+    /// the checksum, which covers the cookie-bearing payload. A quote of a later fragment, or too short
+    /// for those fields, is no quote.
+    /// </summary>
+    private static void ParseQuotedIpv6(ReadOnlySpan<byte> q, ref Packet p)
+    {
+        if (q.Length < 40 || q[0] >> 4 != 6) return;
+        byte next = q[6];
+        int off = 40;
+        for (int hops = 0; hops < 8 && next is 0 or 43 or 44 or 60; hops++)
+        {
+            if (q.Length < off + 8) return;
+            if (next == 44 && (BinaryPrimitives.ReadUInt16BigEndian(q[(off + 2)..]) & 0xfff8) != 0) return;
+            int length = next == 44 ? 8 : (q[off + 1] + 1) * 8;
+            next = q[off];
+            off += length;
+        }
+        if (next is 0 or 43 or 44 or 60 || q.Length < off + 4) return;   // a chain longer than ours could be, or cut
+        p.QuotedProtocol = next;
+        p.QuotedSrcIp6 = BinaryPrimitives.ReadUInt128BigEndian(q[8..]);
+        p.QuotedDstIp6 = BinaryPrimitives.ReadUInt128BigEndian(q[24..]);
+        var t = q[off..];
+        p.QuotedSrcPort = BinaryPrimitives.ReadUInt16BigEndian(t);
+        p.QuotedDstPort = BinaryPrimitives.ReadUInt16BigEndian(t[2..]);
+        if (next == ProtoTcp && t.Length >= 8)
+        {
+            p.QuotedSeq = BinaryPrimitives.ReadUInt32BigEndian(t[4..]);
+            p.QuotedHasSeq = true;
+        }
+        else if (next == ProtoUdp && t.Length >= 8) p.QuotedUdpChecksum = BinaryPrimitives.ReadUInt16BigEndian(t[6..]);
+        else if (next == ProtoUdp) return;
         p.HasQuote = true;
     }
 }

@@ -32,6 +32,15 @@ public enum PortReason : byte
     AdminProhibited,
     /// <summary>No reply after every try (filtered, or open|filtered for UDP).</summary>
     NoResponse,
+    // ICMPv6 destination unreachable's own codes (RFC 4443 3.1), appended so that the values written
+    // before them (journals, resume files) keep their meaning. Codes 1, 3, 4 and 5 read as the IPv4
+    // reasons nmap gives them: admin-prohibited, host-unreach, port-unreach, admin-prohibited.
+    /// <summary>ICMPv6 unreachable code 0: no route to destination.</summary>
+    NoRoute,
+    /// <summary>ICMPv6 unreachable code 2: beyond the scope of the source address.</summary>
+    BeyondScope,
+    /// <summary>ICMPv6 unreachable code 6: reject route to destination.</summary>
+    RejectRoute,
 }
 
 public static class PortReasonNames
@@ -40,6 +49,7 @@ public static class PortReasonNames
     [
         "unknown", "syn-ack", "reset", "udp-response", "proto-response", "port-unreach", "net-unreach",
         "host-unreach", "proto-unreach", "net-prohibited", "host-prohibited", "admin-prohibited", "no-response",
+        "no-route", "beyond-scope", "reject-route",
     ];
 
     /// <summary>nmap's word for the reason ("syn-ack", "reset", "port-unreach", "no-response"...).</summary>
@@ -63,6 +73,24 @@ public static class PortReasonNames
         9 => PortReason.NetProhibited,
         10 => PortReason.HostProhibited,
         13 => PortReason.AdminProhibited,
+        _ => PortReason.Unknown,
+    };
+
+    /// <summary>
+    /// The reason an ICMPv6 destination unreachable (type 1) of code <paramref name="code"/> gives, in
+    /// nmap's words (portreasons.cc icmpv6_to_reason): 0 no-route, 1 admin-prohibited, 2 beyond-scope,
+    /// 3 host-unreach (address unreachable), 4 port-unreach, 5 admin-prohibited (source address failed
+    /// ingress/egress policy), 6 reject-route; any other code says nothing of the port.
+    /// </summary>
+    public static PortReason FromIcmp6Unreachable(byte code) => code switch
+    {
+        0 => PortReason.NoRoute,
+        1 => PortReason.AdminProhibited,
+        2 => PortReason.BeyondScope,
+        3 => PortReason.HostUnreach,
+        4 => PortReason.PortUnreach,
+        5 => PortReason.AdminProhibited,
+        6 => PortReason.RejectRoute,
         _ => PortReason.Unknown,
     };
 

@@ -10,7 +10,7 @@ namespace RawScan.Routing;
 /// <paramref name="root"/> is "/" but for tests, which give a directory holding sample files.
 /// </summary>
 [SupportedOSPlatform("linux")]
-internal sealed class LinuxHostNetwork(string root = "/") : IHostNetwork
+internal sealed partial class LinuxHostNetwork(string root = "/") : IHostNetwork
 {
     private string At(string relative) => Path.Combine(root, relative);
 
