@@ -101,9 +101,6 @@ internal static class ScanCommand
             throw new BadInputException("targets", string.Join(",", a.Targets.Concat(a.IncludeFiles)),
                 $"the scan is {(size == UInt128.MaxValue ? "over 2^128" : size.ToString())} probes ({o.Targets.Count} addresses x {o.Ports.Count} ports), " +
                 "more than the 2^63 a scan's index holds: scan a smaller prefix at a time (an IPv6 /64 is 2^64 addresses; a /96 is 2^32)");
-        if (o.Targets.HasV6)
-            throw new BadInputException("target", o.Targets.Ranges.First(r => !r.IsV4).ToString(),
-                "IPv6 targets are read (addresses, prefixes, ranges, excludes) but not yet scanned: the IPv6 send path is being built (issue 13)");
         o = o with { UdpPayloads = UdpPayloads(o.Ports, a.NmapPayloads, a.UserPayloads) };
         if (a.Lab is not null) LabSpec.ValidateName(a.Lab);
         if (o.WritePcap is not null && !o.DryRun) throw new BadInputException("option", "--write-pcap", "goes with --dry-run");

@@ -107,11 +107,11 @@ internal static class ScanOptionTable
                 Interface = v.Length is > 0 and <= 15 ? v : throw new BadInputException("interface", v, "not an interface name"),
             },
             "send on IF instead of the one the route to the targets names"),
-        Valued(["--source-ip"], "ADDR", MayChange, (a, v) => a.Options = a.Options with
-            {
-                SourceIp = Ipv4.TryParse(v, out uint ip) ? ip : throw new BadInputException("source address", v, "not an IPv4 address"),
-            },
-            "send from ADDR; RawScan answers ARP for it if the host does not own it"),
+        // Once per family: an IPv4 and an IPv6 source for a scan of both.
+        Valued(["--source-ip"], "ADDR", MayChange, (a, v) => a.Options = Ipv4.TryParse(v, out uint ip) ? a.Options with { SourceIp = ip }
+                : Ipv6.TryParse(v, out UInt128 ip6) && !Ip.IsV4(ip6) ? a.Options with { SourceIp6 = ip6 }
+                : throw new BadInputException("source address", v, "not an IPv4 or IPv6 address"),
+            "send from ADDR (IPv4 or IPv6; give one of each for a scan of both); RawScan answers ARP or Neighbor Discovery for it if the host does not own it"),
         Valued(["--router-mac"], "MAC", MayChange, (a, v) => a.Options = a.Options with { RouterMac = Mac.Parse(v, "router MAC") },
             "next-hop MAC, instead of asking for it with ARP"),
         Flag(["--allow-default-route"], MayChange, a => a.Options = a.Options with { AllowDefaultRoute = true },

@@ -41,6 +41,9 @@ public sealed record ScanOptions
 
     public string? Interface { get; init; }
     public uint? SourceIp { get; init; }
+
+    /// <summary>The IPv6 source (--source-ip with an IPv6 address): otherwise the interface's global address facing the targets.</summary>
+    public UInt128? SourceIp6 { get; init; }
     public byte[]? RouterMac { get; init; }
     public (ushort First, ushort Last)? SourcePorts { get; init; }
 

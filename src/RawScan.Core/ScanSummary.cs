@@ -14,6 +14,9 @@ public sealed record ScanSummary
     public required string Interface { get; init; }
     public required string SendPath { get; init; }
     public required uint SourceIp { get; init; }
+
+    /// <summary>The IPv6 source, for a scan with IPv6 targets.</summary>
+    public UInt128? SourceIp6 { get; init; }
     public required string NextHopMac { get; init; }
     public required long ProbesPlanned { get; init; }
     public required long ProbesSent { get; init; }

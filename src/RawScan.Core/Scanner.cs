@@ -28,7 +28,6 @@ public sealed class Scanner
     public ScanSummary Run(ScanOptions o, IResultSink sink, CancellationToken ct, Action? ready = null)
     {
         var started = Stopwatch.GetTimestamp();
-        if (o.Targets.HasV6) throw new ScanSetupException("IPv6 targets are not scanned yet: the IPv6 send path is being built (issue 13)");
         var path = o.DryRun ? NetPathResolver.ResolveForDryRun(o) : NetPathResolver.Resolve(o);
         var (firstPort, lastPort) = o.SourcePorts ?? DefaultSourcePorts();
         var space = new ScanSpace(o.Targets, o.Ports);
@@ -41,17 +40,21 @@ public sealed class Scanner
         using ReplySide replies = o.DryRun ? new NoReplies() : new CapturedReplies(OpenDevice(path.Interface,
             new PcapOptions { InboundOnly = true, Filter = NetPathResolver.CaptureFilter(path, firstPort, lastPort), BufferBytes = CaptureBuffer(o.Rate),
                 Snaplen = CaptureSnaplen(path.Interface), Immediate = false, TimeoutMs = CaptureBlockTimeoutMs, NonBlocking = true }));
-        byte[] nextHopMac = o.RouterMac ?? (o.DryRun ? new byte[6] : ResolveNextHop(path));
+        // Each family's next hop by its own protocol (ARP, Neighbor Discovery); --router-mac stands for both.
+        byte[] nextHopMac = o.RouterMac ?? (o.DryRun || !path.HasV4 ? new byte[6] : ResolveNextHop(path, NetPathResolver.NextHopMac));
+        byte[] nextHopMac6 = o.RouterMac ?? (o.DryRun || path.V6 is null ? new byte[6] : ResolveNextHop(path, NetPathResolver.NextHopMac6));
         IFrameSink sender = o.DryRun ? OpenDrySink(o) : OpenWire(o.SendPath, path.Interface);
         if (o.PacketTrace is { } trace) sender = new TracingSink(sender, trace);
         using var _ = sender;
 
         var probes = new ProbeBuilder(new TcpTemplate(path.Mac, nextHopMac, path.SourceIp), cookie,
             new UdpTemplate(path.Mac, nextHopMac, path.SourceIp), o.UdpPayloads);
+        var probes6 = path.V6 is { } v6 ? new ProbeBuilder6(new Tcp6Template(path.Mac, nextHopMac6, v6.SourceIp), cookie,
+            new Udp6Template(path.Mac, nextHopMac6, v6.SourceIp), o.UdpPayloads) : null;
         var sourcePorts = new SourcePorts(firstPort, lastPort);
         ready?.Invoke();
-        replies.Start(new ReplyWiring(o, path, nextHopMac, probes, sourcePorts, sink, Counters, space));
-        var transmitter = replies.SendLoop(space, order, o, probes, sourcePorts, sender, new RateLimiter(o.Rate), Counters, start);
+        replies.Start(new ReplyWiring(o, path, nextHopMac, probes, sourcePorts, sink, Counters, space, probes6, nextHopMac6));
+        var transmitter = replies.SendLoop(space, order, o, new ProbeWriters(probes, probes6), sourcePorts, sender, new RateLimiter(o.Rate), Counters, start);
 
         Exception? txError = null;
         using var stopTx = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -89,6 +92,7 @@ public sealed class Scanner
             Interface = path.Interface,
             SendPath = sender.Name,
             SourceIp = path.SourceIp,
+            SourceIp6 = path.V6?.SourceIp,
             NextHopMac = Mac.Format(nextHopMac),
             ProbesPlanned = c.ProbesPlanned,
             ProbesSent = Interlocked.Read(ref c.ProbesSent),
@@ -205,10 +209,10 @@ public sealed class Scanner
         }
     }
 
-    private static byte[] ResolveNextHop(NetPath path)
+    private static byte[] ResolveNextHop(NetPath path, Func<PcapDevice, NetPath, byte[]> ask)
     {
         using var dev = OpenDevice(path.Interface, new PcapOptions { TimeoutMs = 50 });
-        return NetPathResolver.NextHopMac(dev, path);
+        return ask(dev, path);
     }
 
     private static PcapDevice OpenDevice(string iface, PcapOptions options)

@@ -23,11 +23,15 @@ public sealed class SummaryWriter(IServiceRegistry registry) : IResultSink
 
     public long Count(PortState s) => _byState[(int)s];
 
+    private static string Source(ScanSummary s) =>
+        s.SourceIp6 is not { } v6 ? Targets.Ipv4.Format(s.SourceIp)
+        : s.SourceIp == 0 ? Targets.Ipv6.Format(v6) : $"{Targets.Ipv4.Format(s.SourceIp)} and {Targets.Ipv6.Format(v6)}";
+
     /// <summary>Writes the summary, one topic a line, each starting "rawscan: ".</summary>
     public void Write(TextWriter w, ScanSummary s)
     {
         w.WriteLine($"rawscan: {s.NewProbesSent}/{s.ProbesPlanned} probes sent (+{s.Retransmits} retransmitted) on {s.Interface} ({s.SendPath}) " +
-                    $"from {Targets.Ipv4.Format(s.SourceIp)} via {s.NextHopMac} in {s.SendTime.TotalSeconds:F2}s ({s.SendRate:F0} pps); total {s.Duration.TotalSeconds:F2}s");
+                    $"from {Source(s)} via {s.NextHopMac} in {s.SendTime.TotalSeconds:F2}s ({s.SendRate:F0} pps); total {s.Duration.TotalSeconds:F2}s");
         w.WriteLine($"rawscan: {s.Open} open, {s.Closed} closed, {s.Filtered} filtered{(s.OpenFiltered > 0 ? $", {s.OpenFiltered} open|filtered" : "")}; " +
                     $"{s.Replies} replies ({s.Duplicates} duplicate, {s.Late} late), {s.Forged} failed the proof, {s.Malformed} malformed, {s.Truncated} truncated, {s.KernelDrops} dropped by the kernel");
         var openByClass = new long[3, 2];                                      // [class, tcp=0 udp=1]

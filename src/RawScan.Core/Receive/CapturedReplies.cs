@@ -38,7 +38,11 @@ internal sealed class CapturedReplies(PcapDevice capture) : ReplySide
         var reset = o.Reset ? new TcpTemplate(w.Path.Mac, w.NextHopMac, w.Path.SourceIp, flags: TcpTemplate.Rst) : null;
         var loop = new ReceiveLoop(capture, matcher, table, w.Space, w.SourcePorts, rtt, retransmission.Filtered, w.Sink, w.Counters, _clock,
             w.Path.AnswerArp ? new ArpIdentity(w.Path.SourceIp, w.Path.Mac) : null, reset, o.PacketTrace,
-            idleLagTicks: (Scanner.CaptureBlockTimeoutMs + 10) * Stopwatch.Frequency / 1000, checkpoints: checkpoints);
+            idleLagTicks: (Scanner.CaptureBlockTimeoutMs + 10) * Stopwatch.Frequency / 1000, checkpoints: checkpoints,
+            v6: w.Path.V6 is { } p6 && w.Probes6 is { } probes6
+                ? new Ipv6Replies(new ReplyMatcher6(probes6, w.SourcePorts), p6.SourceIp, w.Path.Mac, p6.AnswerNd,
+                    o.Reset ? new Tcp6Template(w.Path.Mac, w.NextHopMac6!, p6.SourceIp, flags: Tcp6Template.Rst) : null)
+                : null);
         var thread = new Thread(() => { try { loop.Run(); } catch (Exception e) { _error = e; } })
         { Name = "rawscan-rx", IsBackground = true, Priority = ThreadPriority.AboveNormal };
         _on = new Listening(w, retransmission, loop, thread, checkpoints);
@@ -46,7 +50,7 @@ internal sealed class CapturedReplies(PcapDevice capture) : ReplySide
         thread.Start();
     }
 
-    public override Transmitter SendLoop(ScanSpace space, FeistelPermutation order, ScanOptions o, ProbeBuilder probes, SourcePorts sourcePorts,
+    public override Transmitter SendLoop(ScanSpace space, FeistelPermutation order, ScanOptions o, ProbeWriters probes, SourcePorts sourcePorts,
         IFrameSink sink, RateLimiter limiter, ScanCounters counters, ulong start) =>
         new(space, order, o.Shard, probes, sourcePorts, sink, limiter, counters, start, On.Retransmission, _clock,
             o.Unsettled, On.Checkpoints, o.CheckpointEvery);

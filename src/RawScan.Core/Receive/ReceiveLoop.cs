@@ -19,7 +19,7 @@ namespace RawScan.Receive;
 /// </summary>
 internal sealed class ReceiveLoop(PcapDevice device, ReplyMatcher matcher, FourTupleTable table, ScanSpace space, SourcePorts sourcePorts, RttEstimator rtt,
     ResultQueue filtered, IResultSink sink, ScanCounters counters, ReceiveClock clock, ArpIdentity? answerArpFor, TcpTemplate? resetTemplate = null,
-    TextWriter? trace = null, long idleLagTicks = 0, CheckpointRelay? checkpoints = null)
+    TextWriter? trace = null, long idleLagTicks = 0, CheckpointRelay? checkpoints = null, Ipv6Replies? v6 = null)
 {
     private volatile bool _stop;
 
@@ -32,7 +32,7 @@ internal sealed class ReceiveLoop(PcapDevice device, ReplyMatcher matcher, FourT
 
     public void Run()
     {
-        Span<byte> reply = stackalloc byte[64];
+        Span<byte> reply = stackalloc byte[96];           // an ARP or neighbour answer, a RST of either family
         while (true)
         {
             // The handle does not block: an empty ring returns at once, and the loop waits in poll(2)
@@ -61,7 +61,18 @@ internal sealed class ReceiveLoop(PcapDevice device, ReplyMatcher matcher, FourT
             if (!Packet.TryParse(frame, out var p)) { counters.Malformed++; continue; }
             if (p.Truncated) counters.Truncated++;
             if (p.EtherType == 0x0806) { AnswerArp(frame, reply); continue; }
-            var outcome = matcher.Match(p, frame, out var result, out ushort ourPort, out bool proved, ts);
+            MatchOutcome outcome;
+            PortResult result;
+            ushort ourPort;
+            bool proved;
+            if (!p.IsIpv6) outcome = matcher.Match(p, frame, out result, out ourPort, out proved, ts);
+            else if (v6 is null) continue;
+            else if (v6.AnswerNd && p.Protocol == Packet.ProtoIcmp6 && p.IcmpType == Ndp.NeighborSolicitation) { AnswerNd(frame, reply); continue; }
+            else
+            {
+                outcome = v6.Matcher.Match(p, frame, out var r6, out ourPort, out proved);
+                result = new PortResult(r6.Address, r6.Protocol, r6.Port, r6.State, r6.HopLimit, ts, r6.Reason);
+            }
             // The probe it answers, by its index in the scan: a reply about a probe the scan never had is not ours.
             long key = 0;
             if (outcome == MatchOutcome.Result)
@@ -86,7 +97,7 @@ internal sealed class ReceiveLoop(PcapDevice device, ReplyMatcher matcher, FourT
                         result = result with { RttMicros = (uint)Math.Clamp(StopwatchTime.TicksToMicros(took), 0, uint.MaxValue) };
                     }
                     Report(result);
-                    if (resetTemplate is not null && result.State == PortState.Open) Reset(p, reply);
+                    if (result.State == PortState.Open && (p.IsIpv6 ? v6?.Reset is not null : resetTemplate is not null)) Reset(p, reply);
                     break;
                 case FourTupleTable.Resolution.Duplicate:
                     counters.Duplicates++;
@@ -137,8 +148,16 @@ internal sealed class ReceiveLoop(PcapDevice device, ReplyMatcher matcher, FourT
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void Reset(in Packet p, Span<byte> frame)
     {
-        int n = resetTemplate!.Write(frame, p.SrcIp, p.DstPort, p.SrcPort, p.Ack, 0);
+        int n = p.IsIpv6 ? v6!.Reset!.Write(frame, p.SrcIp6, p.DstPort, p.SrcPort, p.Ack) : resetTemplate!.Write(frame, p.SrcIp, p.DstPort, p.SrcPort, p.Ack, 0);
         if (device.Inject(frame[..n])) counters.ResetsSent++;
+    }
+
+    /// <summary>A Neighbor Solicitation for the IPv6 source the host does not own: answered, as ARP is for IPv4.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void AnswerNd(ReadOnlySpan<byte> frame, Span<byte> reply)
+    {
+        int n = Ndp.Answer(frame, v6!.Mac, v6.Source, reply);
+        if (n > 0 && device.Inject(reply[..n])) counters.ArpAnswered++;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -153,3 +172,6 @@ internal sealed class ReceiveLoop(PcapDevice device, ReplyMatcher matcher, FourT
 
     private void RefreshDrops() => Volatile.Write(ref counters.KernelDrops, device.Dropped());
 }
+
+/// <summary>What the receive loop needs for IPv6 replies: the matcher, our source and MAC (for neighbour answers), whether to answer, the RST for --reset.</summary>
+internal sealed record Ipv6Replies(ReplyMatcher6 Matcher, UInt128 Source, byte[] Mac, bool AnswerNd, Tcp6Template? Reset);

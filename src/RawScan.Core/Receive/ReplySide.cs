@@ -10,7 +10,7 @@ namespace RawScan.Receive;
 
 /// <summary>What the reply side of a scan needs to start: the scan, its path and probes, and where results go.</summary>
 internal sealed record ReplyWiring(ScanOptions Options, NetPath Path, byte[] NextHopMac, ProbeBuilder Probes, SourcePorts SourcePorts,
-    IResultSink Sink, ScanCounters Counters, ScanSpace Space);
+    IResultSink Sink, ScanCounters Counters, ScanSpace Space, ProbeBuilder6? Probes6 = null, byte[]? NextHopMac6 = null);
 
 /// <summary>
 /// What hears a scan's replies. <see cref="Scanner.Run"/> wires one path for both kinds of scan: a live
@@ -25,7 +25,7 @@ internal abstract class ReplySide : IDisposable
 
     /// <summary>The send loop, fed by what this side knows (which probes are in flight, how far the capture has been matched).</summary>
     /// <param name="o">The scan: its shard, a resumed scan's unsettled probes, where checkpoints go.</param>
-    public abstract Transmitter SendLoop(ScanSpace space, FeistelPermutation order, ScanOptions o, ProbeBuilder probes, SourcePorts sourcePorts,
+    public abstract Transmitter SendLoop(ScanSpace space, FeistelPermutation order, ScanOptions o, ProbeWriters probes, SourcePorts sourcePorts,
         IFrameSink sink, RateLimiter limiter, ScanCounters counters, ulong start);
 
     /// <summary>False once the receive loop has ended by itself (it failed: see <see cref="Error"/>); the send loop is then stopped.</summary>
@@ -57,7 +57,7 @@ internal sealed class NoReplies : ReplySide
 {
     public override void Start(ReplyWiring wiring) { }
 
-    public override Transmitter SendLoop(ScanSpace space, FeistelPermutation order, ScanOptions o, ProbeBuilder probes, SourcePorts sourcePorts,
+    public override Transmitter SendLoop(ScanSpace space, FeistelPermutation order, ScanOptions o, ProbeWriters probes, SourcePorts sourcePorts,
         IFrameSink sink, RateLimiter limiter, ScanCounters counters, ulong start) =>
         // Nothing is in flight, so a checkpoint is the send loop's own to save, at once.
         new(space, order, o.Shard, probes, sourcePorts, sink, limiter, counters, start, unsettled: o.Unsettled,

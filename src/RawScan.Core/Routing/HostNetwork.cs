@@ -14,6 +14,12 @@ internal interface IHostNetwork
     /// <summary>The IPv4 routes of the main table (of this network namespace, on Linux).</summary>
     RouteTable Routes();
 
+    /// <summary>The IPv6 routes of the main table, reject routes included.</summary>
+    RouteTable6 Routes6();
+
+    /// <summary>The host's IPv6 addresses, every interface.</summary>
+    IReadOnlyList<InterfaceAddress6> Addresses6();
+
     /// <summary>The ports the kernel gives the host's own connections, or null when it does not say.</summary>
     (int First, int Last)? EphemeralPorts();
 
@@ -35,6 +41,11 @@ internal static class HostNetwork
     {
         public RouteTable Routes() => throw new PlatformNotSupportedException(
             $"RawScan reads routes from Linux's /proc/net/route; on {RuntimeInformation.OSDescription} there is no route source yet (src/RawScan.Core/Routing/HostNetwork.cs)");
+
+        public RouteTable6 Routes6() => throw new PlatformNotSupportedException(
+            $"RawScan reads IPv6 routes from Linux's /proc/net/ipv6_route; on {RuntimeInformation.OSDescription} there is no route source yet (src/RawScan.Core/Routing/HostNetwork.cs)");
+
+        public IReadOnlyList<InterfaceAddress6> Addresses6() => [];
 
         public (int First, int Last)? EphemeralPorts() => null;
 

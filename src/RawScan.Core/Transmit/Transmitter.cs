@@ -16,7 +16,7 @@ namespace RawScan.Transmit;
 /// the four-tuple table has room, so retransmissions interleave with new work and count in --rate.
 /// Per probe: a permutation step, a cookie, ~20 patched bytes; no allocation; one clock read per batch.
 /// </summary>
-internal sealed class Transmitter(ScanSpace space, FeistelPermutation order, Shard shard, ProbeBuilder probes,
+internal sealed class Transmitter(ScanSpace space, FeistelPermutation order, Shard shard, ProbeWriters probes,
     SourcePorts sourcePorts, IFrameSink sink, RateLimiter limiter, ScanCounters counters,
     ulong startPosition = ulong.MaxValue, Retransmission? retransmission = null, ReceiveClock? receiveClock = null,
     IReadOnlyList<ulong>? unsettled = null, CheckpointRelay? checkpoints = null, TimeSpan checkpointEvery = default)
@@ -128,9 +128,8 @@ internal sealed class Transmitter(ScanSpace space, FeistelPermutation order, Sha
     {
         ulong i = order[position];
         space.Decode(i, out UInt128 address, out ushort dport, out Protocol protocol);
-        uint dst = Ip.ToV4(address);                // IPv4 only until the IPv6 send path lands: Scanner.Run refuses IPv6 targets
         ushort sport = SourcePort(position);
-        _batch.Commit(probes.Write(_batch.Next(), dst, sport, dport, protocol));
+        _batch.Commit(probes.Write(_batch.Next(), address, sport, dport, protocol));
         if (table is not null) _batchSlots[_batch.Count - 1] = table.Insert(FourTupleTable.KeyOf(i), position, 0);
     }
 
@@ -145,7 +144,7 @@ internal sealed class Transmitter(ScanSpace space, FeistelPermutation order, Sha
             return true;
         }
         space.Decode(FourTupleTable.IndexOf(key), out UInt128 address, out ushort dport, out Protocol protocol);
-        _batch.Commit(probes.Write(_batch.Next(), Ip.ToV4(address), SourcePort(table.PositionAt(slot)), dport, protocol));
+        _batch.Commit(probes.Write(_batch.Next(), address, SourcePort(table.PositionAt(slot)), dport, protocol));
         _batchSlots[_batch.Count - 1] = slot;
         retransmission.Track(slot, key, table.TriesAt(slot));
         return true;
