@@ -211,7 +211,7 @@ public sealed class Scanner
 
     private static byte[] ResolveNextHop(NetPath path, Func<PcapDevice, NetPath, byte[]> ask)
     {
-        using var dev = OpenDevice(path.Interface, new PcapOptions { TimeoutMs = 50 });
+        using var dev = OpenDevice(path.Interface, new PcapOptions { TimeoutMs = 50, NonBlocking = true });
         return ask(dev, path);
     }
 

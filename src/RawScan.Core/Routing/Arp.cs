@@ -61,7 +61,11 @@ public static class Arp
             var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * waitMs / 1000;
             while (Stopwatch.GetTimestamp() < deadline)
             {
-                if (dev.Next(out var reply, out _) != PullResult.Packet) continue;
+                if (dev.Next(out var reply, out _) != PullResult.Packet)
+                {
+                    dev.Wait(10);                 // a non-blocking handle: libpcap's own read of a TPACKET_V3 ring waited on past its timeout, forever when no answer came
+                    continue;
+                }
                 if (TryRead(reply, out var op, out var mac, out var sender, out _) && op == Reply && sender == ip)
                     return mac.ToArray();
             }

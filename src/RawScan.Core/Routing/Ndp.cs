@@ -198,7 +198,11 @@ public static class Ndp
             var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * waitMs / 1000;
             while (Stopwatch.GetTimestamp() < deadline)
             {
-                if (dev.Next(out var reply, out _) != PullResult.Packet) continue;
+                if (dev.Next(out var reply, out _) != PullResult.Packet)
+                {
+                    dev.Wait(10);                 // a non-blocking handle: libpcap's own read of a TPACKET_V3 ring waited on past its timeout, forever when no answer came
+                    continue;
+                }
                 // An advertisement without the target's link-layer address (allowed only in answer to a
                 // unicast solicitation, which we never send) falls back to the frame's Ethernet source.
                 if (TryRead(reply, out var na) && na.Type == NeighborAdvertisement && na.Target == ip)

@@ -87,9 +87,19 @@ public class NetPathResolverTests
     public void TheCaptureFilterKeepsOurRepliesAndArpOnlyForASpareSource()
     {
         var own = new NetPath("scan0", new byte[6], Ip("198.19.0.2"), Ip("198.19.0.1"), AnswerArp: false);
-        Assert.Equal("((tcp or udp) and dst host 198.19.0.2 and dst portrange 61000-65535) or (icmp and dst host 198.19.0.2 and icmp[0] = 3)",
+        Assert.Equal("((ip and (tcp or udp) and dst host 198.19.0.2 and dst portrange 61000-65535) or (icmp and dst host 198.19.0.2 and icmp[0] = 3))",
             NetPathResolver.CaptureFilter(own, 61000, 65535));
         var spare = own with { AnswerArp = true };
-        Assert.EndsWith($" or (arp and arp[6:2] = 1 and arp[24:4] = {Ip("198.19.0.2")})", NetPathResolver.CaptureFilter(spare, 61000, 65535));
+        Assert.EndsWith($" or ((arp and arp[6:2] = 1 and arp[24:4] = {Ip("198.19.0.2")}))", NetPathResolver.CaptureFilter(spare, 61000, 65535));
+        // A scan of both families: each family's part, IPv6's with neighbour solicitations for a spare source.
+        var both = spare with { V6 = new NetPath6(Ipv6.Parse("2001:db8:ff::10"), Ipv6.Parse("2001:db8:ff::1"), AnswerNd: true) };
+        string f = NetPathResolver.CaptureFilter(both, 61000, 65535);
+        Assert.StartsWith(NetPathResolver.CaptureFilter(spare, 61000, 65535) + " or (", f);
+        Assert.Contains("ip6 and (tcp or udp) and dst host 2001:db8:ff::10", f);
+        Assert.Contains("ip6[40] = 135", f);
+        // An IPv6-only scan has no IPv4 part at all.
+        var only6 = new NetPath("scan0", new byte[6], 0, 0, false, both.V6);
+        Assert.DoesNotContain("arp", NetPathResolver.CaptureFilter(only6, 61000, 65535));
+        Assert.DoesNotContain("ip and", NetPathResolver.CaptureFilter(only6, 61000, 65535));
     }
 }
