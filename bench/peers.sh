@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # RawScan beside masscan, zmap and nmap on the same work, in one throwaway lab.
 #
-#   sudo bench/peers.sh [WORK...]        WORK: 16x80 20x1000 host 16xudp53 (default: all)
+#   sudo bench/peers.sh [WORK...]        WORK: 16x80 20x1000 host 16xudp53 6x80 6xudp53 (default: all)
+#   (6x80: 2001:db8:1::/112 x 80, 6xudp53: 2001:db8:1::100/120 x UDP 53: the lab's IPv6 side; RawScan, masscan and nmap -6)
 #
 # Environment: REPEAT=N (runs per tool and work, the median by probes/s is shown; default 1),
 #   NO_BUILD=1 (skip `dotnet build`), MASSCAN_RATE (200000), ZMAP_RATE (100000),
@@ -40,7 +41,7 @@ MASSCAN_SPORTS=61440-62463         # masscan wants a power-of-two range (1024 po
 LAB=peers$$
 SCAN_NS=rawscan-$LAB-scan
 TGT_NS=rawscan-$LAB-target
-WORKS=("$@"); [ ${#WORKS[@]} -gt 0 ] || WORKS=(16x80 20x1000 host 16xudp53)
+WORKS=("$@"); [ ${#WORKS[@]} -gt 0 ] || WORKS=(16x80 20x1000 host 16xudp53 6x80 6xudp53)
 
 die() { echo "peers.sh: $*" >&2; exit 1; }
 log() { echo "[$(date +%T)] $*" >&2; }
@@ -56,7 +57,7 @@ done
 command -v nft >/dev/null || die "missing nft; install it with: apt-get install nftables"
 command -v perl >/dev/null || die "missing perl"
 for w in "${WORKS[@]}"; do
-  case $w in 16x80|20x1000|host|16xudp53) ;; *) die "unknown work '$w' (16x80 20x1000 host 16xudp53)";; esac
+  case $w in 16x80|20x1000|host|16xudp53|6x80|6xudp53) ;; *) die "unknown work '$w' (16x80 20x1000 host 16xudp53 6x80 6xudp53)";; esac
 done
 if [ "${NO_BUILD:-}" != 1 ]; then
   log "dotnet build RawScan.sln -c Release"
@@ -99,9 +100,17 @@ printf '\x52\x53\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07version\x04bind\x00\
 
 # ---------------------------------------------------------------- works
 # work -> targets, proto, port range
-work_targets() { case $1 in 16x80|16xudp53) echo 198.18.0.0/16;; 20x1000) echo 198.18.0.0/20;; host) echo 198.18.0.1/32;; esac; }
-work_proto()   { case $1 in 16xudp53) echo udp;; *) echo tcp;; esac; }
-work_ports()   { case $1 in 16x80) echo 80;; 20x1000) echo 1-1000;; host) echo 1-65535;; 16xudp53) echo 53;; esac; }
+work_targets() { case $1 in 16x80|16xudp53) echo 198.18.0.0/16;; 20x1000) echo 198.18.0.0/20;; host) echo 198.18.0.1/32;;
+                  6x80) echo 2001:db8:1::/112;; 6xudp53) echo 2001:db8:1::100/120;; esac; }
+work_proto()   { case $1 in 16xudp53|6xudp53) echo udp;; *) echo tcp;; esac; }
+work_ports()   { case $1 in 16x80|6x80) echo 80;; 20x1000) echo 1-1000;; host) echo 1-65535;; 16xudp53|6xudp53) echo 53;; esac; }
+work_v6()      { case $1 in 6x*) return 0;; *) return 1;; esac; }
+# IPv6 works are all open in the lab's truth (docs/lab.md: no IPv6 drop rule touches ::/112 port 80 or
+# UDP 53 on ::100/120): score them by count, as truth.awk scores IPv4's by the truth's rules.
+truth6() { awk -v pre="2001:db8:1:" -v proto="$2" -v port="$3" -v expected="$1" '
+  { if (index($1, pre) == 1 && $2 == proto && $3 == port) found++; else fp++ }
+  END { printf "%d %d %d\n", found, expected, fp }'; }
+work_expected6() { case $1 in 6x80) echo 65536;; 6xudp53) echo 256;; esac; }
 
 counter() { ip netns exec "$SCAN_NS" nft list counter netdev peersbench "$1" | awk '/packets/ { print $2 }'; }
 
@@ -122,8 +131,10 @@ measure() {
   local probes wire
   if [ "$proto" = udp ]; then probes=$(counter c_udp); else probes=$(counter c_syn); fi
   wire=$(counter c_all)
-  local score; score=$($conv "$outfile" "$proto" | sort -u | awk -v cidr="$(work_targets "$work")" \
-      -v plo="${PLO}" -v phi="${PHI}" -v proto="$proto" -f "$HERE/peers/truth.awk")
+  local score
+  if work_v6 "$work"; then score=$($conv "$outfile" "$proto" | sort -u | truth6 "$(work_expected6 "$work")" "$proto" "$PLO")
+  else score=$($conv "$outfile" "$proto" | sort -u | awk -v cidr="$(work_targets "$work")" \
+      -v plo="${PLO}" -v phi="${PHI}" -v proto="$proto" -f "$HERE/peers/truth.awk"); fi
   local own_pps=-
   if [ "${tool%-base}" = rawscan ]; then
     own_pps=$(sed -n 's/.*probes sent.* (\([0-9.]*\) pps).*/\1/p' "$base.stderr" | head -1); own_pps=${own_pps:--}
@@ -144,7 +155,7 @@ measure() {
 skip() { printf '%s\t%s\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t%s\n' "$1" "$2" "$3" >> "$TSV"; log "$1 $2: skipped ($3)"; }
 
 # ---------------------------------------------------------------- output converters: FILE PROTO -> "ip proto port" lines
-conv_rawscan() { sed -n 's/.*"ip":"\([0-9.]*\)","proto":"\([a-z]*\)","port":\([0-9]*\),"state":"open".*/\1 \2 \3/p' "$1"; }
+conv_rawscan() { sed -n 's/.*"ip":"\([0-9a-f.:]*\)","proto":"\([a-z]*\)","port":\([0-9]*\),"state":"open".*/\1 \2 \3/p' "$1"; }
 conv_masscan() { awk '$1 == "open" { print $4, $2, $3 }' "$1"; }
 conv_zmap()    { awk -F, -v pr="$2" 'NR > 1 && $1 != "" { print $1, pr, $2 }' "$1"; }
 conv_nmap()    { awk '/^Host: .*Ports:/ { ip = $2; sub(/.*Ports: /, ""); n = split($0, a, /, /)
@@ -160,11 +171,12 @@ run_rawscan() { # WORK RUN [TOOL BINARY]
 
 
 run_masscan() { # WORK RUN
-  local w=$1 r=$2 f=$OUT/masscan.$1.$2.txt p; p=$(work_ports "$w")
+  local w=$1 r=$2 f=$OUT/masscan.$1.$2.txt p a=(--adapter-ip 198.19.0.2); p=$(work_ports "$w")
   [ "$(work_proto "$w")" = udp ] && p=U:$p
+  work_v6 "$w" && a=(--adapter-ip 198.19.0.2 --source-ip 2001:db8:ff::2)
   NOTE="rate $MASSCAN_RATE" measure masscan "$w" "$r" conv_masscan "$f" \
     timeout 900 masscan "$(work_targets "$w")" -p "$p" --rate "$MASSCAN_RATE" --wait 2 \
-      --router-mac "$GW_MAC" --adapter scan0 --adapter-ip 198.19.0.2 --source-port "$MASSCAN_SPORTS" -oL "$f"
+      --router-mac "$GW_MAC" --adapter scan0 "${a[@]}" --source-port "$MASSCAN_SPORTS" -oL "$f"
 }
 
 run_zmap() { # WORK RUN PROBES_PER_TARGET
@@ -186,9 +198,10 @@ run_zmap() { # WORK RUN PROBES_PER_TARGET
 }
 
 run_nmap() { # WORK RUN
-  local w=$1 r=$2 f=$OUT/nmap.$1.$2.gnmap s=-sS; [ "$(work_proto "$w")" = udp ] && s=-sU
+  local w=$1 r=$2 f=$OUT/nmap.$1.$2.gnmap s=-sS six=(); [ "$(work_proto "$w")" = udp ] && s=-sU
+  work_v6 "$w" && six=(-6)
   NOTE="min-rate $NMAP_MIN_RATE" measure nmap "$w" "$r" conv_nmap "$f" \
-    timeout 1800 nmap "$s" -n -Pn -T5 --min-rate "$NMAP_MIN_RATE" --max-retries 1 -g "$SPORTS_LO" \
+    timeout 1800 nmap "${six[@]}" "$s" -n -Pn -T5 --min-rate "$NMAP_MIN_RATE" --max-retries 1 -g "$SPORTS_LO" \
       -p "$(work_ports "$w")" "$(work_targets "$w")" -oG "$f"
 }
 
@@ -203,10 +216,10 @@ for w in "${WORKS[@]}"; do
   p=$(work_ports "$w"); PLO=${p%-*}; PHI=${p#*-}
   for ((r = 1; r <= REPEAT; r++)); do
     wants rawscan && run_rawscan "$w" "$r"
-    [ -n "${BASE:-}" ] && wants rawscan-base && run_rawscan "$w" "$r" rawscan-base "$BASE"
+    [ -n "${BASE:-}" ] && wants rawscan-base && ! work_v6 "$w" && run_rawscan "$w" "$r" rawscan-base "$BASE"
     wants masscan && run_masscan "$w" "$r"
     [ "$w" = 16x80 ] && wants zmap && run_zmap "$w" "$r" 1
-    wants zmap && run_zmap "$w" "$r" 2
+    wants zmap && ! work_v6 "$w" && run_zmap "$w" "$r" 2
     wants nmap && run_nmap "$w" "$r"
   done
 done
