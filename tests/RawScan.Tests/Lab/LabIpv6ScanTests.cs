@@ -79,6 +79,29 @@ public class LabIpv6ScanTests(ScanLabFixture lab, ITestOutputHelper output) : IC
         Assert.Equal(128, results.Select(r => r.Address).Distinct().Count());
     }
 
+    /// <summary>
+    /// From a spare source no interface has (2001:db8:ff::10): RawScan answers the target's Neighbor
+    /// Solicitations for it, so the SYN-ACKs come back, and no kernel resets them (none owns the address).
+    /// --packet-trace shows the IPv6 probes and replies.
+    /// </summary>
+    [LabFact]
+    public void ASpareIpv6SourceIsAnsweredForAndTraced()
+    {
+        string json = Path.Combine(Path.GetTempPath(), $"rawscan-v6spare-{Guid.NewGuid():N}.jsonl");
+        try
+        {
+            var r = Cli.Run(["scan", "--lab", lab.Name, "2001:db8:1::/124", "-p", "80", "--source-ip", "2001:db8:ff::10", "--packet-trace", "-oJ", json, "--wait", "1"]);
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            using (var reader = File.OpenText(json))
+                Assert.Equal(16, JsonLinesWriter.Read(reader).Count(x => x.State == PortState.Open));
+            Assert.Contains("SENT [2001:db8:ff::10]:", r.Stderr);
+            Assert.Contains("RCVD [2001:db8:1::", r.Stderr);
+            Assert.Contains("> [2001:db8:ff::10]:", r.Stderr);
+            Assert.Contains("from 2001:db8:ff::10 via", r.Stderr);
+        }
+        finally { File.Delete(json); }
+    }
+
     /// <summary>RawScan and nmap -6 on the same addresses and ports, one after the other in the same run: the same states.</summary>
     [LabFact]
     public void RawScanAgreesWithNmapOverIpv6()
