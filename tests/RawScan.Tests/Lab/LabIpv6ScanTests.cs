@@ -102,6 +102,39 @@ public class LabIpv6ScanTests(ScanLabFixture lab, ITestOutputHelper output) : IC
         finally { File.Delete(json); }
     }
 
+    /// <summary>An IPv6 scan interrupted and resumed (its place, journal and window work on indices, whatever the family): every port once.</summary>
+    [LabFact]
+    public async Task AnInterruptedIpv6ScanResumesExactly()
+    {
+        string dir = Directory.CreateTempSubdirectory("rawscan-v6resume-").FullName;
+        try
+        {
+            string json = Path.Combine(dir, "r.json"), saved = Path.Combine(dir, "paused.rawscan");
+            var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
+            foreach (var a in (string[])[Cli.Dll, "scan", "--lab", lab.Name, "2001:db8:1::/114", "-p", "80", "--rate", "5000",
+                         "-oJ", json, "--resume-file", saved, "--wait", "0.5"])
+                psi.ArgumentList.Add(a);
+            using (var p = System.Diagnostics.Process.Start(psi)!)
+            {
+                var stdout = p.StandardOutput.ReadToEndAsync();
+                var stderr = p.StandardError.ReadToEndAsync();
+                await Task.Delay(2000);                                   // about 6,000 of 16,384 probes sent
+                Exec.Run("kill", "-INT", p.Id.ToString(CultureInfo.InvariantCulture));
+                Assert.True(p.WaitForExit(20_000));
+                Assert.True(p.ExitCode == 130, await stderr);
+                await stdout;
+            }
+            var r = Cli.Run(["scan", "--lab", lab.Name, "--resume", saved, "--rate", "max"]);
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            using var reader = File.OpenText(json);
+            var results = JsonLinesWriter.Read(reader).ToList();
+            Assert.Equal(16384, results.Count);
+            Assert.Equal(16384, results.Select(x => x.Address).Distinct().Count());
+            Assert.All(results, x => Assert.True(x.State == PortState.Open && !Ip.IsV4(x.Address)));
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
     /// <summary>RawScan and nmap -6 on the same addresses and ports, one after the other in the same run: the same states.</summary>
     [LabFact]
     public void RawScanAgreesWithNmapOverIpv6()
