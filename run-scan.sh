@@ -100,7 +100,8 @@ build() {
 demo() {
     lab=demo
     out=$(mktemp -d)  # globals: the EXIT trap runs after demo has returned
-    local targets="198.18.0.120-198.18.0.135,198.18.3.7" ports="T:1-1024,3306,8080,31337,U:53,123,161,500"
+    # IPv4 and IPv6 in one scan: a /28 and a host of the IPv4 side, four assigned IPv6 addresses (docs/lab.md)
+    local targets="198.18.0.120-198.18.0.135,198.18.3.7,2001:db8:1::100-2001:db8:1::103" ports="T:1-1024,3306,8080,31337,U:53,123,161,500"
     trap '"$BIN" lab down --name "$lab" >/dev/null 2>&1 || true; rm -rf "$out"' EXIT
     "$BIN" lab down --name "$lab" >/dev/null 2>&1 || true
     "$BIN" lab up --name "$lab"
