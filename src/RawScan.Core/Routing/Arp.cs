@@ -52,24 +52,9 @@ public static class Arp
     /// <summary>Asks for <paramref name="ip"/>'s MAC on the device, a few times; null if nobody answers.</summary>
     public static byte[]? Resolve(PcapDevice dev, ReadOnlySpan<byte> ourMac, uint ourIp, uint ip, int tries = 3, int waitMs = 1000)
     {
-        dev.SetFilter($"arp and arp[6:2] = 2 and arp[14:4] = {ip}");
         Span<byte> frame = stackalloc byte[FrameLength];
         Write(frame, Request, ourMac, ourIp, stackalloc byte[6], ip, Broadcast);
-        for (int t = 0; t < tries; t++)
-        {
-            if (!dev.Inject(frame)) throw new PcapException($"cannot send ARP request on {dev.Interface}: {dev.LastInjectError}");
-            var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * waitMs / 1000;
-            while (Stopwatch.GetTimestamp() < deadline)
-            {
-                if (dev.Next(out var reply, out _) != PullResult.Packet)
-                {
-                    dev.Wait(10);                 // a non-blocking handle: libpcap's own read of a TPACKET_V3 ring waited on past its timeout, forever when no answer came
-                    continue;
-                }
-                if (TryRead(reply, out var op, out var mac, out var sender, out _) && op == Reply && sender == ip)
-                    return mac.ToArray();
-            }
-        }
-        return null;
+        return NeighbourQuery.Ask(dev, $"arp and arp[6:2] = 2 and arp[14:4] = {ip}", frame, "ARP request",
+            reply => TryRead(reply, out var op, out var mac, out var sender, out _) && op == Reply && sender == ip ? mac.ToArray() : null, tries, waitMs);
     }
 }

@@ -189,26 +189,12 @@ public static class Ndp
     /// <summary>Asks for <paramref name="ip"/>'s MAC on the device, a few times; null if nobody answers.</summary>
     public static byte[]? Resolve(PcapDevice dev, ReadOnlySpan<byte> ourMac, UInt128 ourIp, UInt128 ip, int tries = 3, int waitMs = 1000)
     {
-        dev.SetFilter(AdvertisementFilter(ip));
         Span<byte> frame = stackalloc byte[FrameLength];
         WriteSolicitation(frame, ourMac, ourIp, ip);
-        for (int t = 0; t < tries; t++)
-        {
-            if (!dev.Inject(frame)) throw new PcapException($"cannot send a neighbor solicitation on {dev.Interface}: {dev.LastInjectError}");
-            var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * waitMs / 1000;
-            while (Stopwatch.GetTimestamp() < deadline)
-            {
-                if (dev.Next(out var reply, out _) != PullResult.Packet)
-                {
-                    dev.Wait(10);                 // a non-blocking handle: libpcap's own read of a TPACKET_V3 ring waited on past its timeout, forever when no answer came
-                    continue;
-                }
-                // An advertisement without the target's link-layer address (allowed only in answer to a
-                // unicast solicitation, which we never send) falls back to the frame's Ethernet source.
-                if (TryRead(reply, out var na) && na.Type == NeighborAdvertisement && na.Target == ip)
-                    return (na.LinkLayerAddress.IsEmpty ? na.EthernetSource : na.LinkLayerAddress).ToArray();
-            }
-        }
-        return null;
+        // An advertisement without the target's link-layer address (allowed only in answer to a
+        // unicast solicitation, which we never send) falls back to the frame's Ethernet source.
+        return NeighbourQuery.Ask(dev, AdvertisementFilter(ip), frame, "a neighbor solicitation",
+            reply => TryRead(reply, out var na) && na.Type == NeighborAdvertisement && na.Target == ip
+                ? (na.LinkLayerAddress.IsEmpty ? na.EthernetSource : na.LinkLayerAddress).ToArray() : null, tries, waitMs);
     }
 }
