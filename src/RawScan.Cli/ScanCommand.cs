@@ -91,7 +91,8 @@ internal static class ScanCommand
         string ports = a.TopPorts is not null ? TopPorts(int.Parse(a.TopPorts), scanTypes) : a.Ports!;
         var all = new List<IpRange>(TargetSet.Parse(a.Targets).Ranges);
         foreach (var f in a.IncludeFiles) all.AddRange(TargetFiles.Read(f, "target").Ranges);
-        List<TargetSet> excludes = a.BuiltinExclude ? [.. a.Excludes, TargetFiles.BuiltinExclude] : a.Excludes;
+        List<TargetSet> excludes = !a.BuiltinExclude ? a.Excludes
+            : [.. a.Excludes, a.Options.Interface is null ? TargetFiles.BuiltinExclude : TargetFiles.BuiltinExcludeOnInterface];
         var scanned = new TargetSet(all).Except(new TargetSet(excludes.SelectMany(e => e.Ranges)));
         if (scanned.Count == 0) throw new BadInputException("targets", string.Join(",", a.Targets.Concat(a.IncludeFiles)), "no address left to scan after excludes");
         var o = a.Options with { Targets = scanned, Ports = ScanPorts.Parse(ports, scanTypes), Seed = a.SeedGiven ? a.Options.Seed : RandomSeed() };

@@ -93,7 +93,9 @@ public sealed class Scanner
             SendPath = sender.Name,
             SourceIp = path.SourceIp,
             SourceIp6 = path.V6?.SourceIp,
-            NextHopMac = Mac.Format(nextHopMac),
+            // Each family's next hop: one MAC when they are the same router (or the scan has one family).
+            NextHopMac = !path.HasV4 ? Mac.Format(nextHopMac6) : path.V6 is null || nextHopMac.AsSpan().SequenceEqual(nextHopMac6)
+                ? Mac.Format(nextHopMac) : $"{Mac.Format(nextHopMac)} and {Mac.Format(nextHopMac6)}",
             ProbesPlanned = c.ProbesPlanned,
             ProbesSent = Interlocked.Read(ref c.ProbesSent),
             Replies = c.Replies,

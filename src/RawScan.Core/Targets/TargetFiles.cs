@@ -12,6 +12,12 @@ public static class TargetFiles
     public static TargetSet BuiltinExclude { get; } = TargetSet.Parse(
         "0.0.0.0/8,127.0.0.0/8,224.0.0.0/4,240.0.0.0/4,255.255.255.255/32,::/128,::1/128,ff00::/8,fe80::/10");
 
+    /// <summary>
+    /// The built-in exclude of a scan scoped to one interface (--interface): link-local addresses
+    /// (fe80::/10) name hosts on that link, so they stay in; the rest is excluded as always.
+    /// </summary>
+    public static TargetSet BuiltinExcludeOnInterface { get; } = BuiltinExclude.Except(TargetSet.Parse("fe80::/10"));
+
     public static TargetSet Read(string path, string what)
     {
         var lines = InputFile.ReadLines(path, $"{what} file");

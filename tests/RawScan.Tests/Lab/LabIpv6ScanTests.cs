@@ -25,6 +25,7 @@ public class LabIpv6ScanTests(ScanLabFixture lab, ITestOutputHelper output) : IC
             var r = Cli.Run(["scan", "--lab", lab.Name, .. args, "-oJ", json, "--wait", "1", "--show", "closed,filtered"]);
             output.WriteLine(r.Stderr);
             Assert.True(r.ExitCode == 0, $"rawscan exited {r.ExitCode}: {r.Stderr}");
+            Assert.DoesNotContain("via 00:00:00:00:00:00", r.Stderr);     // the next hop's MAC was found, for either family
             using var reader = File.OpenText(json);
             return [.. JsonLinesWriter.Read(reader)];
         }
@@ -133,6 +134,17 @@ public class LabIpv6ScanTests(ScanLabFixture lab, ITestOutputHelper output) : IC
             Assert.All(results, x => Assert.True(x.State == PortState.Open && !Ip.IsV4(x.Address)));
         }
         finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    /// <summary>A link-local target, scanned on the interface named (which lifts fe80::/10 from the built-in exclude): from our link-local address, the target's MAC by our solicitation.</summary>
+    [LabFact]
+    public void ALinkLocalTargetIsScannedOnItsInterface()
+    {
+        string ll = Exec.Run("ip", "-n", lab.Info!.TargetNamespace, "-6", "-o", "addr", "show", "dev", "tgt0", "scope", "link")
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries)[3].Split('/')[0];
+        var results = Scan(ll, "-p", "22,80,81", "--interface", "scan0");
+        Assert.Equal(["22 open", "80 open", "81 closed"], results.OrderBy(r => r.Port).Select(r => $"{r.Port} {r.State.Name()}"));
+        Assert.All(results, r => Assert.Equal(Ipv6.Parse(ll), r.Address));
     }
 
     /// <summary>RawScan and nmap -6 on the same addresses and ports, one after the other in the same run: the same states.</summary>

@@ -59,6 +59,16 @@ public class Ipv6TargetTests
         Assert.Equal("2001:db8::-2001:db8::7f", Assert.Single(t.Ranges).ToString());
     }
 
+    /// <summary>Link-local addresses mean a host only on one link: excluded unless the scan names its interface.</summary>
+    [Fact]
+    public void LinkLocalTargetsNeedAnInterface()
+    {
+        var e = Assert.Throws<BadInputException>(() => RawScan.Cli.ScanCommand.Parse(["fe80::1", "-p", "80"]));
+        Assert.Contains("no address left", e.Reason);
+        var p = RawScan.Cli.ScanCommand.Parse(["fe80::1-fe80::4,ff02::1", "-p", "80", "--interface", "scan0"]);
+        Assert.Equal((UInt128)4, p.Options.Targets.Count);              // multicast still out
+    }
+
     [Fact]
     public void ASpaceOverTheIndexIsRefusedWithItsSize()
     {
