@@ -14,6 +14,9 @@ internal static class UnprivilegedCli
             string from = AppContext.BaseDirectory;
             foreach (var source in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
             {
+                // Not a scan's place: other tests' scans run in this folder and keep theirs here while they
+                // run (paused.rawscan, its journal, and the temporary file it is written through, locked).
+                if (IsScanPlace(Path.GetFileName(source))) continue;
                 string target = Path.Combine(dir, Path.GetRelativePath(from, source));
                 Directory.CreateDirectory(Path.GetDirectoryName(target)!);
                 File.Copy(source, target, overwrite: true);
@@ -26,6 +29,9 @@ internal static class UnprivilegedCli
         }
         return Path.Combine(dir, "rawscan.dll");
     });
+
+    private static bool IsScanPlace(string name) =>
+        name.StartsWith("paused", StringComparison.Ordinal) || name.Contains(".rawscan", StringComparison.Ordinal) || name.EndsWith(".tmp", StringComparison.Ordinal);
 
     /// <summary>rawscan.dll in a folder nobody can read and enter.</summary>
     public static string Dll => Copy.Value;
