@@ -19,8 +19,12 @@ internal sealed class ProbeWriters(ProbeBuilder v4, ProbeBuilder6? v6 = null)
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int Write(Span<byte> frame, UInt128 dst, ushort sport, ushort dport, Protocol protocol) =>
-        Ip.IsV4(dst) ? V4.Write(frame, Ip.ToV4(dst), sport, dport, protocol)
-        : V6!.Write(frame, dst, sport, dport, protocol);
+        Ip.IsV4(dst) ? V4.Write(frame, Ip.ToV4(dst), sport, dport, protocol) : Write6(frame, dst, sport, dport, protocol);
+
+    // A call, not inlined into the send loop: the loop is compiled fully optimised at start
+    // (AggressiveOptimization), and IPv6's writer inlined there made every scan compile it.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int Write6(Span<byte> frame, UInt128 dst, ushort sport, ushort dport, Protocol protocol) => V6!.Write(frame, dst, sport, dport, protocol);
 
     /// <summary>The longest frame a probe of this scan can be, either family, for the batch's stride.</summary>
     public int MaxFrameLength(ScanTypes types, IEnumerable<ushort> udpPorts) =>

@@ -68,11 +68,7 @@ internal sealed class ReceiveLoop(PcapDevice device, ReplyMatcher matcher, FourT
             if (!p.IsIpv6) outcome = matcher.Match(p, frame, out result, out ourPort, out proved, ts);
             else if (v6 is null) continue;
             else if (v6.AnswerNd && p.Protocol == Packet.ProtoIcmp6 && p.IcmpType == Ndp.NeighborSolicitation) { AnswerNd(frame, reply); continue; }
-            else
-            {
-                outcome = v6.Matcher.Match(p, frame, out var r6, out ourPort, out proved);
-                result = new PortResult(r6.Address, r6.Protocol, r6.Port, r6.State, r6.HopLimit, ts, r6.Reason);
-            }
+            else outcome = Match6(p, frame, ts, out result, out ourPort, out proved);
             // The probe it answers, by its index in the scan: a reply about a probe the scan never had is not ours.
             long key = 0;
             if (outcome == MatchOutcome.Result)
@@ -150,6 +146,15 @@ internal sealed class ReceiveLoop(PcapDevice device, ReplyMatcher matcher, FourT
     {
         int n = p.IsIpv6 ? v6!.Reset!.Write(frame, p.SrcIp6, p.DstPort, p.SrcPort, p.Ack) : resetTemplate!.Write(frame, p.SrcIp, p.DstPort, p.SrcPort, p.Ack, 0);
         if (device.Inject(frame[..n])) counters.ResetsSent++;
+    }
+
+    /// <summary>An IPv6 reply, matched out of line: the IPv4 loop stays as small as it was to compile and to run.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private MatchOutcome Match6(in Packet p, ReadOnlySpan<byte> frame, long ts, out PortResult result, out ushort ourPort, out bool proved)
+    {
+        var outcome = v6!.Matcher.Match(p, frame, out var r6, out ourPort, out proved);
+        result = new PortResult(r6.Address, r6.Protocol, r6.Port, r6.State, r6.HopLimit, ts, r6.Reason);
+        return outcome;
     }
 
     /// <summary>A Neighbor Solicitation for the IPv6 source the host does not own: answered, as ARP is for IPv4.</summary>
