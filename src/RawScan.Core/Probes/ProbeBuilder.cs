@@ -37,7 +37,8 @@ internal sealed class ProbeBuilder(TcpTemplate tcp, SynCookie cookie, UdpTemplat
         return udp!.Write(frame, dst, sport, dport, (ushort)(c >> 16), Payloads.For(dport), c);
     }
 
-    private sealed class NoPayloads : IUdpPayloads
+    /// <summary>Every UDP port's probe is empty: a scan given no payload table (both families' builders).</summary>
+    internal sealed class NoPayloads : IUdpPayloads
     {
         public static NoPayloads Instance { get; } = new();
         public IUdpProbe For(ushort port) => EmptyUdpProbe.Instance;

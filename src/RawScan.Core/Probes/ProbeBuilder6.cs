@@ -20,7 +20,7 @@ internal sealed class ProbeBuilder6(Tcp6Template tcp, SynCookie cookie, Udp6Temp
 
     /// <summary>The cookie with this scan's source absorbed, for the receive side's checks too.</summary>
     public SourceCookie6 SourceCookie => _cookie;
-    public IUdpPayloads Payloads { get; } = payloads ?? NoPayloads.Instance;
+    public IUdpPayloads Payloads { get; } = payloads ?? ProbeBuilder.NoPayloads.Instance;
 
     /// <summary>The longest frame a probe of this scan can be, for the batch's stride.</summary>
     public int MaxFrameLength(ScanTypes types, IEnumerable<ushort> udpPorts)
@@ -41,11 +41,5 @@ internal sealed class ProbeBuilder6(Tcp6Template tcp, SynCookie cookie, Udp6Temp
         uint c = _cookie.Compute(dst, sport, dport, (byte)protocol);
         if (protocol == Protocol.Tcp) return tcp.Write(frame, dst, sport, dport, c);
         return udp!.Write(frame, dst, sport, dport, Payloads.For(dport), c);
-    }
-
-    private sealed class NoPayloads : IUdpPayloads
-    {
-        public static NoPayloads Instance { get; } = new();
-        public IUdpProbe For(ushort port) => EmptyUdpProbe.Instance;
     }
 }

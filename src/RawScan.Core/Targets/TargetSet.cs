@@ -57,18 +57,7 @@ public sealed class TargetSet
 
     public static TargetSet Parse(string text, string what = "target") => Parse([text], what);
 
-    public bool Contains(UInt128 a)
-    {
-        int lo = 0, hi = _ranges.Length - 1;
-        while (lo <= hi)
-        {
-            int mid = (lo + hi) >>> 1;
-            if (a < _ranges[mid].First) hi = mid - 1;
-            else if (a > _ranges[mid].Last) lo = mid + 1;
-            else return true;
-        }
-        return false;
-    }
+    public bool Contains(UInt128 a) => TryIndexOf(a, out _);
 
     public bool Contains(uint v4) => Contains(Ip.V4(v4));
 

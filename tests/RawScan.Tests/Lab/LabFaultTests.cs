@@ -158,9 +158,7 @@ public class LabFaultTests(ScanLabFixture lab) : IClassFixture<ScanLabFixture>
 
     private ProcessStartInfo InLabStart(string dir, params string[] args)
     {
-        var psi = new ProcessStartInfo("ip") { WorkingDirectory = dir, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in (string[])["netns", "exec", lab.Info!.ScannerNamespace, "dotnet", Cli.Dll, .. args]) psi.ArgumentList.Add(a);
-        return psi;
+        return Cli.InNamespace(lab.Info!.ScannerNamespace, dir, args);
     }
 
     /// <summary>Runs rawscan in the lab's scanner namespace, in <paramref name="dir"/> (where its place is kept).</summary>

@@ -84,9 +84,7 @@ public class LabKillResumeTests(ScanLabFixture lab) : IClassFixture<ScanLabFixtu
     /// </summary>
     private bool RunInLab(string dir, string[] args, int killAfterMs, out string stderr)
     {
-        var psi = new ProcessStartInfo("ip") { WorkingDirectory = dir, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in (string[])["netns", "exec", lab.Info!.ScannerNamespace, "dotnet", Cli.Dll, .. args]) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
+        using var p = Process.Start(Cli.InNamespace(lab.Info!.ScannerNamespace, dir, args))!;
         var err = p.StandardError.ReadToEndAsync();
         var output = p.StandardOutput.ReadToEndAsync();
         bool killed = false;

@@ -25,4 +25,16 @@ internal static class Cli
         }
         return new Result(p.ExitCode, stdout.Result, stderr.Result);
     }
+
+    /// <summary>
+    /// rawscan run in a network namespace by ip netns exec, in <paramref name="dir"/> (where it keeps its
+    /// place), standard output and error redirected. ip netns exec becomes the scan, so a signal sent to
+    /// the process reaches the scan itself, not a parent that would pass it on.
+    /// </summary>
+    public static ProcessStartInfo InNamespace(string ns, string dir, IEnumerable<string> args)
+    {
+        var psi = new ProcessStartInfo("ip") { WorkingDirectory = dir, RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var a in (string[])["netns", "exec", ns, "dotnet", Dll, .. args]) psi.ArgumentList.Add(a);
+        return psi;
+    }
 }
