@@ -106,6 +106,11 @@ internal static class OptionParser
         return r;
     }
 
+    /// <summary>A whole number in [min, max], digits only.</summary>
+    public static int ParseCount(string s, string what, int min, int max) =>
+        s.Length is > 0 and <= 10 && s.All(char.IsAsciiDigit) && long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out long n) && n >= min && n <= max
+            ? (int)n : throw new BadInputException(what, s, $"a whole number {min}-{max}");
+
     public static TimeSpan ParseSeconds(string s, string what)
     {
         double mult = 1;

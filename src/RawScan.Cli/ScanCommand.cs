@@ -4,6 +4,7 @@ using RawScan.Interop;
 using RawScan.Lab;
 using RawScan.Output;
 using RawScan.Permutation;
+using RawScan.Banners;
 using RawScan.Registry;
 using RawScan.Probes;
 using RawScan.Results;
@@ -103,6 +104,19 @@ internal static class ScanCommand
                 $"the scan is {(size == UInt128.MaxValue ? "over 2^128" : size.ToString())} probes ({o.Targets.Count} addresses x {o.Ports.Count} ports), " +
                 "more than the 2^63 a scan's index holds: scan a smaller prefix at a time (an IPv6 /64 is 2^64 addresses; a /96 is 2^32)");
         o = o with { UdpPayloads = UdpPayloads(o.Ports, a.NmapPayloads, a.UserPayloads) };
+        if (o.Banners is { } banners)
+        {
+            if (o.Ports.Tcp.Count == 0) throw new BadInputException("option", "--banners", "needs TCP ports to connect to");
+            o = o with
+            {
+                Banners = banners with
+                {
+                    MaxBytes = a.BannerBytes ?? banners.MaxBytes, Connections = a.BannerConnections ?? banners.Connections, Wait = a.BannerWait ?? banners.Wait,
+                },
+            };
+        }
+        else if (a.BannerBytes is not null || a.BannerConnections is not null || a.BannerWait is not null)
+            throw new BadInputException("option", a.BannerBytes is not null ? "--banner-bytes" : a.BannerConnections is not null ? "--banner-connections" : "--banner-wait", "goes with --banners");
         if (a.Lab is not null) LabSpec.ValidateName(a.Lab);
         if (o.WritePcap is not null && !o.DryRun) throw new BadInputException("option", "--write-pcap", "goes with --dry-run");
         return new Parsed(o, a.Outputs, a.Show, a.PacketTrace, a.StatusJson, a.Lab,
@@ -188,7 +202,11 @@ internal static class ScanCommand
 
         var scanner = new Scanner();
         ScanSummary summary;
-        var options = p.Options with { Checkpoint = place, PacketTrace = p.PacketTrace ? Console.Error : null };
+        var options = p.Options with
+        {
+            Checkpoint = place, PacketTrace = p.PacketTrace ? Console.Error : null,
+            Banners = p.Options.Banners is { } banners ? banners with { Identifier = ServiceIdentifier.Create(registry) } : null,
+        };
         var style = p.StatusJson ? ProgressStyle.Json : Console.IsErrorRedirected ? ProgressStyle.Plain : ProgressStyle.Terminal;
         using (p.PacketTrace ? null : new Progress(scanner.Counters, Console.Error, style))
             summary = scanner.Run(options, sinks, cts.Token, Ready);

@@ -1,3 +1,4 @@
+using RawScan.Banners;
 using RawScan.Output;
 using RawScan.Permutation;
 using RawScan.Probes;
@@ -33,6 +34,9 @@ internal sealed class ScanArgs
     public string? Lab { get; set; }
     public string? Resume { get; set; }
     public string ResumePath { get; set; } = ResumeFile.DefaultPath;
+    public int? BannerBytes { get; set; }
+    public int? BannerConnections { get; set; }
+    public TimeSpan? BannerWait { get; set; }
 }
 
 /// <summary>
@@ -94,6 +98,14 @@ internal static class ScanOptionTable
                     : throw new BadInputException("retries", v, "a whole number 0-20"),
             },
             "resend a probe still unanswered after the timeout up to N times (default 1)"),
+        Flag(["--banners"], Fixed, a => a.Options = a.Options with { Banners = a.Options.Banners ?? new BannerOptions() },
+            "complete the handshake of every open TCP port, read its banner (sending a hello where the server waits) and name its service"),
+        Valued(["--banner-bytes"], "N", MayChange, (a, v) => a.BannerBytes = OptionParser.ParseCount(v, "banner bytes", 16, 65536),
+            "with --banners: keep at most N bytes of a banner (16-65536, default 4096)"),
+        Valued(["--banner-connections"], "N", MayChange, (a, v) => a.BannerConnections = OptionParser.ParseCount(v, "banner connections", 1, 1 << 20),
+            "with --banners: at most N connections open at once; the sweep waits for room (1-1048576, default 4096)"),
+        Valued(["--banner-wait"], "SECONDS", MayChange, (a, v) => a.BannerWait = OptionParser.ParseSeconds(v, "banner wait"),
+            "with --banners: how long a step waits for a greeting or an answer (default 1 s)"),
         Flag(["--reset"], MayChange, a => a.Options = a.Options with { Reset = true },
             "send a RST for every SYN-ACK, closing the half-open connection on the target"),
         .. ReportFormats.All.Select(f => Valued([f.Flag], "FILE", MayChange, (a, v) => a.Outputs.AddRange(ReportFormats.Expand(f.Flag, v)), f.Help)),

@@ -84,6 +84,9 @@ public sealed record ScanOptions
     /// <summary>Print each packet sent and each reply received here (nmap's --packet-trace). Slow: for small scans.</summary>
     public TextWriter? PacketTrace { get; init; }
 
+    /// <summary>--banners: complete the handshake of every open TCP port, read its banner and name its service; null: SYN scan only.</summary>
+    public Banners.BannerOptions? Banners { get; init; }
+
     /// <summary>Key for the cookies; random per scan unless given (tests replay frames with a fixed key).</summary>
     public (ulong K0, ulong K1)? CookieKey { get; init; }
 }

@@ -32,6 +32,9 @@ public sealed record ScanSummary
     public required long Retransmits { get; init; }
     public required long Late { get; init; }
     public required long ResetsSent { get; init; }
+
+    /// <summary>--banners: connections, banners and identified services; null when banners were not asked for.</summary>
+    public Sessions.BannerCounters? Banners { get; init; }
     public required TimeSpan SmoothedRtt { get; init; }
     public required TimeSpan Timeout { get; init; }
     public required long KernelDrops { get; init; }

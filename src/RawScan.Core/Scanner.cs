@@ -22,6 +22,9 @@ public sealed class Scanner
 {
     public ScanCounters Counters { get; } = new();
 
+    /// <summary>What --banners did (connections, banners, identified services), read once the scan is over.</summary>
+    public Sessions.BannerCounters Banners { get; } = new();
+
     /// <param name="ready">Called once the scan can start (route, interface, next hop, capture and send
     /// path all found and opened) and before the first probe: the caller opens its output files here,
     /// so a scan that cannot start leaves them untouched. An exception from it ends the scan unsent.</param>
@@ -43,8 +46,7 @@ public sealed class Scanner
         // Each family's next hop by its own protocol (ARP, Neighbor Discovery); --router-mac stands for both.
         byte[] nextHopMac = o.RouterMac ?? (o.DryRun || !path.HasV4 ? new byte[6] : ResolveNextHop(path, NetPathResolver.NextHopMac));
         byte[] nextHopMac6 = o.RouterMac ?? (o.DryRun || path.V6 is null ? new byte[6] : ResolveNextHop(path, NetPathResolver.NextHopMac6));
-        IFrameSink sender = o.DryRun ? OpenDrySink(o) : OpenWire(o.SendPath, path.Interface);
-        if (o.PacketTrace is { } trace) sender = new TracingSink(sender, trace);
+        IFrameSink sender = WithTrace(o.DryRun ? OpenDrySink(o) : OpenWire(o.SendPath, path.Interface), o);
         using var _ = sender;
 
         var probes = new ProbeBuilder(new TcpTemplate(path.Mac, nextHopMac, path.SourceIp), cookie,
@@ -52,8 +54,12 @@ public sealed class Scanner
         var probes6 = path.V6 is { } v6 ? new ProbeBuilder6(new Tcp6Template(path.Mac, nextHopMac6, v6.SourceIp), cookie,
             new Udp6Template(path.Mac, nextHopMac6, v6.SourceIp), o.UdpPayloads) : null;
         var sourcePorts = new SourcePorts(firstPort, lastPort);
+        // --banners: the connections send through a handle of their own (the receive thread's), and the
+        // kernel is kept from resetting them when the source address is the host's.
+        using var bannerWire = o.Banners is not null && !o.DryRun ? WithTrace(OpenWire(o.SendPath, path.Interface), o) : null;
+        using var guard = bannerWire is not null ? GuardConnections(path, firstPort, lastPort) : null;
         ready?.Invoke();
-        replies.Start(new ReplyWiring(o, path, nextHopMac, probes, sourcePorts, sink, Counters, space, probes6, nextHopMac6));
+        replies.Start(new ReplyWiring(o, path, nextHopMac, probes, sourcePorts, sink, Counters, space, probes6, nextHopMac6, bannerWire, Banners));
         var transmitter = replies.SendLoop(space, order, o, new ProbeWriters(probes, probes6), sourcePorts, sender, new RateLimiter(o.Rate), Counters, start);
 
         Exception? txError = null;
@@ -110,6 +116,7 @@ public sealed class Scanner
             Retransmits = c.Retransmits,
             Late = c.Late,
             ResetsSent = c.ResetsSent,
+            Banners = o.Banners is null ? null : Banners,
             SmoothedRtt = replies.SmoothedRtt,
             Timeout = replies.Timeout,
             KernelDrops = c.KernelDrops,
@@ -200,6 +207,18 @@ public sealed class Scanner
         // A handle used only to send: its filter accepts nothing, so it never fills a capture ring.
         BatchedSender.Open(want, iface, () => new PcapSink(OpenDevice(iface,
             new PcapOptions { Snaplen = 64, BufferBytes = 1 << 20, Filter = "less 1", Immediate = false })));
+
+    private static IFrameSink WithTrace(IFrameSink sink, ScanOptions o) => o.PacketTrace is { } trace ? new TracingSink(sink, trace) : sink;
+
+    /// <summary>--banners from the host's own address: the kernel's RSTs for our source ports are held back while the scan runs.</summary>
+    private static IDisposable? GuardConnections(NetPath path, ushort firstPort, ushort lastPort)
+    {
+        uint v4 = path.HasV4 && !path.AnswerArp ? path.SourceIp : 0;
+        UInt128? v6 = path.V6 is { AnswerNd: false } p6 ? p6.SourceIp : null;
+        if (v4 == 0 && v6 is null) return null;          // spare addresses: no kernel sees our connections
+        if (!OperatingSystem.IsLinux()) throw new ScanSetupException("--banners from the host's own address needs Linux's nftables; give --source-ip a spare address of the link");
+        return Sessions.KernelResetGuard.Install(v4, v6, firstPort, lastPort);
+    }
 
     private static IFrameSink OpenDrySink(ScanOptions o)
     {

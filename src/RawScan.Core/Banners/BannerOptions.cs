@@ -1,5 +1,3 @@
-using RawScan.Registry;
-
 namespace RawScan.Banners;
 
 /// <summary>--banners: how many connections at once, how much to keep, how long to wait, and what names services.</summary>
@@ -14,7 +12,6 @@ public sealed record BannerOptions
     /// <summary>How long one step waits for the server (to speak first, or to answer a hello) (--banner-wait).</summary>
     public TimeSpan Wait { get; init; } = TimeSpan.FromSeconds(1);
 
-    public required ServiceIdentifier Identifier { get; init; }
-
-    public required IServiceRegistry Registry { get; init; }
+    /// <summary>What names the services (the registry's guesses, built-in recognisers, nmap's rules); set when the scan starts.</summary>
+    public ServiceIdentifier? Identifier { get; init; }
 }

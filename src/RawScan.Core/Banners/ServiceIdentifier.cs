@@ -9,6 +9,9 @@ namespace RawScan.Banners;
 /// </summary>
 public sealed class ServiceIdentifier(IServiceRegistry registry)
 {
+    /// <summary>The identifier of a scan: the registry, the built-in recognisers and, when nmap is installed, its rules.</summary>
+    public static ServiceIdentifier Create(IServiceRegistry registry) => new(registry);
+
     /// <summary>The steps for a port: what its registry entry suggests first, then the fallbacks.</summary>
     public HelloPlan PlanFor(ushort port) => new([null]);
 

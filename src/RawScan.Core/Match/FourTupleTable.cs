@@ -168,9 +168,12 @@ internal sealed class FourTupleTable
     /// answer (with its send time and try count, for the RTT), Duplicate for any later one, Late when
     /// the probe is no longer in flight (given up, or long resolved and removed).
     /// </summary>
-    public Resolution Resolve(long key, PortState state, out long sentTicks, out int tries)
+    public Resolution Resolve(long key, PortState state, out long sentTicks, out int tries) => Resolve(key, state, out sentTicks, out tries, out _);
+
+    /// <summary>As above, with the probe's position in the shuffled order (what a banner connection keeps for checkpoints).</summary>
+    public Resolution Resolve(long key, PortState state, out long sentTicks, out int tries, out ulong position)
     {
-        sentTicks = 0; tries = 0;
+        sentTicks = 0; tries = 0; position = 0;
         while (true)
         {
             int i = Find(key);
@@ -178,6 +181,7 @@ internal sealed class FourTupleTable
             ref var s = ref _slots[i];
             long st = Volatile.Read(ref s.State);
             long sent = Volatile.Read(ref s.SentTicks);
+            ulong at = (ulong)s.Position;
             if (Volatile.Read(ref s.Key) != key) continue;           // removed or reused under us: look again
             int flags = (int)(st >> 16 & 0xff);
             if ((flags & GaveUpFlag) != 0) return Resolution.Late;
@@ -186,6 +190,7 @@ internal sealed class FourTupleTable
             if (Interlocked.CompareExchange(ref s.State, next, st) != st) continue; // a retransmit or give-up raced: look again
             sentTicks = sent;
             tries = (int)(st & 0xff);
+            position = at;
             return Resolution.First;
         }
     }

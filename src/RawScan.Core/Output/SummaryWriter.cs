@@ -65,6 +65,10 @@ public sealed class SummaryWriter(IServiceRegistry registry) : IResultSink
                 .Select(f => $"{f.Port}/{f.Protocol.Name()} x{f.Count} ({f.Info.Note ?? f.Info.Flags.ToString()})");
             w.WriteLine($"rawscan: flagged open ports: {string.Join(", ", text)}");
         }
+        if (s.Banners is { } b)
+            w.WriteLine($"rawscan: banners: {b.WithBanner} of {b.Ports} open TCP ports answered, {b.Identified} named by their answer; " +
+                        $"{b.Connections} connections, {b.Segments} segments sent ({b.Retransmits} resent, {b.Resets} RSTs)" +
+                        (b.Skipped > 0 ? $"; {b.Skipped} open ports got no connection (all --banner-connections were busy)" : ""));
         if (s.Retransmits > 0 || s.SmoothedRtt > TimeSpan.Zero)
             w.WriteLine($"rawscan: smoothed RTT {s.SmoothedRtt.TotalMilliseconds:F3} ms, timeout {s.Timeout.TotalMilliseconds:F0} ms" +
                         (s.ResetsSent > 0 ? $"; {s.ResetsSent} RSTs sent (--reset)" : ""));

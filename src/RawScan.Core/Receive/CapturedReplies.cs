@@ -3,6 +3,7 @@ using RawScan.Interop;
 using RawScan.Match;
 using RawScan.Permutation;
 using RawScan.Probes;
+using RawScan.Sessions;
 using RawScan.Results;
 using RawScan.Targets;
 using RawScan.Transmit;
@@ -22,7 +23,8 @@ internal sealed class CapturedReplies(PcapDevice capture) : ReplySide
     private Exception? _error;
 
     /// <summary>What exists once <see cref="Start"/> has run.</summary>
-    private sealed record Listening(ReplyWiring Wiring, Retransmission Retransmission, ReceiveLoop Loop, Thread Thread, CheckpointRelay? Checkpoints);
+    private sealed record Listening(ReplyWiring Wiring, Retransmission Retransmission, ReceiveLoop Loop, Thread Thread, CheckpointRelay? Checkpoints,
+        BannerGrabber? Banners);
 
     private Listening On => _on ?? throw new InvalidOperationException("the reply side is not started");
 
@@ -36,16 +38,22 @@ internal sealed class CapturedReplies(PcapDevice capture) : ReplySide
         // Checkpoints are asked for by the send thread and saved by this side's receive thread, which writes the results.
         var checkpoints = o.Checkpoint is { } c ? new CheckpointRelay(c, direct: false) : null;
         var reset = o.Reset ? new TcpTemplate(w.Path.Mac, w.NextHopMac, w.Path.SourceIp, flags: TcpTemplate.Rst) : null;
+        // --banners: the receive thread's own connections, sending through their own handle to the wire.
+        var banners = o.Banners is { } b && w.BannerWire is { } wire
+            ? new BannerGrabber(b, new SegmentWriter(w.Path.Mac, w.NextHopMac, w.Path.SourceIp, w.NextHopMac6, w.Path.V6?.SourceIp ?? default),
+                new ProbeWriters(w.Probes, w.Probes6), w.SourcePorts, w.Sink, w.BannerCounters ?? new BannerCounters(), wire)
+            : null;
         var loop = new ReceiveLoop(capture, matcher, table, w.Space, w.SourcePorts, rtt, retransmission.Filtered, w.Sink, w.Counters, _clock,
             w.Path.AnswerArp ? new ArpIdentity(w.Path.SourceIp, w.Path.Mac) : null, reset, o.PacketTrace,
             idleLagTicks: (Scanner.CaptureBlockTimeoutMs + 10) * Stopwatch.Frequency / 1000, checkpoints: checkpoints,
             v6: w.Path.V6 is { } p6 && w.Probes6 is { } probes6
                 ? new Ipv6Replies(new ReplyMatcher6(probes6, w.SourcePorts), p6.SourceIp, w.Path.Mac, p6.AnswerNd,
                     o.Reset ? new Tcp6Template(w.Path.Mac, w.NextHopMac6!, p6.SourceIp, flags: Tcp6Template.Rst) : null)
-                : null);
+                : null,
+            banners: banners);
         var thread = new Thread(() => { try { loop.Run(); } catch (Exception e) { _error = e; } })
         { Name = "rawscan-rx", IsBackground = true, Priority = ThreadPriority.AboveNormal };
-        _on = new Listening(w, retransmission, loop, thread, checkpoints);
+        _on = new Listening(w, retransmission, loop, thread, checkpoints, banners);
         if (checkpoints is not null) checkpoints.ServerAlive = () => thread.IsAlive;
         thread.Start();
     }
@@ -53,7 +61,7 @@ internal sealed class CapturedReplies(PcapDevice capture) : ReplySide
     public override Transmitter SendLoop(ScanSpace space, FeistelPermutation order, ScanOptions o, ProbeWriters probes, SourcePorts sourcePorts,
         IFrameSink sink, RateLimiter limiter, ScanCounters counters, ulong start) =>
         new(space, order, o.Shard, probes, sourcePorts, sink, limiter, counters, start, On.Retransmission, _clock,
-            o.Unsettled, On.Checkpoints, o.CheckpointEvery);
+            o.Unsettled, On.Checkpoints, o.CheckpointEvery, On.Banners?.Gate);
 
     public override bool Alive => On.Thread.IsAlive;
 
@@ -70,6 +78,14 @@ internal sealed class CapturedReplies(PcapDevice capture) : ReplySide
         while (Stopwatch.GetTimestamp() < until && !ct.IsCancellationRequested && Alive
                && !(w.Options.Wait is null && w.Counters.AllAnswered))
             Thread.Sleep(5);
+        // --banners: the connections still open end on their own (their steps' waits are bounded), and
+        // their ports are written only then. Ctrl-C or a failed receiver cuts this short too.
+        if (On.Banners is { } banners)
+        {
+            var longest = Stopwatch.GetTimestamp() + (long)((w.Options.Banners!.Wait.TotalSeconds * 8 + 3) * Stopwatch.Frequency);
+            while (banners.Gate.Open > 0 && Stopwatch.GetTimestamp() < longest && !ct.IsCancellationRequested && Alive)
+                Thread.Sleep(5);
+        }
     }
 
     public override void Finish(bool giveUp)

@@ -20,7 +20,8 @@ internal struct Packet
     public ushort SrcPort, DstPort;
     public uint Seq, Ack;
     public byte TcpFlags;
-    public int PayloadOffset, PayloadLength;  // UDP payload, within the frame (what was captured of it)
+    public ushort Window;
+    public int PayloadOffset, PayloadLength;  // UDP or TCP payload, within the frame (what was captured of it)
     public bool Truncated;                    // the capture kept less than the IP datagram's length
 
     // ICMP / ICMPv6
@@ -34,7 +35,7 @@ internal struct Packet
     public bool QuotedHasSeq;
     public ushort QuotedUdpChecksum;          // UDP only: covers the probe's payload, which carries the cookie
 
-    public const byte FIN = 0x01, SYN = 0x02, RST = 0x04, ACK = 0x10;
+    public const byte FIN = 0x01, SYN = 0x02, RST = 0x04, PSH = 0x08, ACK = 0x10;
     public const byte ProtoIcmp = 1, ProtoTcp = 6, ProtoUdp = 17, ProtoIcmp6 = 58;
 
     public static bool TryParse(ReadOnlySpan<byte> frame, out Packet p)
@@ -131,6 +132,9 @@ internal struct Packet
                 p.Seq = BinaryPrimitives.ReadUInt32BigEndian(l4[4..]);
                 p.Ack = BinaryPrimitives.ReadUInt32BigEndian(l4[8..]);
                 p.TcpFlags = l4[13];
+                p.Window = BinaryPrimitives.ReadUInt16BigEndian(l4[14..]);
+                p.PayloadOffset = l4Offset + doff;                // the segment's data (--banners): what was captured of it
+                p.PayloadLength = l4.Length - doff;
                 return true;
             }
             case ProtoUdp:

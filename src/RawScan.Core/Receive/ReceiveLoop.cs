@@ -5,6 +5,7 @@ using RawScan.Match;
 using RawScan.Probes;
 using RawScan.Results;
 using RawScan.Routing;
+using RawScan.Sessions;
 using RawScan.Targets;
 
 namespace RawScan.Receive;
@@ -19,7 +20,7 @@ namespace RawScan.Receive;
 /// </summary>
 internal sealed class ReceiveLoop(PcapDevice device, ReplyMatcher matcher, FourTupleTable table, ScanSpace space, SourcePorts sourcePorts, RttEstimator rtt,
     ResultQueue filtered, IResultSink sink, ScanCounters counters, ReceiveClock clock, ArpIdentity? answerArpFor, TcpTemplate? resetTemplate = null,
-    TextWriter? trace = null, long idleLagTicks = 0, CheckpointRelay? checkpoints = null, Ipv6Replies? v6 = null)
+    TextWriter? trace = null, long idleLagTicks = 0, CheckpointRelay? checkpoints = null, Ipv6Replies? v6 = null, BannerGrabber? banners = null)
 {
     private volatile bool _stop;
 
@@ -45,7 +46,8 @@ internal sealed class ReceiveLoop(PcapDevice device, ReplyMatcher matcher, FourT
                 long now = Stopwatch.GetTimestamp();          // idle: nothing captured is waiting (a clock read per idle wake)
                 clock.Advance(now - idleLagTicks);            // but a TPACKET_V3 block not yet handed over may hold some
                 sink.Tick(StopwatchTime.TicksToMicros(now) + _wallMinusMonotonicMicros);
-                checkpoints?.Serve(filtered, sink);
+                if (banners is not null) { banners.Tick(now); banners.Flush(); }
+                checkpoints?.Serve(filtered, sink, banners?.LowestPosition ?? ulong.MaxValue);
                 if (now - _dropsReadAt >= DropsEveryTicks) { _dropsReadAt = now; RefreshDrops(); }
                 device.Wait(10);
                 continue;
@@ -56,11 +58,14 @@ internal sealed class ReceiveLoop(PcapDevice device, ReplyMatcher matcher, FourT
             {
                 clock.Advance(ToTicks(ts));
                 sink.Tick(ts);                                // streamed reports flush what trickled in, on this thread
-                checkpoints?.Serve(filtered, sink);           // a place the send thread asked to keep (about once a second)
+                if (banners is not null) { banners.Tick(ToTicks(ts)); banners.Flush(); }
+                checkpoints?.Serve(filtered, sink, banners?.LowestPosition ?? ulong.MaxValue); // a place the send thread asked to keep (about once a second)
             }
             if (!Packet.TryParse(frame, out var p)) { counters.Malformed++; continue; }
             if (p.Truncated) counters.Truncated++;
             if (p.EtherType == 0x0806) { AnswerArp(frame, reply); continue; }
+            // --banners: a segment of one of our connections, or one that can only belong to a connection (no SYN, no RST).
+            if (banners is not null && p.Protocol == Packet.ProtoTcp && TakeSegment(p, frame, ts)) continue;
             MatchOutcome outcome;
             PortResult result;
             ushort ourPort;
@@ -83,7 +88,7 @@ internal sealed class ReceiveLoop(PcapDevice device, ReplyMatcher matcher, FourT
             if (outcome == MatchOutcome.Forged) { counters.Forged++; continue; }
             if (outcome != MatchOutcome.Result) continue;
             counters.Replies++;
-            switch (table.Resolve(key, result.State, out long sentTicks, out int tries))
+            switch (table.Resolve(key, result.State, out long sentTicks, out int tries, out ulong position))
             {
                 case FourTupleTable.Resolution.First:
                     if (tries == 1)
@@ -92,19 +97,43 @@ internal sealed class ReceiveLoop(PcapDevice device, ReplyMatcher matcher, FourT
                         rtt.Sample(took);                                  // Karn: only unambiguous samples
                         result = result with { RttMicros = (uint)Math.Clamp(StopwatchTime.TicksToMicros(took), 0, uint.MaxValue) };
                     }
+                    if (banners is not null && result.Protocol == Protocol.Tcp && result.State == PortState.Open)
+                    {
+                        counters.Open++;                                   // its result is written when its banner is in
+                        banners.Open(p, result, result.Address, position, ToTicks(ts));
+                        break;
+                    }
                     Report(result);
                     if (result.State == PortState.Open && (p.IsIpv6 ? v6?.Reset is not null : resetTemplate is not null)) Reset(p, reply);
                     break;
                 case FourTupleTable.Resolution.Duplicate:
                     counters.Duplicates++;
+                    Refuse(p, result);
                     break;
                 default:
                     counters.Late++;
+                    Refuse(p, result);
                     break;
             }
         }
+        banners?.CloseAll();
         filtered.Drain(sink);
         RefreshDrops();
+    }
+
+    /// <summary>--banners: hands a TCP segment to its connection; one that has none and is neither a SYN-ACK nor a RST is a closed connection's straggler.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool TakeSegment(in Packet p, ReadOnlySpan<byte> frame, long ts)
+    {
+        UInt128 from = p.IsIpv6 ? p.SrcIp6 : Ip.V4(p.SrcIp);
+        if (banners!.TryTake(p, frame, from, ToTicks(ts))) return true;
+        return (p.TcpFlags & (Packet.SYN | Packet.RST)) == 0;
+    }
+
+    /// <summary>--banners holds back the kernel's RSTs, so a SYN-ACK no connection takes (a duplicate, a late one) is closed here.</summary>
+    private void Refuse(in Packet p, in PortResult result)
+    {
+        if (banners is not null && result.Protocol == Protocol.Tcp && result.State == PortState.Open) banners.Refuse(p, result.Address);
     }
 
     /// <summary>

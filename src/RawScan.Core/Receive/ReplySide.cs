@@ -10,7 +10,8 @@ namespace RawScan.Receive;
 
 /// <summary>What the reply side of a scan needs to start: the scan, its path and probes, and where results go.</summary>
 internal sealed record ReplyWiring(ScanOptions Options, NetPath Path, byte[] NextHopMac, ProbeBuilder Probes, SourcePorts SourcePorts,
-    IResultSink Sink, ScanCounters Counters, ScanSpace Space, ProbeBuilder6? Probes6 = null, byte[]? NextHopMac6 = null);
+    IResultSink Sink, ScanCounters Counters, ScanSpace Space, ProbeBuilder6? Probes6 = null, byte[]? NextHopMac6 = null,
+    IFrameSink? BannerWire = null, Sessions.BannerCounters? BannerCounters = null);
 
 /// <summary>
 /// What hears a scan's replies. <see cref="Scanner.Run"/> wires one path for both kinds of scan: a live

@@ -55,11 +55,12 @@ internal sealed class CheckpointRelay(ICheckpoint target, bool direct)
     }
 
     /// <summary>Receive thread: serves a request, after <paramref name="drain"/> has written every result settled before it.</summary>
-    public void Serve(ResultQueue drain, IResultSink sink)
+    /// <param name="held">The lowest position whose result this thread still holds back (a banner connection still open): the place counts it unsettled.</param>
+    public void Serve(ResultQueue drain, IResultSink sink, ulong held = ulong.MaxValue)
     {
         long requested = Volatile.Read(ref _requested);
         if (requested == _served) return;
-        ulong position = _position, low = _low;
+        ulong position = _position, low = Math.Min(_low, held);
         long mark;
         try
         {

@@ -19,7 +19,8 @@ namespace RawScan.Transmit;
 internal sealed class Transmitter(ScanSpace space, FeistelPermutation order, Shard shard, ProbeWriters probes,
     SourcePorts sourcePorts, IFrameSink sink, RateLimiter limiter, ScanCounters counters,
     ulong startPosition = ulong.MaxValue, Retransmission? retransmission = null, ReceiveClock? receiveClock = null,
-    IReadOnlyList<ulong>? unsettled = null, CheckpointRelay? checkpoints = null, TimeSpan checkpointEvery = default)
+    IReadOnlyList<ulong>? unsettled = null, CheckpointRelay? checkpoints = null, TimeSpan checkpointEvery = default,
+    Sessions.ConnectionGate? connections = null)
 {
     private FrameBatch _batch = null!;
     private int[] _batchSlots = null!;
@@ -50,9 +51,10 @@ internal sealed class Transmitter(ScanSpace space, FeistelPermutation order, Sha
             retransmission?.Sweep(receiveClock is null ? now : Math.Min(now, receiveClock.Watermark), resend, counters);
             int resent = _batch.Count;
             // A resumed scan's probes that were in flight when it stopped go first.
-            for (; _unsettledSent < _unsettled.Count && !_batch.IsFull && (table is null || table.HasRoom); _unsettledSent++)
+            // New probes wait while the four-tuple table, or --banners' connections, are too full to take what they bring.
+            for (; _unsettledSent < _unsettled.Count && !_batch.IsFull && (table is null || table.HasRoom) && (connections is null || connections.HasRoom); _unsettledSent++)
                 Write(_unsettled[_unsettledSent], table);
-            for (; position < count && !_batch.IsFull && (table is null || table.HasRoom); position += step)
+            for (; position < count && !_batch.IsFull && (table is null || table.HasRoom) && (connections is null || connections.HasRoom); position += step)
                 Write(position, table);
             if (_batch.Count == 0)
             {

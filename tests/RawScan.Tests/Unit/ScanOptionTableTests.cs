@@ -45,6 +45,10 @@ public sealed class ScanOptionTableTests : IDisposable
         ["--open-lines"] = (Base, null),
         ["--retries"] = (Base, "3"),
         ["--reset"] = (Base, null),
+        ["--banners"] = (Base, null),
+        ["--banner-bytes"] = ([.. Base, "--banners"], "100"),
+        ["--banner-connections"] = ([.. Base, "--banners"], "16"),
+        ["--banner-wait"] = ([.. Base, "--banners"], "0.5"),
         ["-oJ"] = (Base, "out.json"),
         ["-oC"] = (Base, "out.csv"),
         ["-oX"] = (Base, "out.xml"),
@@ -237,7 +241,7 @@ public sealed class ScanOptionTableTests : IDisposable
     [Fact]
     public void TheTableSaysWhichOptionsAResumeMayChange()
     {
-        string[] fixedOnes = ["TARGETS", "-p", "-sS", "-sU", "--udp-payloads", "--nmap-payloads", "--top-ports", "-iL", "--exclude",
+        string[] fixedOnes = ["TARGETS", "-p", "-sS", "-sU", "--banners", "--udp-payloads", "--nmap-payloads", "--top-ports", "-iL", "--exclude",
             "--excludefile", "--no-builtin-exclude", "--seed", "--shard", "--source-port", "--resume"];
         Assert.Equal(fixedOnes.Order(), ScanOptionTable.All.Where(o => o.Resume == OnResume.Fixed).Select(o => o.Name).Order());
         foreach (var n in (string[])["--rate", "--wait", "-oJ", "-oA", "--interface", "--show", "--reason", "--lab"])

@@ -1,0 +1,41 @@
+using RawScan.Banners;
+using RawScan.Results;
+
+namespace RawScan.Sessions;
+
+/// <summary>Where a banner connection is in its life.</summary>
+internal enum ConnectionPhase : byte
+{
+    Free,
+    /// <summary>Our SYN of a follow-up connection is out (a step after the first that needs a fresh connection).</summary>
+    SynSent,
+    Established,
+}
+
+/// <summary>
+/// The little a banner connection needs: the four-tuple, the sequence numbers of both sides, how much of
+/// the banner is in, which step of the port's plan is running, its timers, and the open result it will
+/// report. The bytes themselves live in the table's slab, at the slot's offset.
+/// </summary>
+internal struct Connection
+{
+    public UInt128 Address;
+    public ushort Port;            // the target's
+    public ushort SourcePort;      // ours
+    public ConnectionPhase Phase;
+    public byte Step;              // index into Plan.Steps
+    public byte Tries;             // sends of the current SYN or hello
+    public bool PeerClosed;        // a FIN or RST came: nothing more will
+    public uint Iss;               // our SYN's sequence number (a follow-up connection's proof)
+    public uint SndUna, SndNxt;    // ours: oldest unacknowledged, next to send
+    public uint RcvNxt;            // theirs: next expected
+    public int HelloLength;        // the data this connection sent (the step's hello), 0 for none
+    public int Received;           // banner bytes kept in the slab
+    public long Deadline;          // Stopwatch ticks: the step's end, or the quiet gap after data
+    public long RetransmitAt;      // Stopwatch ticks: when to send the SYN or hello again; 0: nothing to resend
+    public ulong Position;         // the probe's position: a checkpoint keeps it unsettled until this ends
+    public PortResult Result;      // the open result, reported with the finding when the connection ends
+    public HelloPlan Plan;
+
+    public readonly IHello? Hello => Plan.Steps[Step];
+}
