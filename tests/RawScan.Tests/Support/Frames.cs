@@ -19,9 +19,10 @@ internal static class Frames
 
     /// <summary>A TCP segment from src to dst (no TCP options, window 65535).</summary>
     public static byte[] Tcp(uint src, uint dst, ushort sport, ushort dport, uint seq, uint ack, byte flags,
-        int ipOptions = 0, bool vlan = false, byte ttl = 64)
+        int ipOptions = 0, bool vlan = false, byte ttl = 64, byte[]? data = null)
     {
         var tcp = new TcpPacket(sport, dport) { SequenceNumber = seq, AcknowledgmentNumber = ack, Flags = flags, WindowSize = 65535 };
+        if (data is not null) tcp.PayloadData = data;
         var ip = Ipv4(src, dst, ttl, ipOptions, tcp);
         tcp.UpdateTcpChecksum();
         return Finish(ip, vlan);
