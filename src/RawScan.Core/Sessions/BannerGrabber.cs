@@ -122,7 +122,7 @@ internal sealed class BannerGrabber
             // In-window only: a reset carrying any other sequence number is not this connection's.
             if (c.Phase == ConnectionPhase.SynSent ? p.Ack == c.Iss + 1 || (flags & Ack) == 0 : p.Seq == c.RcvNxt)
             {
-                c.PeerClosed = true;
+                c.PeerClosed = c.PeerReset = true;
                 EndStep(s, now);
             }
             return true;
@@ -196,7 +196,7 @@ internal sealed class BannerGrabber
                 if (c.Tries >= MaxTries)
                 {
                     // Nothing acknowledged our SYN or hello three times: the step has drawn nothing.
-                    if (c.Phase == ConnectionPhase.SynSent) c.PeerClosed = true;
+                    if (c.Phase == ConnectionPhase.SynSent) c.PeerClosed = c.PeerReset = true;   // no connection to close
                     c.RetransmitAt = 0;
                     EndStep(s, now);
                     continue;
@@ -261,12 +261,13 @@ internal sealed class BannerGrabber
             StartStep(ref c, now, acknowledge: false);              // waited for a greeting that never came: now ask
             return;
         }
-        // The next hello needs a connection of its own: the server heard one already, or closed.
-        if (c.Phase == ConnectionPhase.Established && !c.PeerClosed) Reset(c.Address, c.SourcePort, c.Port, c.SndNxt);
+        // The next hello needs a connection of its own: the server heard one already, or closed. A server
+        // that closed with a FIN waits for our side (LAST-ACK): the RST ends that too.
+        if (c.Phase == ConnectionPhase.Established && !c.PeerReset) Reset(c.Address, c.SourcePort, c.Port, c.SndNxt);
         ushort next = NextSourcePort(c.SourcePort, c.Step);
         _table.Rekey(s, next);
         c.Phase = ConnectionPhase.SynSent;
-        c.PeerClosed = false;
+        c.PeerClosed = c.PeerReset = false;
         c.HelloLength = 0;
         c.Received = 0;
         c.Tries = 1;
@@ -276,11 +277,14 @@ internal sealed class BannerGrabber
         SendSyn(ref c);
     }
 
-    /// <summary>Closes the connection (RST if it is still up), names the service, and writes the port's result with it.</summary>
+    /// <summary>
+    /// Closes the connection, names the service, and writes the port's result with it. A RST unless the
+    /// server reset it: also after the server's FIN, which would otherwise leave it waiting in LAST-ACK.
+    /// </summary>
     private void Finish(int s)
     {
         ref var c = ref _table[s];
-        if (c.Phase == ConnectionPhase.Established && !c.PeerClosed) Reset(c.Address, c.SourcePort, c.Port, c.SndNxt);
+        if (c.Phase == ConnectionPhase.Established && !c.PeerReset) Reset(c.Address, c.SourcePort, c.Port, c.SndNxt);
         var banner = _table.Banner(s)[..c.Received];
         var hello = c.Received > 0 ? c.Hello : null;
         var finding = _identify.Identify(banner, hello, c.Port);

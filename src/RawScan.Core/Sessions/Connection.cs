@@ -26,6 +26,7 @@ internal struct Connection
     public byte Step;              // index into Plan.Steps
     public byte Tries;             // sends of the current SYN or hello
     public bool PeerClosed;        // a FIN or RST came: nothing more will
+    public bool PeerReset;         // it was a RST: the connection is gone on their side, nothing to close
     public uint Iss;               // our SYN's sequence number (a follow-up connection's proof)
     public uint SndUna, SndNxt;    // ours: oldest unacknowledged, next to send
     public uint RcvNxt;            // theirs: next expected

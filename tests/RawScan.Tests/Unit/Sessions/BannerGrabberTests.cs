@@ -158,13 +158,28 @@ public class BannerGrabberTests
     }
 
     [Fact]
-    public void AServerThatClosesIsNotResetAndItsBannerKept()
+    public void AServerThatClosesHasItsBannerKeptAndGetsARstSoItDoesNotWaitInLastAck()
     {
         SynAck();
         Server(0, "bye", fin: true);
         var (_, finding) = Assert.Single(_sink.Got);
         Assert.Equal("bye", Encoding.ASCII.GetString(finding!.Banner));
-        Assert.DoesNotContain(_wire.Segments(), s => (s.Flags & Tf.Rst) != 0);
+        var rst = _wire.Segments().Last();
+        Assert.Equal(Tf.Rst, (byte)rst.Flags);
+        Assert.Equal(_iss + 1, rst.SequenceNumber);
+    }
+
+    [Fact]
+    public void AServerThatResetsGetsNothingMore()
+    {
+        SynAck();
+        Server(0, "SSH-2.0-");
+        int before = _wire.Sent.Count;
+        var rst = Frames.Tcp(Target, Me, Ssh, OurPort, ServerIsn + 1 + 8, 0, Tf.Rst);
+        Assert.True(_grabber.TryTake(Parse(rst), rst, Ip.V4(Target), _now));
+        _grabber.Flush();
+        Assert.Equal(before, _wire.Sent.Count);
+        Assert.Equal("SSH-2.0-", Encoding.ASCII.GetString(Assert.Single(_sink.Got).Finding!.Banner));
     }
 
     [Fact]
