@@ -3,6 +3,8 @@
 #
 #   sudo bench/peers.sh [WORK...]        WORK: 16x80 20x1000 host 16xudp53 6x80 6xudp53 (default: all)
 #   (6x80: 2001:db8:1::/112 x 80, 6xudp53: 2001:db8:1::100/120 x UDP 53: the lab's IPv6 side; RawScan, masscan and nmap -6)
+#   16xban: 198.18.0.0/16 x TCP 22,80 with banners (RawScan --banners beside masscan --banners; not in the default set):
+#   the note column says how many open ports came with a banner
 #
 # Environment: REPEAT=N (runs per tool and work, the median by probes/s is shown; default 1),
 #   NO_BUILD=1 (skip `dotnet build`), MASSCAN_RATE (200000), ZMAP_RATE (100000),
@@ -57,7 +59,7 @@ done
 command -v nft >/dev/null || die "missing nft; install it with: apt-get install nftables"
 command -v perl >/dev/null || die "missing perl"
 for w in "${WORKS[@]}"; do
-  case $w in 16x80|20x1000|host|16xudp53|6x80|6xudp53) ;; *) die "unknown work '$w' (16x80 20x1000 host 16xudp53 6x80 6xudp53)";; esac
+  case $w in 16x80|20x1000|host|16xudp53|6x80|6xudp53|16xban) ;; *) die "unknown work '$w' (16x80 20x1000 host 16xudp53 6x80 6xudp53 16xban)";; esac
 done
 if [ "${NO_BUILD:-}" != 1 ]; then
   log "dotnet build RawScan.sln -c Release"
@@ -100,11 +102,15 @@ printf '\x52\x53\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07version\x04bind\x00\
 
 # ---------------------------------------------------------------- works
 # work -> targets, proto, port range
-work_targets() { case $1 in 16x80|16xudp53) echo 198.18.0.0/16;; 20x1000) echo 198.18.0.0/20;; host) echo 198.18.0.1/32;;
+work_targets() { case $1 in 16x80|16xudp53|16xban) echo 198.18.0.0/16;; 20x1000) echo 198.18.0.0/20;; host) echo 198.18.0.1/32;;
                   6x80) echo 2001:db8:1::/112;; 6xudp53) echo 2001:db8:1::100/120;; esac; }
 work_proto()   { case $1 in 16xudp53|6xudp53) echo udp;; *) echo tcp;; esac; }
-work_ports()   { case $1 in 16x80|6x80) echo 80;; 20x1000) echo 1-1000;; host) echo 1-65535;; 16xudp53|6xudp53) echo 53;; esac; }
+work_ports()   { case $1 in 16xban) echo 22,80;; 16x80|6x80) echo 80;; 20x1000) echo 1-1000;; host) echo 1-65535;; 16xudp53|6xudp53) echo 53;; esac; }
 work_v6()      { case $1 in 6x*) return 0;; *) return 1;; esac; }
+work_banners() { [ "$1" = 16xban ]; }
+# open ports reported with a banner: RawScan's JSON lines with a non-empty "banner", masscan's -oL banner lines
+banners_rawscan() { grep -c '"banner":"[^"]' "$1" || true; }
+banners_masscan() { awk '$1 == "banner" { print $4, $3 }' "$1" | sort -u | wc -l; }
 # IPv6 works are all open in the lab's truth (docs/lab.md: no IPv6 drop rule touches ::/112 port 80 or
 # UDP 53 on ::100/120): score them by count, as truth.awk scores IPv4's by the truth's rules.
 truth6() { awk -v pre="2001:db8:1:" -v proto="$2" -v port="$3" -v expected="$1" '
@@ -134,12 +140,13 @@ measure() {
   local score
   if work_v6 "$work"; then score=$($conv "$outfile" "$proto" | sort -u | truth6 "$(work_expected6 "$work")" "$proto" "$PLO")
   else score=$($conv "$outfile" "$proto" | sort -u | awk -v cidr="$(work_targets "$work")" \
-      -v plo="${PLO}" -v phi="${PHI}" -v proto="$proto" -f "$HERE/peers/truth.awk"); fi
+      -v plo="${PLO}" -v phi="${PHI}" -v plist="${PLIST:-}" -v proto="$proto" -f "$HERE/peers/truth.awk"); fi
   local own_pps=-
   if [ "${tool%-base}" = rawscan ]; then
     own_pps=$(sed -n 's/.*probes sent.* (\([0-9.]*\) pps).*/\1/p' "$base.stderr" | head -1); own_pps=${own_pps:--}
   fi
   local note=${NOTE:-}; [ $rc = 0 ] || note="exit $rc; $note"
+  if work_banners "$work"; then note="$note; banners $(banners_${tool%-base} "$outfile")"; fi
   read -r start end < "$base.window"
   read -r wall user sys rss < <(grep -E '^[0-9.]+ [0-9.]+ [0-9.]+ [0-9]+$' "$base.time" | tail -1)
   read -r found expected fp <<< "$score"
@@ -164,7 +171,7 @@ conv_nmap()    { awk '/^Host: .*Ports:/ { ip = $2; sub(/.*Ports: /, ""); n = spl
 # ---------------------------------------------------------------- tools
 run_rawscan() { # WORK RUN [TOOL BINARY]
   local w=$1 r=$2 tool=${3:-rawscan} bin=${4:-$RAWSCAN} u=(); [ "$(work_proto "$w")" = udp ] && u=(-sU)
-  local f=$OUT/$tool.$1.$2.json
+  local f=$OUT/$tool.$1.$2.json; work_banners "$w" && u+=(--banners)
   NOTE= measure "$tool" "$w" "$r" conv_rawscan "$f" \
     "$bin" scan "$(work_targets "$w")" -p "$(work_ports "$w")" "${u[@]}" --rate max --retries 1 --wait 1 -oJ "$f"
 }
@@ -174,6 +181,7 @@ run_masscan() { # WORK RUN
   local w=$1 r=$2 f=$OUT/masscan.$1.$2.txt p a=(--adapter-ip 198.19.0.2); p=$(work_ports "$w")
   [ "$(work_proto "$w")" = udp ] && p=U:$p
   work_v6 "$w" && a=(--adapter-ip 198.19.0.2 --source-ip 2001:db8:ff::2)
+  work_banners "$w" && a+=(--banners)
   NOTE="rate $MASSCAN_RATE" measure masscan "$w" "$r" conv_masscan "$f" \
     timeout 900 masscan "$(work_targets "$w")" -p "$p" --rate "$MASSCAN_RATE" --wait 2 \
       --router-mac "$GW_MAC" --adapter scan0 "${a[@]}" --source-port "$MASSCAN_SPORTS" -oL "$f"
@@ -213,7 +221,8 @@ ip netns exec "$TGT_NS" bash -c 'while :; do echo wake > /dev/udp/198.19.0.2/650
 WAKER_PID=$!
 cd "$OUT"    # anything a tool leaves behind (masscan's paused.conf, rawscan's paused.rawscan) stays here
 for w in "${WORKS[@]}"; do
-  p=$(work_ports "$w"); PLO=${p%-*}; PHI=${p#*-}
+  p=$(work_ports "$w"); PLO=${p%-*}; PHI=${p#*-}; PLIST=
+  case $p in *,*) PLIST=$p; PLO=0; PHI=65535;; esac
   for ((r = 1; r <= REPEAT; r++)); do
     wants rawscan && run_rawscan "$w" "$r"
     [ -n "${BASE:-}" ] && wants rawscan-base && ! work_v6 "$w" && run_rawscan "$w" "$r" rawscan-base "$BASE"

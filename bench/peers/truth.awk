@@ -1,6 +1,6 @@
 # The lab's truth (docs/lab.md) and the scoring of a peer's results.
 # Input: unique "ip proto port" lines of ports reported open.
-# Variables: cidr (A.B.C.D/N), plo, phi (port range), proto (tcp|udp).
+# Variables: cidr (A.B.C.D/N), plo, phi (port range), plist (a comma list of ports instead, or empty), proto (tcp|udp).
 # Output: "found expected false_positives"
 function ip2n(s,  a) { split(s, a, "."); return ((a[1]*256 + a[2])*256 + a[3])*256 + a[4] }
 function isopen(n, pr, p,   o3, o4) {
@@ -20,6 +20,7 @@ function isopen(n, pr, p,   o3, o4) {
     }
     return 0
 }
+function inlist(p,   i, n, a) { n = split(plist, a, ","); for (i = 1; i <= n; i++) if (a[i] + 0 == p) return 1; return 0 }
 BEGIN {
     split(cidr, c, "/"); lo = ip2n(c[1]); size = 2 ^ (32 - c[2]); lo = lo - lo % size; hi = lo + size - 1
     # expected: enumerate the ports the truth can have open only (others are never open)
@@ -27,7 +28,7 @@ BEGIN {
     expected = 0
     for (i = 1; i <= nop; i++) {
         p = cand[i] + 0
-        if (p < plo || p > phi) continue
+        if (p < plo || p > phi || (plist != "" && !inlist(p))) continue
         for (n = lo; n <= hi; n++) expected += isopen(n, proto, p)
     }
 }
