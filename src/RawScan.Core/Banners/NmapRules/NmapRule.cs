@@ -47,7 +47,7 @@ internal sealed class NmapRule
         if (_regex is not null || _broken) return _regex;
         try
         {
-            _regex = Linear ? TryLinear() ?? Backtracking() : Backtracking();
+            _regex = Backtracking();
         }
         catch (ArgumentException)
         {
@@ -59,6 +59,18 @@ internal sealed class NmapRule
     public bool Broken => _broken;
 
     public bool IsCompiled => _regex is not null || _broken;
+
+    /// <summary>
+    /// After a timeout: the rule runs without backtracking from now on when its pattern allows (linear
+    /// in the banner, no timeout needed), else it is dropped. Not the default: measured on nmap's rules,
+    /// a NonBacktracking pattern costs ~10 ms to build and ~1 ms to run its first matches, the
+    /// backtracking interpreter ~30 us and a few microseconds (docs/banners-identification.md).
+    /// </summary>
+    public void Demote()
+    {
+        _regex = Linear ? TryLinear() : null;
+        if (_regex is null) _broken = true;
+    }
 
     private Regex? TryLinear()
     {

@@ -29,6 +29,7 @@ public sealed class FtpRecogniser : IRecogniser
             if (all.Contains(marker, StringComparison.Ordinal))
                 return new ServiceFinding { Service = "ftp", Product = product, Version = BannerText.VersionAfter(all, marker) };
         if (all.Contains("FTP", StringComparison.OrdinalIgnoreCase)) return new ServiceFinding { Service = "ftp" };
+        if (all.Contains("SMTP", StringComparison.OrdinalIgnoreCase)) return null;
         return code == 220 ? new ServiceFinding { Service = ServiceNames.IsSmtp(context.RegistryName) ? "smtp" : "ftp" } : null;
     }
 }

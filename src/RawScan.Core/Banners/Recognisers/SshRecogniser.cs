@@ -24,6 +24,7 @@ public sealed class SshRecogniser : IRecogniser
             string software = space < 0 ? rest : rest[..space];
             string? comments = space < 0 ? null : rest[(space + 1)..].Trim();
             int us = software.IndexOf('_');
+            if (us < 0) { int d = software.IndexOf('-'); if (d > 0 && d + 1 < software.Length && char.IsAsciiDigit(software[d + 1])) us = d; }
             string product = us < 0 ? software : software[..us];
             string? version = us < 0 ? null : software[(us + 1)..];
             product = product switch
