@@ -61,7 +61,7 @@ public class LabRealTcpAnswerTests(ITestOutputHelper output)
         "postgresql" => "N",   // the answer to an SSLRequest: no TLS here
         "redis" => $"redis_version:{t.Version}",
         "memcached" => $"VERSION {t.Version}",
-        "telnet" => "\xff",    // IAC: option negotiation first
+        "telnet" => "ff fb",   // IAC WILL: option negotiation first (in od's hex)
         _ => throw new InvalidOperationException($"no expectation for {t.Service}"),
     };
 
@@ -77,6 +77,7 @@ public class LabRealTcpAnswerTests(ITestOutputHelper output)
             "postgresql" => ["sh", "-c", $"printf '\\000\\000\\000\\010\\004\\322\\026\\057' | socat -T 3 - TCP:{host}:{port}"],
             "smtp" or "pop3" => ["sh", "-c", $"printf 'QUIT\\r\\n' | socat -T 3 - TCP:{host}:{port}"],
             "imap" => ["sh", "-c", $"printf 'a LOGOUT\\r\\n' | socat -T 3 - TCP:{host}:{port}"],
+            "telnet" => ["sh", "-c", $"sleep 1 | socat -T 3 - TCP:{host}:{port} | od -An -tx1"],
             _ => ["sh", "-c", $"sleep 1 | socat -T 3 - TCP:{host}:{port}"],
         };
         var r = Exec.TryRun(null, ["ip", "netns", "exec", ns, .. argv]);

@@ -28,10 +28,16 @@ public class LabRealTcpNmapTests(ITestOutputHelper output)
             var truth = LabTruth.Load(lab.TruthPath).RealTcp.Where(t => t.Running).ToList();
             string xml = Path.Combine(dir, "nmap.xml");
             var clock = Stopwatch.StartNew();
-            var nmap = Exec.TryRun(null, ["ip", "netns", "exec", lab.ScannerNamespace, "nmap", "-sV", "-Pn", "-n",
-                "-p", string.Join(',', truth.Select(t => t.Port)), "-oX", xml, Ipv4.Format(lab.RealHost)]);
+            // Not Exec.TryRun: its 30 s limit is shorter than nmap -sV on telnet.
+            var psi = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (var a in new[] { "netns", "exec", lab.ScannerNamespace, "nmap", "-sV", "-Pn", "-n",
+                "-p", string.Join(',', truth.Select(t => t.Port)), "-oX", xml, Ipv4.Format(lab.RealHost) }) psi.ArgumentList.Add(a);
+            using var nmap = Process.Start(psi)!;
+            var stderr = nmap.StandardError.ReadToEndAsync();
+            _ = nmap.StandardOutput.ReadToEnd();
+            Assert.True(nmap.WaitForExit(TimeSpan.FromMinutes(3)), "nmap -sV did not finish within 3 minutes");
             output.WriteLine($"nmap -sV on {truth.Count} ports: {clock.Elapsed.TotalSeconds:0.0} s");
-            Assert.True(nmap.ExitCode == 0, $"nmap exited {nmap.ExitCode}: {nmap.StdErr}");
+            Assert.True(nmap.ExitCode == 0, $"nmap exited {nmap.ExitCode}: {stderr.Result}");
 
             var found = XDocument.Load(xml).Descendants("port").ToDictionary(
                 p => ushort.Parse((string)p.Attribute("portid")!, CultureInfo.InvariantCulture),
