@@ -14,6 +14,10 @@ PACKAGES=(libpcap0.8 iproute2 ethtool nftables tcpdump tshark procps util-linux 
 # The daemons of the lab's real-services host (rawscan lab up --real-services; docs/lab.md), which
 # the tests scan beside nmap. Only their programs are used, inside the lab, with the lab's configs.
 PACKAGES+=(socat dnsmasq-base tftpd-hpa rpcbind chrony samba snmpd miniupnpd-nftables kamailio avahi-daemon memcached)
+# ...and its TCP daemons (docs/lab.md): sshd, nginx (HTTPS with a certificate openssl makes), vsftpd,
+# exim, dovecot, redis, rsync, inetutils' telnetd (socat runs it as inetd would), mariadb, postgresql;
+# curl is the tests' HTTP client for them.
+PACKAGES+=(curl openssh-server nginx openssl vsftpd exim4-daemon-light dovecot-pop3d dovecot-imapd redis-server rsync inetutils-telnetd mariadb-server postgresql)
 # The IPv6 lab's witnesses (LabIpv6Tests): ping -6 and dig, beside nmap -6 and socat.
 PACKAGES+=(iputils-ping bind9-dnsutils)
 

@@ -26,7 +26,9 @@ public static class LabCommand
                    for 198.18.0.0/16 and 2001:db8:1::/64;
                    --real-services adds rawscan-NAME-real, a host at 198.19.1.1 running Debian's
                    daemons on UDP (socat echo, dnsmasq, tftpd-hpa, rpcbind, chrony, nmbd, snmpd,
-                   miniupnpd, kamailio, avahi-daemon, memcached)
+                   miniupnpd, kamailio, avahi-daemon, memcached) and on TCP (OpenSSH, nginx with
+                   HTTPS, vsftpd, Exim, Dovecot, Redis, rsync, telnetd; MariaDB and PostgreSQL if
+                   they start), several on redirected or trojan ports
           down     stop its processes and remove its namespaces and state
           status   describe it; exit status 1 if it is not up or its services are not running
           verify   compare a scan's results (-oJ, -oC, -oX or -oG FILE) of TARGETS x PORTS with the lab's truth;
@@ -223,9 +225,13 @@ public static class LabCommand
         Console.WriteLine($"  truth      {info.TruthPath}");
         if (info.RealNamespace is null) return;
         Console.WriteLine($"  real host  namespace {info.RealNamespace}, address {Ipv4.Format(info.RealHost)}/{spec.RealHostPrefixLength} "
-            + $"(routed via {Ipv4.Format(spec.Gateway)}), Debian daemons on udp, configs and logs in {LabManager.RealServicesDirectory(spec.Name)}");
-        foreach (var d in info.RealDaemons ?? [])
-            Console.WriteLine($"    udp {d.Port,-5}  {d.Daemon,-13} pid {d.Pid}{(d.Alive ? "" : " NOT running")}");
+            + $"(routed via {Ipv4.Format(spec.Gateway)}), Debian daemons on udp and tcp, configs and logs in {LabManager.RealServicesDirectory(spec.Name)}");
+        foreach (var d in (info.RealDaemons ?? []).Where(d => d.Protocol == "udp"))
+            Console.WriteLine($"    udp {d.Port,-5}  {d.Daemon,-13} pid {d.Pid}{(d.TcpPorts.Count > 0 ? $" (and tcp {string.Join(", ", d.TcpPorts)})" : "")}{(d.Alive ? "" : " NOT running")}");
+        foreach (var d in (info.RealDaemons ?? []).Where(d => d.Protocol == "tcp"))
+            Console.WriteLine($"    tcp {string.Join(", ", d.TcpPorts),-12}  {d.Daemon,-18} pid {d.Pid}{(d.Alive ? "" : " NOT running")}");
+        foreach (var line in LabManager.RealSkipped(spec.Name))
+            Console.WriteLine($"    skipped (optional): {line}");
         Console.WriteLine($"    udp {spec.RealDroppedPort,-5}  dropped (open|filtered), udp {spec.RealRejectedPort}: rejected, admin-prohibited (filtered), "
             + $"udp {spec.RealClosedPort}: closed");
     }

@@ -37,5 +37,15 @@ public sealed record LabInfo(
     public bool RealServicesAlive => RealNamespace is not null && RealDaemons is { Count: > 0 } d && d.All(x => x.Alive);
 }
 
-/// <summary>A daemon of the real-services host: its program, its UDP port, its pid, and whether it still runs in that host's namespace.</summary>
-public sealed record RealDaemonInfo(string Daemon, ushort Port, int Pid, bool Alive);
+/// <summary>
+/// A daemon of the real-services host: its name (the program's, or an instance's), its port (the UDP
+/// one, or its first TCP one), its pid, and whether it still runs in that host's namespace.
+/// </summary>
+public sealed record RealDaemonInfo(string Daemon, ushort Port, int Pid, bool Alive)
+{
+    /// <summary>"udp" for a daemon of <see cref="LabSpec.RealServices"/> (which may serve TCP too: memcached), "tcp" for one of <see cref="LabSpec.RealTcpServices"/> only.</summary>
+    public string Protocol { get; init; } = "udp";
+
+    /// <summary>Every TCP port it serves (sshd: 22 and 31337); empty for a UDP-only daemon.</summary>
+    public IReadOnlyList<ushort> TcpPorts { get; init; } = [];
+}

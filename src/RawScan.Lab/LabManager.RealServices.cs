@@ -29,9 +29,10 @@ public static partial class LabManager
     /// </summary>
     private static void CheckRealServicesInstalled(LabSpec spec)
     {
-        var missing = RealDaemons.Programs(spec).Where(p => !File.Exists(p.Program)).ToList();
+        // An optional daemon's missing program is not an error: it is skipped when the lab comes up, and said.
+        var missing = RealDaemons.Programs(spec).Where(p => !p.Optional && !File.Exists(p.Program)).ToList();
         if (missing.Count > 0)
-            throw new LabException("--real-services needs " + string.Join(", ", missing.Select(m => $"{m.Program} (Debian package {m.Service.Package})"))
+            throw new LabException("--real-services needs " + string.Join(", ", missing.Select(m => $"{m.Program} (Debian package {m.Package})"))
                 + ", not installed ('sudo ./run-scan.sh' installs them)");
     }
 
@@ -70,10 +71,30 @@ public static partial class LabManager
         var daemons = RealDaemons.Prepare(spec, dir);
         // All started before any is waited for: they get ready side by side (avahi's probing of its
         // name alone takes about a second).
-        var started = daemons.Select(d => StartRealDaemon(spec, d, dir)).ToList();
+        var skipped = new List<string>();
+        foreach (var d in daemons.Where(d => d.Optional && !File.Exists(d.Program)))
+            skipped.Add($"{d.Name} {d.Ports}: {d.Program} is not installed (Debian package {d.Package})");
+        var started = daemons.Where(d => !d.Optional || File.Exists(d.Program)).Select(d => StartRealDaemon(spec, d, dir)).ToList();
         File.WriteAllLines(RealPidsPath(spec.Name), started.Select(x => $"{x.Daemon.Name} {x.Process.Id}"));
-        WaitRealDaemonsReady(spec, dir, started);
+        var versions = Task.Run(() => RealTcpTruth.PackageVersions(spec));
+        foreach (var (d, why) in WaitRealDaemonsReady(spec, dir, started))
+        {
+            skipped.Add($"{d.Name} {d.Ports}: {why}");
+            started.RemoveAll(x => x.Daemon == d);
+        }
+        // Only what runs is recorded: lab down stops these pids, status checks them, and says what was skipped.
+        File.WriteAllLines(RealPidsPath(spec.Name), started.Select(x => $"{x.Daemon.Name} {x.Process.Id}"));
+        File.WriteAllLines(RealSkippedPath(spec.Name), skipped);
+        var skippedNames = skipped.Select(x => x[..x.IndexOf(' ', StringComparison.Ordinal)]).ToHashSet();
+        LabTruth.FromSpec(spec).WithRealTcp(RealTcpTruth.For(spec, versions.Result, t => !skippedNames.Contains(t.InstanceName))).Save(TruthPath(spec.Name));
     }
+
+    /// <summary>"daemon ports: why" per line: the optional daemons that did not start.</summary>
+    private static string RealSkippedPath(string name) => Path.Combine(RealServicesDirectory(name), "skipped");
+
+    /// <summary>The optional daemons <c>lab up</c> skipped, with why: "mariadbd tcp 3306: exited with code 1 (...)". Empty if none.</summary>
+    public static IReadOnlyList<string> RealSkipped(string name) =>
+        File.Exists(RealSkippedPath(name)) ? File.ReadAllLines(RealSkippedPath(name)) : [];
 
     /// <summary>
     /// <c>setsid ip netns exec REAL sh -c WRAPPER rawscan-real DIR LOG PROGRAM ARGS...</c>: a session of
@@ -96,6 +117,7 @@ public static partial class LabManager
             UseShellExecute = false,
         };
         foreach (var a in argv) psi.ArgumentList.Add(a);
+        if (d.Setup is string setup) psi.Environment["RAWSCAN_SETUP"] = setup;
         var p = Process.Start(psi) ?? throw new LabException($"'{Exec.CommandLine(["setsid", .. argv[..4], "...", .. d.Argv])}' did not start");
         p.StandardInput.Close();
         var stdout = p.StandardOutput.ReadToEndAsync();
@@ -109,33 +131,51 @@ public static partial class LabManager
     private static string LogPath(string dir, RealDaemon d) => Path.Combine(dir, d.Name + ".log");
 
     /// <summary>
-    /// Waits until every daemon's UDP port is bound on the real host (its address or 0.0.0.0) and,
-    /// where the daemon says when it is ready, until its log says so.
+    /// Waits until every daemon's UDP ports are bound and TCP ports listening on the real host (its
+    /// address or 0.0.0.0) and, where the daemon says when it is ready, until its log says so. An
+    /// optional daemon that exits or is not ready in time is stopped and returned, with why.
     /// </summary>
-    /// <exception cref="LabException">One exited, or was not ready within 15 s: names it, with the end of its log.</exception>
-    private static void WaitRealDaemonsReady(LabSpec spec, string dir, IReadOnlyList<Started> started)
+    /// <exception cref="LabException">A daemon that is not optional exited, or was not ready within 15 s: names it, with the end of its log.</exception>
+    private static List<(RealDaemon Daemon, string Why)> WaitRealDaemonsReady(LabSpec spec, string dir, IReadOnlyList<Started> started)
     {
         var deadline = DateTime.UtcNow + RealReadyTimeout;
+        var given = new List<(RealDaemon, string)>();
+        var pending = started.ToList();
         while (true)
         {
-            var bound = BoundUdpPorts(spec);
-            var waiting = started.Where(x => !bound.Contains(x.Daemon.Service.Port)
-                || x.Daemon.ReadyLine is string line && !ReadLog(dir, x.Daemon).Contains(line, StringComparison.Ordinal)).ToList();
-            if (waiting.Count == 0) return;
-            if (waiting.FirstOrDefault(x => x.Process.HasExited) is Started dead)
+            var udp = BoundPorts(spec, "udp", "07");
+            var tcp = BoundPorts(spec, "tcp", "0A");
+            pending.RemoveAll(x => x.Daemon.UdpPorts.All(udp.Contains) && x.Daemon.TcpPorts.All(tcp.Contains)
+                && (x.Daemon.ReadyLine is not string line || ReadLog(dir, x.Daemon).Contains(line, StringComparison.Ordinal)));
+            if (pending.Count == 0) return given;
+            if (pending.FirstOrDefault(x => x.Process.HasExited) is Started dead)
             {
                 // Bounded: a process it left behind may hold the pipes open.
                 string early = dead.Early.Wait(TimeSpan.FromSeconds(2)) ? Exec.OneLine(dead.Early.Result) : "(its output is still open)";
-                throw Failed(dead.Daemon, $"exited with code {dead.Process.ExitCode}" + (early == "(no output)" ? "" : $" ({early})"));
+                string why = $"exited with code {dead.Process.ExitCode}" + (early == "(no output)" ? "" : $" ({early})");
+                if (!dead.Daemon.Optional) throw Failed(dead.Daemon, why);
+                given.Add((dead.Daemon, why + "; its log ends: " + LogEnd(dead.Daemon)));
+                pending.Remove(dead);
+                continue;
             }
             if (DateTime.UtcNow >= deadline)
-                throw Failed(waiting[0].Daemon, $"was not ready on udp {waiting[0].Daemon.Service.Port} after {RealReadyTimeout.TotalSeconds:0} s"
-                    + (waiting.Count > 1 ? $" (nor {string.Join(", ", waiting.Skip(1).Select(x => x.Daemon.Name))})" : ""));
+            {
+                var late = pending.FirstOrDefault(x => !x.Daemon.Optional);
+                if (late is not null)
+                    throw Failed(late.Daemon, $"was not ready on {late.Daemon.Ports} after {RealReadyTimeout.TotalSeconds:0} s"
+                        + (pending.Count > 1 ? $" (nor {string.Join(", ", pending.Where(x => x != late).Select(x => x.Daemon.Name))})" : ""));
+                foreach (var x in pending)
+                {
+                    Libc.Kill(x.Process.Id, Libc.SIGKILL);
+                    given.Add((x.Daemon, $"was not ready after {RealReadyTimeout.TotalSeconds:0} s; its log ends: {LogEnd(x.Daemon)}"));
+                }
+                return given;
+            }
             Thread.Sleep(50);
         }
 
-        LabException Failed(RealDaemon d, string what) =>
-            new($"{d.Name} (udp {d.Service.Port}) {what}; its log ends: {Exec.OneLine(string.Join("\n", ReadLog(dir, d).Split('\n').TakeLast(5)))}");
+        string LogEnd(RealDaemon d) => Exec.OneLine(string.Join("\n", ReadLog(dir, d).Split('\n').TakeLast(5)));
+        LabException Failed(RealDaemon d, string what) => new($"{d.Name} ({d.Ports}) {what}; its log ends: {LogEnd(d)}");
     }
 
     private static string ReadLog(string dir, RealDaemon d)
@@ -150,16 +190,19 @@ public static partial class LabManager
         }
     }
 
-    /// <summary>UDP ports bound and unconnected (state 07) on the real host's address or 0.0.0.0, from its /proc/net/udp.</summary>
-    private static HashSet<ushort> BoundUdpPorts(LabSpec spec)
+    /// <summary>
+    /// Ports in <paramref name="state"/> (UDP 07: bound and unconnected; TCP 0A: listening) on the real
+    /// host's address or 0.0.0.0, from its /proc/net/udp or tcp.
+    /// </summary>
+    private static HashSet<ushort> BoundPorts(LabSpec spec, string protocol, string state)
     {
-        // /proc/net/udp writes the address as the 32-bit word in host (little-endian) order, in hex.
+        // /proc/net/* writes the address as the 32-bit word in host (little-endian) order, in hex.
         string own = (System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(spec.RealHost)).ToString("X8", CultureInfo.InvariantCulture);
         var ports = new HashSet<ushort>();
-        foreach (var line in Exec.Run("ip", "netns", "exec", spec.RealNamespace, "cat", "/proc/net/udp").Split('\n').Skip(1))
+        foreach (var line in Exec.Run("ip", "netns", "exec", spec.RealNamespace, "cat", "/proc/net/" + protocol).Split('\n').Skip(1))
         {
             var f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (f.Length < 4 || f[3] != "07") continue;
+            if (f.Length < 4 || f[3] != state) continue;
             var local = f[1].Split(':');
             if (local[0] == "00000000" || local[0] == own) ports.Add(ushort.Parse(local[1], NumberStyles.HexNumber, CultureInfo.InvariantCulture));
         }
@@ -183,7 +226,12 @@ public static partial class LabManager
             if (f.Length == 2 && int.TryParse(f[1], NumberStyles.None, CultureInfo.InvariantCulture, out int pid))
             {
                 var service = spec.RealServices.FirstOrDefault(s => s.Daemon == f[0]);
-                list.Add(new RealDaemonInfo(f[0], service?.Port ?? 0, pid, inNamespace.Contains(pid)));
+                ushort[] tcp = [.. spec.RealTcpServices.Where(t => t.InstanceName == f[0]).Select(t => t.Port)];
+                list.Add(new RealDaemonInfo(f[0], service?.Port ?? (tcp.Length > 0 ? tcp[0] : (ushort)0), pid, inNamespace.Contains(pid))
+                {
+                    Protocol = service is null ? "tcp" : "udp",
+                    TcpPorts = tcp,
+                });
             }
         }
         return list;

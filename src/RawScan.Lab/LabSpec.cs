@@ -109,6 +109,27 @@ public sealed record LabSpec
     };
 
     /// <summary>
+    /// What greets a connection on an open TCP port of the live range: "ssh" on 22 (the line
+    /// <see cref="SshIdentification"/> at once), "http" on 80 (an answer to any request, with
+    /// <see cref="HttpServer"/> in its Server header); null where a connection is accepted and closed at once.
+    /// </summary>
+    public static string? TcpBanner(ushort port) => port switch
+    {
+        22 => "ssh",
+        80 => "http",
+        _ => null,
+    };
+
+    /// <summary>The SSH identification line (RFC 4253 section 4.2) port 22 sends, without its CR LF.</summary>
+    public const string SshIdentification = "SSH-2.0-RawScanLab_1.0";
+
+    /// <summary>The Server header of port 80's answer (HTTP/1.1 200 OK, Connection: close, a body of <see cref="HttpBody"/>).</summary>
+    public const string HttpServer = "rawscan-lab/1.0";
+
+    /// <summary>The body of port 80's answer.</summary>
+    public const string HttpBody = "rawscan lab\n";
+
+    /// <summary>
     /// Dropped in the target namespace, so silent (filtered for TCP, open|filtered for UDP). Neither TCP
     /// 80 nor UDP 53 is filtered anywhere: tests scan the whole /16 on each and expect every address open.
     /// </summary>
@@ -241,6 +262,38 @@ public sealed record LabSpec
         new(11211, "memcached", "memcached", "memcached"),
     ];
 
+    /// <summary>
+    /// The real host's TCP services, one entry per port, in port order: what a banner grab must name.
+    /// Several daemons listen on more than one port, a few of them redirected (a service moved to a
+    /// port the registry gives another: HTTP on 8080 and 8888, POP3 on 1100, SMTP on 2525, HTTPS on
+    /// 8443) or on a trojan's port (SSH on 31337, Back Orifice's "Elite"; Redis on 12345, NetBus's).
+    /// memcached's TCP 11211 is the UDP entry's daemon. MariaDB and PostgreSQL are optional: a lab
+    /// whose machine cannot start them still comes up, and says so.
+    /// </summary>
+    public IReadOnlyList<RealTcpService> RealTcpServices { get; internal init; } =
+    [
+        new(21, "ftp", "vsftpd", "vsftpd", "vsftpd"),
+        new(22, "ssh", "OpenSSH", "sshd", "openssh-server"),
+        new(23, "telnet", "telnetd", "telnetd", "inetutils-telnetd", ShowsVersion: false),
+        new(25, "smtp", "Exim", "exim4", "exim4-daemon-light"),
+        new(80, "http", "nginx", "nginx", "nginx"),
+        new(110, "pop3", "Dovecot", "dovecot", "dovecot-pop3d", ShowsVersion: false),
+        new(143, "imap", "Dovecot", "dovecot", "dovecot-imapd", ShowsVersion: false),
+        new(443, "https", "nginx", "nginx", "nginx", Tls: true),
+        new(873, "rsync", "rsync", "rsync", "rsync", ShowsVersion: false),
+        new(1100, "pop3", "Dovecot", "dovecot", "dovecot-pop3d", RealPortKind.Redirected, ShowsVersion: false),
+        new(2525, "smtp", "Exim", "exim4", "exim4-daemon-light", RealPortKind.Redirected),
+        new(3306, "mysql", "MariaDB", "mariadbd", "mariadb-server", Optional: true),
+        new(5432, "postgresql", "PostgreSQL", "postgres", "postgresql", ShowsVersion: false, Optional: true),
+        new(6379, "redis", "Redis", "redis-server", "redis-server"),
+        new(8080, "http", "nginx", "nginx", "nginx", RealPortKind.Redirected),
+        new(8443, "https", "nginx", "nginx", "nginx", RealPortKind.Redirected, Tls: true),
+        new(8888, "http", "nginx", "nginx", "nginx", RealPortKind.Redirected),
+        new(11211, "memcached", "memcached", "memcached", "memcached"),
+        new(12345, "redis", "Redis", "redis-server", "redis-server", RealPortKind.Trojan, Instance: "redis-server-12345"),
+        new(31337, "ssh", "OpenSSH", "sshd", "openssh-server", RealPortKind.Trojan),
+    ];
+
     /// <summary>Dropped by nftables on the real host: silent (open|filtered).</summary>
     public ushort RealDroppedPort { get; internal init; } = 500;
 
@@ -271,3 +324,33 @@ public sealed record FilterRule6(Ipv6Prefix Addresses, Protocol Protocol, PortSe
 
 /// <summary>A real daemon of the real-services host: its UDP port, what it speaks, its program and the Debian package that has it.</summary>
 public sealed record RealService(ushort Port, string Service, string Daemon, string Package);
+
+/// <summary>
+/// A real TCP service of the real-services host: its port, the service in nmap-services spelling
+/// (TLS-wrapped HTTP is "https"), the product a banner names, and the daemon and Debian package
+/// that run it.
+/// </summary>
+/// <param name="Kind">Whether the port is the service's own, a redirected one, or a trojan's.</param>
+/// <param name="Tls">The service speaks inside TLS (nmap -sV: tunnel "ssl").</param>
+/// <param name="ShowsVersion">What the service answers shows its version (so the truth carries the package's upstream version).</param>
+/// <param name="Optional">A failure to start leaves the lab up without it, noted in <c>lab status</c>.</param>
+/// <param name="Instance">The daemon process serving this port, when one program runs twice (redis); else <paramref name="Daemon"/>.</param>
+public sealed record RealTcpService(ushort Port, string Service, string Product, string Daemon, string Package,
+    RealPortKind Kind = RealPortKind.Standard, bool Tls = false, bool ShowsVersion = true, bool Optional = false, string? Instance = null)
+{
+    /// <summary>The name the daemon process serving this port is recorded under.</summary>
+    public string InstanceName => Instance ?? Daemon;
+}
+
+/// <summary>Why a real TCP service sits on its port.</summary>
+public enum RealPortKind
+{
+    /// <summary>The service's own port.</summary>
+    Standard,
+
+    /// <summary>A port the service was moved to, which the registry gives another service.</summary>
+    Redirected,
+
+    /// <summary>A trojan's well-known port, running an ordinary service.</summary>
+    Trojan,
+}

@@ -24,7 +24,20 @@ public sealed class LabTruth
 
     public LabSpec Spec { get; }
 
+    /// <summary>
+    /// The real-services host's TCP services, one per port in port order, as <c>lab up
+    /// --real-services</c> found them (versions from the Debian packages, optional daemons that did
+    /// not start marked not <see cref="RealTcpTruth.Running"/>); empty for a lab without real services.
+    /// </summary>
+    public IReadOnlyList<RealTcpTruth> RealTcp { get; private init; } = [];
+
+    /// <summary>The truth of the real host's TCP port <paramref name="port"/>, or null if the lab has no real service there.</summary>
+    public RealTcpTruth? RealTcpAt(ushort port) => RealTcp.FirstOrDefault(t => t.Port == port);
+
     public static LabTruth FromSpec(LabSpec spec) => new(spec);
+
+    /// <summary>This truth with the real host's TCP services as found at lab-up time.</summary>
+    internal LabTruth WithRealTcp(IReadOnlyList<RealTcpTruth> realTcp) => new(Spec) { RealTcp = realTcp };
 
     /// <exception cref="BadInputException">The file is not a lab truth file.</exception>
     public static LabTruth Load(string path)
@@ -57,7 +70,10 @@ public sealed class LabTruth
             DefaultState = PortStateNames.TryParse(file.DefaultState, out var s) ? s
                 : throw new BadInputException("lab truth file", path, $"unknown port state '{file.DefaultState}'"),
         };
-        return new LabTruth(file.Ipv6 is TruthIpv6 v6 ? WithIpv6(spec, path, v6) : spec with { HasIpv6 = false });
+        return new LabTruth(file.Ipv6 is TruthIpv6 v6 ? WithIpv6(spec, path, v6) : spec with { HasIpv6 = false })
+        {
+            RealTcp = file.RealTcp ?? [],
+        };
     }
 
     private static LabSpec WithIpv6(LabSpec spec, string path, TruthIpv6 v6) => spec with
@@ -89,7 +105,8 @@ public sealed class LabTruth
                 Ipv6.Format(s.ScannerAddress6), s.LinkPrefixLength6, Ipv6.Format(s.Gateway6), Ipv6.Format(s.SpareAddress6),
                 s.ScannerRoute6.ToString(), s.LiveRange6.ToString(), s.AssignedRange6.ToString(),
                 [.. s.FilterRules6.Select(r => new TruthFilterRule(r.Addresses.ToString(), r.Protocol.Name(), r.Ports.ToString()))])
-            : null);
+            : null,
+            RealTcp.Count > 0 ? [.. RealTcp] : null);
         return JsonSerializer.Serialize(file, TruthJsonContext.Default.TruthFile) + "\n";
     }
 

@@ -2,14 +2,28 @@ using RawScan.Targets;
 
 namespace RawScan.Lab.Internal;
 
-/// <summary>How one real daemon is run: its program, its arguments, and what says it is ready.</summary>
-/// <param name="Service">What the lab's spec says runs (port, daemon, package).</param>
+/// <summary>How one real daemon is run: its program, its arguments, what it serves and what says it is ready.</summary>
+/// <param name="Name">The name its pid, log and errors go by (the program's, or an instance's: redis-server-12345).</param>
+/// <param name="Package">The Debian package that has its program.</param>
 /// <param name="Argv">The command, program first, as an absolute path.</param>
+/// <param name="UdpPorts">The UDP ports it must have bound to be ready.</param>
+/// <param name="TcpPorts">The TCP ports it must listen on to be ready.</param>
 /// <param name="ReadyLine">A line its log shows once it answers (beyond being bound), or null if bound is ready.</param>
-internal sealed record RealDaemon(RealService Service, IReadOnlyList<string> Argv, string? ReadyLine = null)
+/// <param name="Setup">A shell script run (sh -e) in its private /run before it starts: a host key, a certificate, a database to initialise.</param>
+/// <param name="Optional">If it cannot start, the lab comes up without it and says so.</param>
+internal sealed record RealDaemon(string Name, string Package, IReadOnlyList<string> Argv,
+    IReadOnlyList<ushort> UdpPorts, IReadOnlyList<ushort> TcpPorts, string? ReadyLine = null, string? Setup = null, bool Optional = false)
 {
     public string Program => Argv[0];
-    public string Name => Service.Daemon;
+
+    /// <summary>"udp 53", "tcp 22, 31337", "udp 11211, tcp 11211": for errors and status.</summary>
+    public string Ports => string.Join(", ", new[] { ("udp", UdpPorts), ("tcp", TcpPorts) }
+        .Where(x => x.Item2.Count > 0).Select(x => $"{x.Item1} {string.Join(", ", x.Item2)}"));
+
+    public RealDaemon(RealService s, IReadOnlyList<string> argv, string? readyLine = null)
+        : this(s.Daemon, s.Package, argv, [s.Port], [], readyLine)
+    {
+    }
 }
 
 /// <summary>
@@ -19,7 +33,7 @@ internal sealed record RealDaemon(RealService Service, IReadOnlyList<string> Arg
 /// that directory. No config of the host's /etc is read where the daemon lets us name another, and
 /// none is ever written.
 /// </summary>
-internal static class RealDaemons
+internal static partial class RealDaemons
 {
     /// <summary>
     /// Each daemon starts through this, as <c>sh -c SCRIPT rawscan-real DIR LOG PROGRAM ARGS...</c>
@@ -30,6 +44,9 @@ internal static class RealDaemons
     /// refusing to start if a pid is there) have runtime paths compiled in, which would otherwise
     /// meet the host's own daemons and other labs', and outlive the lab. The tmpfs dies with the last
     /// process of that mount namespace. mount -n: /run/mount/utab is the host's, and is not ours to write.
+    /// A daemon's <see cref="RealDaemon.Setup"/> comes in RAWSCAN_SETUP and runs there, after /run is
+    /// private (sshd's /run/sshd is made there) and before the exec, so it runs beside the other
+    /// daemons' setups rather than before them all, and the pid is still the daemon's.
     /// </summary>
     public const string Wrapper = """
         d=$1 log=$2
@@ -40,22 +57,39 @@ internal static class RealDaemons
             mkdir -p "$d/run/$rel" &&
             mount -n --bind "$d" "$d/run/$rel" &&
             mount -n --move "$d/run" /run || { echo "rawscan lab: could not give $1 a private /run"; exit 1; }
+        if [ -n "${RAWSCAN_SETUP-}" ]; then
+            sh -ec "$RAWSCAN_SETUP" || { echo "rawscan lab: setting up $1 failed"; exit 1; }
+        fi
+        unset RAWSCAN_SETUP
         exec "$@"
         """;
 
-    /// <summary>The daemons of <paramref name="spec"/>'s real host, their config files written into <paramref name="dir"/>.</summary>
+    /// <summary>
+    /// The daemons of <paramref name="spec"/>'s real host, UDP then TCP, their config files written
+    /// into <paramref name="dir"/>. A TCP port served by a UDP entry's daemon (memcached's 11211) is
+    /// added to that daemon's ports rather than given a daemon of its own.
+    /// </summary>
     /// <exception cref="LabException">The spec names a daemon this lab does not know how to run.</exception>
     public static IReadOnlyList<RealDaemon> Prepare(LabSpec spec, string dir)
     {
         if (!dir.StartsWith("/run/", StringComparison.Ordinal))
             throw new LabException($"the real services' state directory must be under /run (the private /run they run with keeps it there): {dir}");
         Directory.CreateDirectory(Path.Combine(dir, "run"));
-        return [.. spec.RealServices.Select(s => Daemon(spec, s, dir))];
+        var udp = spec.RealServices.Select(s => Daemon(spec, s, dir)).ToList();
+        for (int i = 0; i < udp.Count; i++)
+        {
+            var alsoTcp = spec.RealTcpServices.Where(t => t.InstanceName == udp[i].Name).Select(t => t.Port).ToList();
+            if (alsoTcp.Count > 0) udp[i] = udp[i] with { TcpPorts = alsoTcp };
+        }
+        return [.. udp, .. TcpDaemons(spec, dir, udp.Select(d => d.Name).ToHashSet())];
     }
 
-    /// <summary>The program each daemon of the spec runs, by absolute path, for checking they are installed before anything is built.</summary>
-    public static IEnumerable<(RealService Service, string Program)> Programs(LabSpec spec) =>
-        spec.RealServices.Select(s => (s, ProgramOf(s.Daemon)));
+    /// <summary>
+    /// Every program the real host runs or sets up with, by absolute path, with the Debian package
+    /// that has it and whether its daemon is optional: checked before anything is built.
+    /// </summary>
+    public static IEnumerable<(string Daemon, string Package, string Program, bool Optional)> Programs(LabSpec spec) =>
+        spec.RealServices.Select(s => (s.Daemon, s.Package, ProgramOf(s.Daemon), false)).Concat(TcpPrograms(spec));
 
     private static string ProgramOf(string daemon) => daemon switch
     {
@@ -262,7 +296,7 @@ internal static class RealDaemons
                 [reflector]
                 enable-reflector=no
 
-                """)], ReadyLine: "Server startup complete"),
+                """)], readyLine: "Server startup complete"),
 
             // memcached's UDP protocol is off by default since 1.5.6; -U turns it on. Arguments only.
             "memcached" => new(s, [program, "-u", "root", "-l", host, "-p", port, "-U", port, "-m", "16", "-c", "64"]),

@@ -6,6 +6,8 @@ namespace RawScan.Lab.Internal;
 /// truth.json as written: every field of <see cref="LabSpec"/>, addresses dotted, ranges as CIDR,
 /// ports as "1-79,81-65535", so scripts (jq) and other languages read it without our types. The
 /// namespace names are derived from the name, written for those readers and not read back.
+/// "realTcp" is there only for a lab brought up with --real-services: the real host's TCP services
+/// as they were found running (<see cref="RealTcpTruth"/>).
 /// </summary>
 internal sealed record TruthFile(
     string Name,
@@ -23,7 +25,8 @@ internal sealed record TruthFile(
     ushort[] UdpOpen,
     TruthFilterRule[] Filters,
     string DefaultState,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] TruthIpv6? Ipv6 = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] TruthIpv6? Ipv6 = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] RealTcpTruth[]? RealTcp = null);
 
 /// <summary>
 /// The IPv6 side, addresses in RFC 5952 text, blocks as "2001:db8:1::/64". Absent (null) in the

@@ -101,14 +101,18 @@ public partial class LabRealServicesTests(ITestOutputHelper output)
             Assert.True(up.ExitCode == 0, $"lab up --real-services exited {up.ExitCode}: {up.Stderr}");
             var info = LabManager.Status(name)!;
             Assert.Equal(spec.RealNamespace, info.RealNamespace);
-            Assert.Equal(spec.RealServices.Select(s => (s.Daemon, s.Port)), info.RealDaemons!.Select(d => (d.Daemon, d.Port)));
+            Assert.Equal(spec.RealServices.Select(s => (s.Daemon, s.Port)), info.RealDaemons!.Where(d => d.Protocol == "udp").Select(d => (d.Daemon, d.Port)));
+            var skipped = LabManager.RealSkipped(name);
+            Assert.Equal(spec.RealTcpServices.Select(t => t.InstanceName).Distinct().Where(n => !spec.RealServices.Any(s => s.Daemon == n))
+                .Where(n => !skipped.Any(x => x.StartsWith(n + " ", StringComparison.Ordinal))),
+                info.RealDaemons!.Where(d => d.Protocol == "tcp").Select(d => d.Daemon));
             Assert.True(info.RealServicesAlive, "not every daemon is running: " + string.Join(", ", info.RealDaemons!.Where(d => !d.Alive).Select(d => d.Daemon)));
-            foreach (var d in info.RealDaemons!)
+            foreach (var d in info.RealDaemons!.Where(d => d.Protocol == "udp"))
                 Assert.Contains($"udp {d.Port,-5}  {d.Daemon,-13} pid {d.Pid}", up.Stdout);
 
             // The pids recorded are the daemons themselves, not a shell or launcher in front of them.
             foreach (var d in info.RealDaemons!)
-                Assert.Contains(d.Daemon == "avahi-daemon" ? "avahi-daemon" : "/" + d.Daemon, Command(d.Pid));
+                Assert.Contains(d.Daemon == "avahi-daemon" ? "avahi-daemon" : "/" + d.Daemon.Replace("-12345", "", StringComparison.Ordinal), Command(d.Pid));
             string realNetns = Exec.Run("readlink", $"/proc/{info.RealDaemons![0].Pid}/ns/net").Trim();   // "net:[4026532318]"
             var everyPid = Exec.Run("ip", "netns", "pids", spec.RealNamespace).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToList();
             Assert.True(everyPid.Count >= info.RealDaemons!.Count, "fewer processes in the real namespace than daemons");
@@ -144,6 +148,7 @@ public partial class LabRealServicesTests(ITestOutputHelper output)
         var packages = PackagesLine().Matches(File.ReadAllText(Path.Combine(dir.FullName, "run-scan.sh")))
             .SelectMany(m => m.Groups[1].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToHashSet();
         Assert.All(Spec.RealServices, s => Assert.Contains(s.Package, packages));
+        Assert.All(Spec.RealTcpServices, s => Assert.Contains(s.Package, packages));
     }
 
     /// <summary>nmap's state of each UDP port in its XML, read here with an XML parser of our own choosing, not RawScan's reader.</summary>
