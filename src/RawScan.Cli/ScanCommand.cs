@@ -191,9 +191,10 @@ internal static class ScanCommand
             sinks.Add(writers);
             // A resumed scan's reports start with what the stopped scan settled, read back from its journal.
             if (p.Resumed is { } saved)
-                foreach (var r in ResultJournal.Read(saved.JournalPath(p.ResumedFrom!), saved.Seed, saved.JournalLength))
+                foreach (var (r, finding) in ResultJournal.ReadEntries(saved.JournalPath(p.ResumedFrom!), saved.Seed, saved.JournalLength))
                 {
-                    sinks.OnResult(r);
+                    if (finding is null) sinks.OnResult(r);
+                    else sinks.OnService(r, finding);                       // a --banners scan's open port, with its banner
                     replayed[(int)r.State]++;
                 }
             if (place.Journal is { } journal) sinks.AddFirst(journal);   // first: a report that fails cannot keep a result from it
@@ -474,6 +475,16 @@ internal static class ScanCommand
             for (int i = 0; i < s.Length; i++)
             {
                 try { s[i].OnResult(r); }
+                catch (IOException e) when (e is not ReportWriteException) { throw Drop(s[i], e); }
+            }
+        }
+
+        public void OnService(in PortResult r, ServiceFinding service)
+        {
+            var s = _sinks;
+            for (int i = 0; i < s.Length; i++)
+            {
+                try { s[i].OnService(r, service); }
                 catch (IOException e) when (e is not ReportWriteException) { throw Drop(s[i], e); }
             }
         }
