@@ -237,8 +237,8 @@ public sealed class NmapXmlWriter(Stream stream, IServiceRegistry registry) : IR
     /// tunnel method conf&gt; (attributes in nmap's order; tunnel only "ssl", the one value nmap.dtd
     /// allows; no &lt;service&gt; when nothing named the service, as for an unnamed port), then the
     /// bytes as nmap's banner script reports them, &lt;script id="banner" output="..."/&gt; in
-    /// <see cref="BannerText"/>'s form, and a TLS certificate's subject and issuer as ssl-cert's
-    /// first two lines, &lt;script id="ssl-cert" output="Subject: ...&amp;#xa;Issuer: ..."/&gt;.
+    /// <see cref="BannerText"/>'s form, with a TLS certificate's subject and issuer as the script's
+    /// &lt;elem key="tls_subject"&gt; and &lt;elem key="tls_issuer"&gt; (NSE's structured output).
     /// </summary>
     private static void WriteService(XmlWriter x, ServiceFinding f)
     {
@@ -254,20 +254,25 @@ public sealed class NmapXmlWriter(Stream stream, IServiceRegistry registry) : IR
             x.WriteAttributeString("conf", ReportText.Invariant(f.Confidence));
             x.WriteEndElement();
         }
-        if (f.Banner.Length > 0)
+        // One script a port: ndiff (Debian's, Python 3) sorts a port's script results and fails on two.
+        if (f.Banner.Length > 0 || f.TlsSubject is not null || f.TlsIssuer is not null)
         {
             x.WriteStartElement("script");
             x.WriteAttributeString("id", "banner");
             x.WriteAttributeString("output", BannerText.Encode(f.Banner));
+            WriteElem(x, "tls_subject", f.TlsSubject);
+            WriteElem(x, "tls_issuer", f.TlsIssuer);
             x.WriteEndElement();
         }
-        if (f.TlsSubject is not null || f.TlsIssuer is not null)
-        {
-            x.WriteStartElement("script");
-            x.WriteAttributeString("id", "ssl-cert");
-            x.WriteAttributeString("output", Clean($"Subject: {f.TlsSubject}\nIssuer: {f.TlsIssuer}"));
-            x.WriteEndElement();
-        }
+    }
+
+    private static void WriteElem(XmlWriter x, string key, string? value)
+    {
+        if (value is null) return;
+        x.WriteStartElement("elem");
+        x.WriteAttributeString("key", key);
+        x.WriteString(Clean(value));
+        x.WriteEndElement();
     }
 
     /// <summary>Characters XML 1.0 cannot carry at all (controls but tab and line ends) become '?'.</summary>
@@ -302,7 +307,7 @@ public sealed class NmapXmlWriter(Stream stream, IServiceRegistry registry) : IR
 
     /// <summary>
     /// The ports with their findings: a port whose &lt;service&gt; says method="probed" (RawScan's
-    /// --banners, or nmap -sV), or that has a banner or ssl-cert script, has one; a registry guess
+    /// --banners, or nmap -sV), or that has a banner script, has one; a registry guess
     /// alone (method="table", no script) has none.
     /// </summary>
     public static List<ReportEntry> ReadEntries(TextReader text)
@@ -311,6 +316,7 @@ public sealed class NmapXmlWriter(Stream stream, IServiceRegistry registry) : IR
         int last = -1;                                   // the port whose <service> and <script>s come next
         ServiceFinding? found = null;
         bool isFinding = false;
+        string? elemKey = null;                          // inside <elem key="tls_subject|tls_issuer"> of a banner script
         void Attach()
         {
             if (last >= 0 && isFinding && found is not null) results[last] = results[last] with { Service = found };
@@ -328,6 +334,12 @@ public sealed class NmapXmlWriter(Stream stream, IServiceRegistry registry) : IR
         {
             while (x.Read())
             {
+                if (elemKey is not null && x.NodeType is XmlNodeType.Text or XmlNodeType.CDATA)
+                {
+                    found = elemKey == "tls_subject" ? found! with { TlsSubject = x.Value } : found! with { TlsIssuer = x.Value };
+                    Attach();
+                }
+                if (x.NodeType != XmlNodeType.Whitespace && x.NodeType != XmlNodeType.SignificantWhitespace) elemKey = null;
                 if (x.NodeType != XmlNodeType.Element) continue;
                 if (root)
                 {
@@ -379,18 +391,13 @@ public sealed class NmapXmlWriter(Stream stream, IServiceRegistry registry) : IR
                         isFinding = probed;
                         Attach();
                         break;
-                    case "script" when last >= 0 && x.GetAttribute("id") is "banner" or "ssl-cert":
-                        string output = x.GetAttribute("output") ?? "";
-                        found ??= new ServiceFinding();
-                        if (x.GetAttribute("id") == "banner") found = found with { Banner = BannerText.Decode(output) };
-                        else
-                            foreach (var line in output.Split('\n'))
-                            {
-                                if (line.StartsWith("Subject: ", StringComparison.Ordinal)) found = found with { TlsSubject = line["Subject: ".Length..] };
-                                else if (line.StartsWith("Issuer: ", StringComparison.Ordinal)) found = found with { TlsIssuer = line["Issuer: ".Length..] };
-                            }
+                    case "script" when last >= 0 && x.GetAttribute("id") == "banner":
+                        found = (found ?? new ServiceFinding()) with { Banner = BannerText.Decode(x.GetAttribute("output") ?? "") };
                         isFinding = true;
                         Attach();
+                        break;
+                    case "elem" when last >= 0 && isFinding && x.GetAttribute("key") is "tls_subject" or "tls_issuer":
+                        elemKey = x.GetAttribute("key");                  // its text is the next node
                         break;
                 }
             }
