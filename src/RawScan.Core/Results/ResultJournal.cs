@@ -91,7 +91,7 @@ public sealed class ResultJournal : IResultSink, IDisposable
     /// <summary>Buffers one result (the receive thread's; no allocation, no system call but one write per 8,192 results).</summary>
     public void OnResult(in PortResult r)
     {
-        if (_used == _buffer.Length) WriteBuffered();
+        if (_buffer.Length - _used < RecordLength) WriteBuffered();       // a finding's record may have left less than one
         Write(_buffer.AsSpan(_used, RecordLength), r);
         _used += RecordLength;
     }
