@@ -17,19 +17,6 @@ public static class BannerText
     /// <summary>At most this many chars stand for one byte ("\xNN").</summary>
     public const int MaxCharsPerByte = 4;
 
-    /// <summary>
-    /// Writes the text of <paramref name="banner"/> through <paramref name="emit"/>-free chunks: a
-    /// few chars on the stack at a time, nothing allocated. <paramref name="leadingFormula"/>: a first
-    /// byte of '=', '+', '-' or '@' is written "\xNN", so a spreadsheet opening a CSV does not take the
-    /// banner for a formula (it still decodes to the same bytes).
-    /// </summary>
-    public static void Write(TextWriter w, ReadOnlySpan<byte> banner, bool leadingFormula = false)
-    {
-        Span<char> s = stackalloc char[MaxCharsPerByte];
-        for (int i = 0; i < banner.Length; i++)
-            w.Write(s[..Format(banner[i], s, leadingFormula && i == 0)]);
-    }
-
     /// <summary>The text as a string (XML attributes and HTML, written once per port at the end of a scan).</summary>
     public static string Encode(ReadOnlySpan<byte> banner)
     {
