@@ -173,7 +173,10 @@ internal static class ScanCommand
         var summaryWriter = new SummaryWriter(registry);
         // A resumed scan's reports are the whole scan's (its journal is replayed into them first): only a shard is partial.
         var header = new ScanHeader(CommandLine(), DateTimeOffset.Now, p.Options.Ports, (ulong)p.Options.Targets.Count,
-            typeof(Scanner).Assembly.GetName().Version?.ToString(3) ?? "0", p.Show, Partial: p.Options.Shard.Count > 1);
+            typeof(Scanner).Assembly.GetName().Version?.ToString(3) ?? "0", p.Show, Partial: p.Options.Shard.Count > 1)
+        {
+            Banners = p.Options.Banners is not null,                        // CSV's header makes room for the findings
+        };
         table?.Begin(header);
         // Output files, the journal and the resume file are opened only once the scan can start
         // (Scanner.Run's ready): a scan refused for no route, no interface or no next hop leaves an

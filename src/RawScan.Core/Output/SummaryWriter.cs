@@ -5,8 +5,8 @@ namespace RawScan.Output;
 
 /// <summary>
 /// The end-of-scan summary: counts by state, open ports by port class and protocol, the top services,
-/// flagged ports (backdoor defaults, alternate service ports), with --banners how many open ports their
-/// answer identified and how many contradict the registry, then what was sent and what came back.
+/// flagged ports (backdoor defaults, alternate service ports), with --banners what the banner grab did
+/// and how many open ports run another service than the registry guesses, then what was sent and what came back.
 /// It counts as results arrive (on the receive thread, its one writer) and writes once at the end.
 /// </summary>
 public sealed class SummaryWriter(IServiceRegistry registry) : IResultSink
