@@ -173,7 +173,10 @@ internal static class ScanCommand
         var summaryWriter = new SummaryWriter(registry);
         // A resumed scan's reports are the whole scan's (its journal is replayed into them first): only a shard is partial.
         var header = new ScanHeader(CommandLine(), DateTimeOffset.Now, p.Options.Ports, (ulong)p.Options.Targets.Count,
-            typeof(Scanner).Assembly.GetName().Version?.ToString(3) ?? "0", p.Show, Partial: p.Options.Shard.Count > 1);
+            typeof(Scanner).Assembly.GetName().Version?.ToString(3) ?? "0", p.Show, Partial: p.Options.Shard.Count > 1)
+        {
+            Banners = p.Options.Banners is not null,                        // CSV's header makes room for the findings
+        };
         table?.Begin(header);
         // Output files, the journal and the resume file are opened only once the scan can start
         // (Scanner.Run's ready): a scan refused for no route, no interface or no next hop leaves an
@@ -191,9 +194,10 @@ internal static class ScanCommand
             sinks.Add(writers);
             // A resumed scan's reports start with what the stopped scan settled, read back from its journal.
             if (p.Resumed is { } saved)
-                foreach (var r in ResultJournal.Read(saved.JournalPath(p.ResumedFrom!), saved.Seed, saved.JournalLength))
+                foreach (var (r, finding) in ResultJournal.ReadEntries(saved.JournalPath(p.ResumedFrom!), saved.Seed, saved.JournalLength))
                 {
-                    sinks.OnResult(r);
+                    if (finding is null) sinks.OnResult(r);
+                    else sinks.OnService(r, finding);                       // a --banners scan's open port, with its banner
                     replayed[(int)r.State]++;
                 }
             if (place.Journal is { } journal) sinks.AddFirst(journal);   // first: a report that fails cannot keep a result from it
@@ -474,6 +478,16 @@ internal static class ScanCommand
             for (int i = 0; i < s.Length; i++)
             {
                 try { s[i].OnResult(r); }
+                catch (IOException e) when (e is not ReportWriteException) { throw Drop(s[i], e); }
+            }
+        }
+
+        public void OnService(in PortResult r, ServiceFinding service)
+        {
+            var s = _sinks;
+            for (int i = 0; i < s.Length; i++)
+            {
+                try { s[i].OnService(r, service); }
                 catch (IOException e) when (e is not ReportWriteException) { throw Drop(s[i], e); }
             }
         }

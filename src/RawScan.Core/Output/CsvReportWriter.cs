@@ -19,10 +19,19 @@ public sealed class CsvReportWriter : IReportWriter
 {
     public const string Header = "ip,proto,port,state,service,class,flags,ttl,reason";
 
+    /// <summary>
+    /// A --banners scan's columns (<see cref="ScanHeader.Banners"/>), after <see cref="Header"/>'s, on
+    /// every row: empty where a row has no finding (not an open TCP port, or nothing answered).
+    /// </summary>
+    public const string ServiceColumns = "detected_service,product,version,info,tunnel,method,tls_subject,tls_issuer,banner";
+
+    public const string BannersHeader = Header + "," + ServiceColumns;
+
     private readonly StreamWriter _w;
     private readonly IServiceRegistry _registry;
     private FlushPacer _flush = new(JsonLinesWriter.FlushPeriod);
     private bool _headerWritten;
+    private bool _banners;
     private ShownStates _shown = new(true, true);
 
     public CsvReportWriter(Stream stream, IServiceRegistry registry)
@@ -34,8 +43,23 @@ public sealed class CsvReportWriter : IReportWriter
 
     public void Begin(ScanHeader header)
     {
-        if (header is not null) _shown = header.Shown;
+        if (header is not null)
+        {
+            _shown = header.Shown;
+            _banners = header.Banners;
+        }
         WriteHeader();
+    }
+
+    /// <summary>
+    /// The row with the finding in the service columns when the file has them (a --banners scan's);
+    /// without them (a header that did not say --banners) the row is written as <see cref="OnResult"/> writes it.
+    /// </summary>
+    public void OnService(in PortResult r, ServiceFinding service)
+    {
+        if (!_shown.Includes(r.State)) return;
+        Write(r, service);
+        _flush.Dirty = true;
     }
 
     public void OnResult(in PortResult r)
@@ -47,7 +71,7 @@ public sealed class CsvReportWriter : IReportWriter
 
     public void Tick(long wallMicros) => _flush.Tick(_w, wallMicros);
 
-    private void Write(in PortResult r)
+    private void Write(in PortResult r, ServiceFinding? finding = null)
     {
         WriteHeader();
         var info = _registry.Lookup(r.Protocol, r.Port);
@@ -74,7 +98,40 @@ public sealed class CsvReportWriter : IReportWriter
         if (r.Answered) ReportText.WriteNumber(_w, r.Ttl);
         _w.Write(',');
         _w.Write(r.ReasonOrDefault.Name());
+        if (_banners) WriteFinding(_w, finding);
         _w.Write("\r\n");
+    }
+
+    /// <summary>The <see cref="ServiceColumns"/>, each after its comma; all empty without a finding. The banner is always quoted.</summary>
+    private static void WriteFinding(TextWriter w, ServiceFinding? f)
+    {
+        if (f is null)
+        {
+            w.Write(",,,,,,,,,");                                      // the nine columns, empty
+            return;
+        }
+        foreach (var s in (ReadOnlySpan<string?>)[f.Service, f.Product, f.Version, f.Info, f.Tunnel])
+        {
+            w.Write(',');
+            WriteField(w, s ?? "");
+        }
+        w.Write(',');
+        w.Write(ServiceFinding.MethodName(f.Method));
+        w.Write(',');
+        WriteField(w, f.TlsSubject ?? "");
+        w.Write(',');
+        WriteField(w, f.TlsIssuer ?? "");
+        w.Write(",\"");
+        // The banner's text (BannerText) is printable ASCII; only its quotes need doubling, and a
+        // leading '=', '+', '-' or '@' is escaped so a spreadsheet does not run the banner as a formula.
+        Span<char> c = stackalloc char[BannerText.MaxCharsPerByte];
+        for (int i = 0; i < f.Banner.Length; i++)
+        {
+            int n = BannerText.Format(f.Banner[i], c, escapeFormula: i == 0);
+            if (n == 1 && c[0] == '"') w.Write('"');
+            w.Write(c[..n]);
+        }
+        w.Write('"');
     }
 
     /// <summary>Even a scan that found nothing (or failed before Begin) leaves a file with its header.</summary>
@@ -94,7 +151,7 @@ public sealed class CsvReportWriter : IReportWriter
     {
         if (_headerWritten) return;
         _headerWritten = true;
-        _w.Write(Header);
+        _w.Write(_banners ? BannersHeader : Header);
         _w.Write("\r\n");
     }
 
@@ -108,7 +165,11 @@ public sealed class CsvReportWriter : IReportWriter
 
     /// <summary>Reads results back: the header names the columns, so their order may differ.</summary>
     /// <exception cref="FormatException">No header, or a row that is not a result (its line number is in the message).</exception>
-    public static IEnumerable<PortResult> Read(TextReader reader)
+    public static IEnumerable<PortResult> Read(TextReader reader) => ReadEntries(reader).Select(e => e.Result);
+
+    /// <summary>The rows with their findings: a row whose "method" column is filled has one.</summary>
+    /// <exception cref="FormatException">No header, or a row that is not a result (its line number is in the message).</exception>
+    public static IEnumerable<ReportEntry> ReadEntries(TextReader reader)
     {
         int line = 1;
         var header = ReadRecord(reader, ref line);
@@ -117,6 +178,8 @@ public sealed class CsvReportWriter : IReportWriter
             : throw new FormatException($"line 1: no '{name}' column (expected the header {Header})");
         int ip = Column("ip"), proto = Column("proto"), port = Column("port"), state = Column("state");
         int ttl = header.IndexOf("ttl"), reason = header.IndexOf("reason");
+        int method = header.IndexOf("method");
+        string? Cell(List<string> f, string name) => header.IndexOf(name) is var i and >= 0 && f[i].Length > 0 ? f[i] : null;
         while (true)
         {
             int at = line;
@@ -134,7 +197,17 @@ public sealed class CsvReportWriter : IReportWriter
             if (ttl >= 0 && f[ttl].Length > 0 && !byte.TryParse(f[ttl], NumberStyles.None, CultureInfo.InvariantCulture, out t))
                 throw new FormatException($"line {at}: bad ttl '{f[ttl]}'");
             var why = reason >= 0 && PortReasonNames.TryParse(f[reason], out var pr) ? pr : PortReason.Unknown;
-            yield return new PortResult(address, f[proto] == "udp" ? Protocol.Udp : Protocol.Tcp, p, s, t, 0, why);
+            var result = new PortResult(address, f[proto] == "udp" ? Protocol.Udp : Protocol.Tcp, p, s, t, 0, why);
+            ServiceFinding? finding = null;
+            if (method >= 0 && f[method] is "probed" or "table")
+                finding = new ServiceFinding
+                {
+                    Service = Cell(f, "detected_service"), Product = Cell(f, "product"), Version = Cell(f, "version"), Info = Cell(f, "info"),
+                    Tunnel = Cell(f, "tunnel"), TlsSubject = Cell(f, "tls_subject"), TlsIssuer = Cell(f, "tls_issuer"),
+                    Method = f[method] == "probed" ? ServiceMethod.Probed : ServiceMethod.Table,
+                    Banner = Cell(f, "banner") is { } b ? BannerText.Decode(b) : [],
+                };
+            yield return new ReportEntry(result, finding);
         }
     }
 

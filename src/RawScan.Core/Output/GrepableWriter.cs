@@ -47,6 +47,19 @@ public sealed class GrepableWriter(Stream stream, IServiceRegistry registry) : I
         _tallies.Add(r, out _);
     }
 
+    /// <summary>
+    /// An open port with its banner grab's finding, written as nmap -sV's grepable form:
+    /// 22/open/tcp//ssh//OpenSSH 9.2p1 (protocol 2.0)/ (service "ssl|http" for HTTP in TLS, as nmap
+    /// writes it; the banner itself has no place in the format).
+    /// </summary>
+    public void OnService(in PortResult r, ServiceFinding service)
+    {
+        if (_ended) return;
+        _tallies ??= new HostTallies(new ScanHeader("", DateTimeOffset.UtcNow, new ScanPorts(PortSet.None, PortSet.None), 0, "",
+            new ShownStates(true, true), Partial: true));
+        _tallies.Add(r, service, out _);
+    }
+
     public void End(ScanSummary summary)
     {
         if (_ended) return;
@@ -75,8 +88,11 @@ public sealed class GrepableWriter(Stream stream, IServiceRegistry registry) : I
                     _w.Write('/');
                     _w.Write(r.Protocol.Name());
                     _w.Write("//");
-                    _w.Write(Field(registry.Lookup(r.Protocol, r.Port).Name));
-                    _w.Write("///");
+                    var finding = h.FindingOf(r);
+                    _w.Write(Field(finding is not null && FindingText.Service(finding) is { } detected ? detected : registry.Lookup(r.Protocol, r.Port).Name));
+                    _w.Write("//");
+                    if (finding is { Method: ServiceMethod.Probed }) _w.Write(Field(FindingText.Version(finding)));
+                    _w.Write('/');
                 }
             }
             var folded = v.FoldedStates().ToList();
@@ -103,11 +119,36 @@ public sealed class GrepableWriter(Stream stream, IServiceRegistry registry) : I
     internal static string Field(string? name) =>
         name is null ? "" : name.Replace('/', '|').Replace(',', ';').Replace('\t', ' ').Replace('\r', ' ').Replace('\n', ' ');
 
+    private static ServiceFinding Finding(string service, string version)
+    {
+        string? info = null;
+        int open = version.LastIndexOf(" (", StringComparison.Ordinal);
+        if (version.EndsWith(')') && (open >= 0 || version[0] == '('))
+        {
+            int at = open >= 0 ? open + 2 : 1;
+            info = version[at..^1];
+            version = open >= 0 ? version[..open] : "";
+        }
+        bool ssl = service.StartsWith("ssl|", StringComparison.Ordinal);
+        return new ServiceFinding
+        {
+            Service = service.Length == 0 ? null : ssl ? service[4..] : service, Tunnel = ssl ? "ssl" : null,
+            Product = version.Length == 0 ? null : version, Info = info, Method = ServiceMethod.Probed,
+        };
+    }
+
     private static string OneLine(string s) => s.Replace('\r', ' ').Replace('\n', ' ');
 
     /// <summary>Reads the ports of grepable output back (RawScan's or nmap's -oG); TTLs read as 0.</summary>
     /// <exception cref="FormatException">A line that is neither a comment nor a host line (its number is in the message).</exception>
-    public static IEnumerable<PortResult> Read(TextReader reader)
+    public static IEnumerable<PortResult> Read(TextReader reader) => ReadEntries(reader).Select(e => e.Result);
+
+    /// <summary>
+    /// The ports with what the format keeps of a finding: a port whose version field is filled (RawScan's
+    /// --banners, nmap -sV) has one, probed, with its service ("ssl|http" read as http in ssl), the version
+    /// text as the product ("OpenSSH 9.2p1") and a last "(...)" as the info. No banner.
+    /// </summary>
+    public static IEnumerable<ReportEntry> ReadEntries(TextReader reader)
     {
         string? line;
         int n = 0;
@@ -133,7 +174,8 @@ public sealed class GrepableWriter(Stream stream, IServiceRegistry registry) : I
                         || !PortStateNames.TryParse(parts[1], out var state)
                         || parts[2] is not ("tcp" or "udp"))
                         throw new FormatException($"line {n}: bad port entry '{entry}'");
-                    yield return new PortResult(ip, parts[2] == "udp" ? Protocol.Udp : Protocol.Tcp, port, state, 0, 0);
+                    var result = new PortResult(ip, parts[2] == "udp" ? Protocol.Udp : Protocol.Tcp, port, state, 0, 0);
+                    yield return new ReportEntry(result, parts.Length > 6 && parts[6].Length > 0 ? Finding(parts[4], parts[6]) : null);
                 }
             }
         }

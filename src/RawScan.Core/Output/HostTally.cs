@@ -35,6 +35,16 @@ internal sealed class HostTally(UInt128 address)
     public int RttSamples { get; private set; }
 
     public readonly List<PortResult> Kept = [];
+
+    /// <summary>What banner grabs found on this host's ports (--banners), by protocol and port; null until the first.</summary>
+    public Dictionary<int, ServiceFinding>? Findings;
+
+    /// <summary>The finding for a port of this host, or null. A port repeated keeps its first.</summary>
+    public ServiceFinding? FindingOf(in PortResult r) => Findings?.GetValueOrDefault(Key(r));
+
+    public void AddFinding(in PortResult r, ServiceFinding f) => (Findings ??= []).TryAdd(Key(r), f);
+
+    private static int Key(in PortResult r) => (r.Protocol == Protocol.Tcp ? 0 : 1 << 16) + r.Port;
     public readonly List<Bucket> Buckets = [];
 
     public struct Bucket
@@ -168,7 +178,10 @@ internal sealed class HostTallies
     public ShownStates Shown => _shown;
 
     /// <summary>Counts the result; returns its host when the host has answered (null while it has not), and whether this result settled it.</summary>
-    public HostTally? Add(in PortResult r, out bool settled)
+    public HostTally? Add(in PortResult r, out bool settled) => Add(r, null, out settled);
+
+    /// <summary>As <see cref="Add(in PortResult, out bool)"/>, keeping the port's banner finding (an open port: its host has answered).</summary>
+    public HostTally? Add(in PortResult r, ServiceFinding? finding, out bool settled)
     {
         settled = false;
         if (!_hosts.TryGetValue(r.Address, out var h))
@@ -187,6 +200,7 @@ internal sealed class HostTallies
             }
         }
         h.Add(r, _shown);
+        if (finding is not null) h.AddFinding(r, finding);
         settled = PortsPerHost > 0 && h.Results == PortsPerHost;
         return h;
     }

@@ -58,9 +58,24 @@ public sealed class JsonLinesWriter : IReportWriter
         _flush.Dirty = true;
     }
 
+    /// <summary>
+    /// An open port with what its banner grab found (--banners): the line gains, after its other
+    /// fields, "detected_service", "product", "version" (each null when not known), "method"
+    /// ("probed" or "table") and "banner" (<see cref="BannerText"/>'s form, cut to --banner-bytes),
+    /// and "info", "tunnel", "tls_subject", "tls_issuer" where the finding has them. Lines
+    /// without a finding are as they always were: a consumer that does not know these fields reads on.
+    /// </summary>
+    public void OnService(in PortResult r, ServiceFinding service)
+    {
+        if (service is null) { OnResult(r); return; }
+        if (!_shown.Includes(r.State)) return;
+        Write(r, service);
+        _flush.Dirty = true;
+    }
+
     public void Tick(long wallMicros) => _flush.Tick(_writer, wallMicros);
 
-    private void Write(in PortResult r)
+    private void Write(in PortResult r, ServiceFinding? f = null)
     {
         var w = _writer;
         w.Write("{\"ip\":\"");
@@ -85,7 +100,48 @@ public sealed class JsonLinesWriter : IReportWriter
             w.Write('"');
         }
         else w.Write("null");
-        w.Write(_registry is null ? "}\n" : Tail(r.Protocol, r.Port));
+        if (f is null)
+        {
+            w.Write(_registry is null ? "}\n" : Tail(r.Protocol, r.Port));
+            return;
+        }
+        if (_registry is not null)
+        {
+            var tail = Tail(r.Protocol, r.Port);
+            w.Write(tail.AsSpan(0, tail.Length - 2));                   // the cached tail without its "}\n"
+        }
+        WriteFinding(w, f);
+        w.Write("}\n");
+    }
+
+    /// <summary>The finding's fields, each starting with its comma; <see cref="Parse"/> reads them back.</summary>
+    private static void WriteFinding(TextWriter w, ServiceFinding f)
+    {
+        w.Write(",\"detected_service\":");
+        WriteString(w, f.Service);
+        w.Write(",\"product\":");
+        WriteString(w, f.Product);
+        w.Write(",\"version\":");
+        WriteString(w, f.Version);
+        if (f.Info is not null) { w.Write(",\"info\":"); WriteString(w, f.Info); }
+        if (f.Tunnel is not null) { w.Write(",\"tunnel\":"); WriteString(w, f.Tunnel); }
+        if (f.TlsSubject is not null) { w.Write(",\"tls_subject\":"); WriteString(w, f.TlsSubject); }
+        if (f.TlsIssuer is not null) { w.Write(",\"tls_issuer\":"); WriteString(w, f.TlsIssuer); }
+        w.Write(",\"method\":\"");
+        w.Write(ServiceFinding.MethodName(f.Method));
+        w.Write("\",\"banner\":\"");
+        Span<char> s = stackalloc char[BannerText.MaxCharsPerByte];
+        foreach (byte b in f.Banner)
+        {
+            int n = BannerText.Format(b, s);
+            for (int i = 0; i < n; i++)
+            {
+                char c = s[i];
+                if (c is '\\' or '"') w.Write('\\');                   // JSON's escapes over the banner's
+                w.Write(c);
+            }
+        }
+        w.Write('"');
     }
 
     /// <summary>
@@ -154,7 +210,11 @@ public sealed class JsonLinesWriter : IReportWriter
     /// fields (lines written before they existed read the same).
     /// </summary>
     /// <exception cref="FormatException">A line is not a RawScan result (its number is in the message).</exception>
-    public static IEnumerable<PortResult> Read(TextReader reader)
+    public static IEnumerable<PortResult> Read(TextReader reader) => ReadEntries(reader).Select(e => e.Result);
+
+    /// <summary>The results with their findings (a line with "method" has one; lines before --banners existed have none).</summary>
+    /// <exception cref="FormatException">A line is not a RawScan result (its number is in the message).</exception>
+    public static IEnumerable<ReportEntry> ReadEntries(TextReader reader)
     {
         string? line;
         int n = 0;
@@ -167,7 +227,7 @@ public sealed class JsonLinesWriter : IReportWriter
     }
 
     /// <summary>One line as a result; every failure is one sentence of ours naming the field (no parser's text).</summary>
-    private static PortResult Parse(string line, int n)
+    private static ReportEntry Parse(string line, int n)
     {
         string why;
         try
@@ -186,7 +246,8 @@ public sealed class JsonLinesWriter : IReportWriter
                 uint rtt = e.TryGetProperty("rtt_us", out var rt) && rt.ValueKind == JsonValueKind.Number && rt.TryGetUInt32(out uint u) ? u : 0;
                 long micros = Text(e, "timestamp", out var ts) && DateTimeOffset.TryParse(ts, CultureInfo.InvariantCulture,
                     DateTimeStyles.AssumeUniversal, out var when) ? (when.UtcTicks - DateTime.UnixEpoch.Ticks) / 10 : 0;
-                return new PortResult(ip, proto == "udp" ? Protocol.Udp : Protocol.Tcp, port, state, ttl, micros, reason, rtt);
+                var result = new PortResult(ip, proto == "udp" ? Protocol.Udp : Protocol.Tcp, port, state, ttl, micros, reason, rtt);
+                return new ReportEntry(result, Finding(e));
             }
         }
         catch (JsonException)
@@ -195,6 +256,21 @@ public sealed class JsonLinesWriter : IReportWriter
         }
         throw new FormatException($"line {n}: not a RawScan result ({why})");
     }
+
+    /// <summary>The finding of a line that has a "method" ("probed" or "table"); null for any other line.</summary>
+    private static ServiceFinding? Finding(JsonElement e)
+    {
+        if (!Text(e, "method", out var method) || method is not ("probed" or "table")) return null;
+        return new ServiceFinding
+        {
+            Service = Field(e, "detected_service"), Product = Field(e, "product"), Version = Field(e, "version"), Info = Field(e, "info"),
+            Tunnel = Field(e, "tunnel"), TlsSubject = Field(e, "tls_subject"), TlsIssuer = Field(e, "tls_issuer"),
+            Method = method == "probed" ? ServiceMethod.Probed : ServiceMethod.Table,
+            Banner = Field(e, "banner") is { } b ? BannerText.Decode(b) : [],
+        };
+    }
+
+    private static string? Field(JsonElement e, string name) => Text(e, name, out var v) ? v : null;
 
     private static bool Text(JsonElement e, string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value)
     {

@@ -99,6 +99,14 @@ public sealed class NmapXmlWriter(Stream stream, IServiceRegistry registry) : IR
         _tallies.Add(r, out _);
     }
 
+    /// <summary>An open port with its banner grab's finding: written as nmap -sV writes a port (<see cref="WriteService"/>).</summary>
+    public void OnService(in PortResult r, ServiceFinding service)
+    {
+        if (_ended) return;
+        _tallies ??= new HostTallies(Fallback(TimeSpan.Zero));
+        _tallies.Add(r, service, out _);
+    }
+
     public void End(ScanSummary summary)
     {
         if (_ended) return;
@@ -192,6 +200,12 @@ public sealed class NmapXmlWriter(Stream stream, IServiceRegistry registry) : IR
             x.WriteAttributeString("reason", r.ReasonOrDefault.Name());
             x.WriteAttributeString("reason_ttl", ReportText.Invariant(r.Ttl));
             x.WriteEndElement();
+            if (h.FindingOf(r) is { } finding)
+            {
+                WriteService(x, finding);
+                x.WriteEndElement();
+                continue;
+            }
             // No <service> for a port the registry cannot name: nmap's "unknown" is a name it
             // looked up, and ndiff would show a made-up one as the service. A service whose own
             // protocol answered our probe (its cookie echoed) is confirmed: nmap's "probed".
@@ -215,6 +229,49 @@ public sealed class NmapXmlWriter(Stream stream, IServiceRegistry registry) : IR
             x.WriteAttributeString("to", ReportText.Invariant(Math.Max(h.SrttMicros + 4 * h.RttvarMicros, 100_000)));
             x.WriteEndElement();
         }
+        x.WriteEndElement();
+    }
+
+    /// <summary>
+    /// A banner grab's finding as nmap -sV writes it: &lt;service name product version extrainfo
+    /// tunnel method conf&gt; (attributes in nmap's order; tunnel only "ssl", the one value nmap.dtd
+    /// allows; no &lt;service&gt; when nothing named the service, as for an unnamed port), then the
+    /// bytes as nmap's banner script reports them, &lt;script id="banner" output="..."/&gt; in
+    /// <see cref="BannerText"/>'s form, with a TLS certificate's subject and issuer as the script's
+    /// &lt;elem key="tls_subject"&gt; and &lt;elem key="tls_issuer"&gt; (NSE's structured output).
+    /// </summary>
+    private static void WriteService(XmlWriter x, ServiceFinding f)
+    {
+        if (f.Service is { Length: > 0 } name)
+        {
+            x.WriteStartElement("service");
+            x.WriteAttributeString("name", Clean(name));
+            if (f.Product is not null) x.WriteAttributeString("product", Clean(f.Product));
+            if (f.Version is not null) x.WriteAttributeString("version", Clean(f.Version));
+            if (f.Info is not null) x.WriteAttributeString("extrainfo", Clean(f.Info));
+            if (f.Tunnel == "ssl") x.WriteAttributeString("tunnel", "ssl");
+            x.WriteAttributeString("method", ServiceFinding.MethodName(f.Method));
+            x.WriteAttributeString("conf", ReportText.Invariant(f.Confidence));
+            x.WriteEndElement();
+        }
+        // One script a port: ndiff (Debian's, Python 3) sorts a port's script results and fails on two.
+        if (f.Banner.Length > 0 || f.TlsSubject is not null || f.TlsIssuer is not null)
+        {
+            x.WriteStartElement("script");
+            x.WriteAttributeString("id", "banner");
+            x.WriteAttributeString("output", BannerText.Encode(f.Banner));
+            WriteElem(x, "tls_subject", f.TlsSubject);
+            WriteElem(x, "tls_issuer", f.TlsIssuer);
+            x.WriteEndElement();
+        }
+    }
+
+    private static void WriteElem(XmlWriter x, string key, string? value)
+    {
+        if (value is null) return;
+        x.WriteStartElement("elem");
+        x.WriteAttributeString("key", key);
+        x.WriteString(Clean(value));
         x.WriteEndElement();
     }
 
@@ -246,9 +303,24 @@ public sealed class NmapXmlWriter(Stream stream, IServiceRegistry registry) : IR
     /// &lt;port&gt; of every &lt;host&gt; with its IPv4 address, state and reason_ttl.
     /// </summary>
     /// <exception cref="FormatException">Not nmap XML, or a port RawScan cannot represent (its line is in the message).</exception>
-    public static List<PortResult> Read(TextReader text)
+    public static IEnumerable<PortResult> Read(TextReader text) => ReadEntries(text).Select(e => e.Result);
+
+    /// <summary>
+    /// The ports with their findings: a port whose &lt;service&gt; says method="probed" (RawScan's
+    /// --banners, or nmap -sV), or that has a banner script, has one; a registry guess
+    /// alone (method="table", no script) has none.
+    /// </summary>
+    public static List<ReportEntry> ReadEntries(TextReader text)
     {
-        var results = new List<PortResult>();
+        var results = new List<ReportEntry>();
+        int last = -1;                                   // the port whose <service> and <script>s come next
+        ServiceFinding? found = null;
+        bool isFinding = false;
+        string? elemKey = null;                          // inside <elem key="tls_subject|tls_issuer"> of a banner script
+        void Attach()
+        {
+            if (last >= 0 && isFinding && found is not null) results[last] = results[last] with { Service = found };
+        }
         using var x = XmlReader.Create(text, new XmlReaderSettings { DtdProcessing = DtdProcessing.Ignore, XmlResolver = null });
         var info = (IXmlLineInfo)x;
         string Where() => $"line {info.LineNumber}";
@@ -262,6 +334,12 @@ public sealed class NmapXmlWriter(Stream stream, IServiceRegistry registry) : IR
         {
             while (x.Read())
             {
+                if (elemKey is not null && x.NodeType is XmlNodeType.Text or XmlNodeType.CDATA)
+                {
+                    found = elemKey == "tls_subject" ? found! with { TlsSubject = x.Value } : found! with { TlsIssuer = x.Value };
+                    Attach();
+                }
+                if (x.NodeType != XmlNodeType.Whitespace && x.NodeType != XmlNodeType.SignificantWhitespace) elemKey = null;
                 if (x.NodeType != XmlNodeType.Element) continue;
                 if (root)
                 {
@@ -274,6 +352,7 @@ public sealed class NmapXmlWriter(Stream stream, IServiceRegistry registry) : IR
                     case "host":
                         haveAddress = false;
                         inPort = false;
+                        last = -1;
                         break;
                     case "address" when x.GetAttribute("addrtype") is null or "ipv4" or "ipv6":
                         if (!Ip.TryParse(x.GetAttribute("addr"), out address))
@@ -288,6 +367,7 @@ public sealed class NmapXmlWriter(Stream stream, IServiceRegistry registry) : IR
                         if (!haveAddress) throw new FormatException($"{Where()}: a port before its host's IPv4 address");
                         proto = p == "udp" ? Protocol.Udp : Protocol.Tcp;
                         inPort = true;
+                        last = -1;
                         break;
                     case "state" when inPort:
                         if (!PortStateNames.TryParse(x.GetAttribute("state") ?? "", out var state))
@@ -296,6 +376,28 @@ public sealed class NmapXmlWriter(Stream stream, IServiceRegistry registry) : IR
                         PortReasonNames.TryParse(x.GetAttribute("reason"), out var reason);
                         results.Add(new PortResult(address, proto, port, state, ttl, 0, reason));
                         inPort = false;
+                        last = results.Count - 1;
+                        found = null;
+                        isFinding = false;
+                        break;
+                    case "service" when last >= 0:
+                        bool probed = x.GetAttribute("method") == "probed";
+                        found = new ServiceFinding
+                        {
+                            Service = x.GetAttribute("name"), Product = x.GetAttribute("product"), Version = x.GetAttribute("version"),
+                            Info = x.GetAttribute("extrainfo"), Tunnel = x.GetAttribute("tunnel"),
+                            Method = probed ? ServiceMethod.Probed : ServiceMethod.Table,
+                        };
+                        isFinding = probed;
+                        Attach();
+                        break;
+                    case "script" when last >= 0 && x.GetAttribute("id") == "banner":
+                        found = (found ?? new ServiceFinding()) with { Banner = BannerText.Decode(x.GetAttribute("output") ?? "") };
+                        isFinding = true;
+                        Attach();
+                        break;
+                    case "elem" when last >= 0 && isFinding && x.GetAttribute("key") is "tls_subject" or "tls_issuer":
+                        elemKey = x.GetAttribute("key");                  // its text is the next node
                         break;
                 }
             }

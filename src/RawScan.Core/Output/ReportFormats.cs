@@ -12,13 +12,13 @@ namespace RawScan.Output;
 /// <param name="Flag">The command-line flag that names its file: -oJ FILE.</param>
 /// <param name="Streamed">A stream of results, written as they arrive. The others are documents written at the
 /// end (beside their place, then renamed into it). A resumed scan writes both kinds whole, from its journal first.</param>
-/// <param name="Read">Every result of a report in this format; null when it cannot be read back (HTML).</param>
+/// <param name="Read">Every result of a report in this format, with its banner finding where the format keeps one; null when it cannot be read back (HTML).</param>
 /// <param name="Starts">Whether a report's first non-blank line (trimmed) is this format's; null with <paramref name="Read"/>.</param>
 /// <param name="Help">One line for the usage text.</param>
 public sealed record ReportFormat(
     string Flag, string Name, string Extension, bool InAll, bool Streamed,
     Func<Stream, IServiceRegistry, IReportWriter> Create,
-    Func<TextReader, IEnumerable<PortResult>>? Read,
+    Func<TextReader, IEnumerable<ReportEntry>>? Read,
     Func<string, bool>? Starts,
     string Help);
 
@@ -29,20 +29,20 @@ public sealed record ReportFormat(
 public static class ReportFormats
 {
     public static readonly ReportFormat JsonLines = new("-oJ", "json", "json", InAll: true, Streamed: true,
-        (s, r) => new JsonLinesWriter(s, r), JsonLinesWriter.Read, line => line[0] == '{',
+        (s, r) => new JsonLinesWriter(s, r), JsonLinesWriter.ReadEntries, line => line[0] == '{',
         "JSON lines, streamed as results arrive ('-' for standard output)");
 
     public static readonly ReportFormat Csv = new("-oC", "csv", "csv", InAll: true, Streamed: true,
-        (s, r) => new CsvReportWriter(s, r), CsvReportWriter.Read,
+        (s, r) => new CsvReportWriter(s, r), CsvReportWriter.ReadEntries,
         line => line.StartsWith("ip,", StringComparison.Ordinal) || line.StartsWith("\"ip\",", StringComparison.Ordinal),
         "CSV: ip, proto, port, state, service, class, flags, ttl, reason");
 
     public static readonly ReportFormat Xml = new("-oX", "xml", "xml", InAll: true, Streamed: false,
-        (s, r) => new NmapXmlWriter(s, r), NmapXmlWriter.Read, line => line[0] == '<',
+        (s, r) => new NmapXmlWriter(s, r), NmapXmlWriter.ReadEntries, line => line[0] == '<',
         "nmap-compatible XML (valid against nmap.dtd, read by ndiff)");
 
     public static readonly ReportFormat Grepable = new("-oG", "grep", "gnmap", InAll: true, Streamed: false,
-        (s, r) => new GrepableWriter(s, r), GrepableWriter.Read, line => line[0] == '#' || line.StartsWith("Host: ", StringComparison.Ordinal),
+        (s, r) => new GrepableWriter(s, r), GrepableWriter.ReadEntries, line => line[0] == '#' || line.StartsWith("Host: ", StringComparison.Ordinal),
         "nmap-style grepable");
 
     public static readonly ReportFormat Html = new("-oH", "html", "html", InAll: false, Streamed: false,

@@ -51,14 +51,21 @@ public static class ReportReader
     /// scan was killed while writing it. Only a last line with no line break after it counts; a bad
     /// line anywhere else is a <see cref="FormatException"/>, as is a cut document (XML, grepable).
     /// </param>
-    public static List<PortResult> Read(string path, out string format, out bool cutShort)
+    public static List<PortResult> Read(string path, out string format, out bool cutShort) =>
+        [.. ReadEntries(path, out format, out cutShort).Select(e => e.Result)];
+
+    /// <summary>
+    /// As <see cref="Read(string, out string, out bool)"/>, each result with what its banner grab found
+    /// (<see cref="ReportEntry.Service"/>: null where the report has none, or the format keeps none).
+    /// </summary>
+    public static List<ReportEntry> ReadEntries(string path, out string format, out bool cutShort)
     {
         var f = Detect(path);
         format = f.Name;
         cutShort = false;
         using var r = new StreamReader(path, ReportText.Utf8, detectEncodingFromByteOrderMarks: true);
         if (f.Read is null) throw new ArgumentOutOfRangeException(nameof(path), f.Name, "this format cannot be read back");
-        var results = new List<PortResult>();
+        var results = new List<ReportEntry>();
         using var e = f.Read(r).GetEnumerator();
         while (true)
         {
@@ -84,7 +91,9 @@ public static class ReportReader
         return s.ReadByte() == '\n';
     }
 
-    public static List<PortResult> Read(TextReader reader, string format)
+    public static List<PortResult> Read(TextReader reader, string format) => [.. ReadEntries(reader, format).Select(e => e.Result)];
+
+    public static List<ReportEntry> ReadEntries(TextReader reader, string format)
     {
         var f = ReportFormats.ByName(format);
         if (f.Read is null) throw new ArgumentOutOfRangeException(nameof(format), format, "this format cannot be read back");

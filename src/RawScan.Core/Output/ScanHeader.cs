@@ -11,4 +11,11 @@ public sealed record ScanHeader(string CommandLine, DateTimeOffset Start, ScanPo
     bool Partial = false)
 {
     public ShownStates Shown => Show ?? ShownStates.OpenOnly;
+
+    /// <summary>
+    /// The scan grabs banners (--banners): open TCP ports come with a <see cref="Results.ServiceFinding"/>
+    /// (<see cref="Results.IResultSink.OnService"/>). A report whose layout is fixed at its start (CSV's
+    /// header) makes room for them from the start; the others need not know.
+    /// </summary>
+    public bool Banners { get; init; }
 }

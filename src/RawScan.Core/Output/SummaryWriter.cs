@@ -5,7 +5,8 @@ namespace RawScan.Output;
 
 /// <summary>
 /// The end-of-scan summary: counts by state, open ports by port class and protocol, the top services,
-/// flagged ports (backdoor defaults, alternate service ports), then what was sent and what came back.
+/// flagged ports (backdoor defaults, alternate service ports), with --banners what the banner grab did
+/// and how many open ports run another service than the registry guesses, then what was sent and what came back.
 /// It counts as results arrive (on the receive thread, its one writer) and writes once at the end.
 /// </summary>
 public sealed class SummaryWriter(IServiceRegistry registry) : IResultSink
@@ -20,6 +21,23 @@ public sealed class SummaryWriter(IServiceRegistry registry) : IResultSink
         _byState[(int)r.State]++;
         if (r.State == PortState.Open) _openByPort[(r.Protocol == Protocol.Tcp ? 0 : 1 << 16) + r.Port]++;
     }
+
+    // --banners: open ports that came with a finding, those it identified, those whose service is not the registry's guess.
+    private long _withFinding, _identified, _mismatched;
+
+    /// <summary>An open port with its banner finding: counted as a result, and for the banners line.</summary>
+    public void OnService(in PortResult r, ServiceFinding service)
+    {
+        OnResult(r);
+        if (service is null) return;
+        _withFinding++;
+        if (service.Method == ServiceMethod.Probed && service.Service is not null) _identified++;
+        if (FindingText.Mismatch(service, registry.Lookup(r.Protocol, r.Port)) is not null) _mismatched++;
+    }
+
+    /// <summary>Open ports whose banner named the service (method probed), and of those, how many contradict the registry.</summary>
+    public long Identified => _identified;
+    public long Mismatched => _mismatched;
 
     public long Count(PortState s) => _byState[(int)s];
 
@@ -69,6 +87,8 @@ public sealed class SummaryWriter(IServiceRegistry registry) : IResultSink
             w.WriteLine($"rawscan: banners: {b.WithBanner} of {b.Ports} open TCP ports answered, {b.Identified} named by their answer; " +
                         $"{b.Connections} connections, {b.Segments} segments sent ({b.Retransmits} resent, {b.Resets} RSTs)" +
                         (b.Skipped > 0 ? $"; {b.Skipped} open ports got no connection (all --banner-connections were busy)" : ""));
+        if (s.Banners is not null || _withFinding > 0)
+            w.WriteLine($"rawscan: registry mismatches: {_mismatched} open TCP ports run another service than the registry's guess");
         if (s.Retransmits > 0 || s.SmoothedRtt > TimeSpan.Zero)
             w.WriteLine($"rawscan: smoothed RTT {s.SmoothedRtt.TotalMilliseconds:F3} ms, timeout {s.Timeout.TotalMilliseconds:F0} ms" +
                         (s.ResetsSent > 0 ? $"; {s.ResetsSent} RSTs sent (--reset)" : ""));

@@ -58,7 +58,16 @@ public sealed class TableWriter : IReportWriter
         _tallies = new HostTallies(header);
     }
 
-    public void OnResult(in PortResult r)
+    public void OnResult(in PortResult r) => Add(r, null);
+
+    /// <summary>
+    /// An open port with its banner grab's finding: the SERVICE cell says what answered and, where the
+    /// registry guessed another service, that guess (<see cref="FindingText.Cell"/>):
+    /// "8080/tcp open ssh OpenSSH 9.2p1 (registry: http-proxy)".
+    /// </summary>
+    public void OnService(in PortResult r, ServiceFinding service) => Add(r, service);
+
+    private void Add(in PortResult r, ServiceFinding? finding)
     {
         if (_ended) return;
         if (_tallies is null) Begin(new ScanHeader("", DateTimeOffset.UtcNow, new ScanPorts(PortSet.None, PortSet.None), 0, "", Partial: true));
@@ -66,7 +75,7 @@ public sealed class TableWriter : IReportWriter
         {
             if (_tallies!.Shown.Includes(r.State))
             {
-                WriteLine(r);
+                WriteLine(r, finding);
                 _flush.Dirty = true;
             }
             return;
@@ -79,13 +88,13 @@ public sealed class TableWriter : IReportWriter
             // which ends once every probe is answered, took 0.50 s instead of 0.36 s).
             if (r.Answered)
             {
-                WriteOnePortHost(r);
+                WriteOnePortHost(r, finding);
                 _tallies.CountWritten();
                 _flush.Dirty = true;
             }
             return;
         }
-        var h = _tallies.Add(r, out bool settled);
+        var h = _tallies.Add(r, finding, out bool settled);
         if (settled && h is not null) Print(h);
     }
 
@@ -94,7 +103,7 @@ public sealed class TableWriter : IReportWriter
     /// output directly: the same text (TableReportTests checks both ways give it), no allocation but a
     /// flagged port's flag list, made once per port.
     /// </summary>
-    private void WriteOnePortHost(in PortResult r)
+    private void WriteOnePortHost(in PortResult r, ServiceFinding? finding)
     {
         var w = _out;
         ReportText.WriteAddress(w, r.Address);
@@ -119,7 +128,7 @@ public sealed class TableWriter : IReportWriter
             return;
         }
         var info = _registry.Lookup(r.Protocol, r.Port);
-        string service = info.Name ?? "unknown", state = r.State.Name(), flags = FlagText(r.Protocol, r.Port, info.Flags);
+        string service = finding is null ? info.Name ?? "unknown" : FindingText.Cell(finding, info), state = r.State.Name(), flags = FlagText(r.Protocol, r.Port, info.Flags);
         int portWidth = Math.Max(4, Digits(r.Port) + 4), stateWidth = Math.Max(5, state.Length), serviceWidth = Math.Max(7, service.Length);
         bool withFlags = flags.Length > 0;
         string reason = r.ReasonOrDefault.Name();
@@ -203,7 +212,7 @@ public sealed class TableWriter : IReportWriter
     }
 
     /// <summary>"open 443/tcp on 198.18.0.7 https": formatted on the stack but for the service name.</summary>
-    private void WriteLine(in PortResult r)
+    private void WriteLine(in PortResult r, ServiceFinding? finding)
     {
         _out.Write(r.State.Name());
         _out.Write(' ');
@@ -212,7 +221,8 @@ public sealed class TableWriter : IReportWriter
         _out.Write(r.Protocol.Name());
         _out.Write(" on ");
         ReportText.WriteAddress(_out, r.Address);
-        if (_registry.Lookup(r.Protocol, r.Port).Name is { } name)
+        var info = _registry.Lookup(r.Protocol, r.Port);
+        if ((finding is null ? info.Name : FindingText.Cell(finding, info)) is { } name)
         {
             _out.Write(' ');
             _out.Write(name);
@@ -250,7 +260,7 @@ public sealed class TableWriter : IReportWriter
             {
                 var info = _registry.Lookup(r.Protocol, r.Port);
                 flags |= info.Flags != PortFlags.None;
-                var cells = new List<string> { $"{r.Port}/{r.Protocol.Name()}", r.State.Name(), info.Name ?? "unknown" };
+                var cells = new List<string> { $"{r.Port}/{r.Protocol.Name()}", r.State.Name(), FindingText.Cell(h.FindingOf(r), info) };
                 if (_options.Reason)
                 {
                     cells.Add(r.ReasonOrDefault.Name());

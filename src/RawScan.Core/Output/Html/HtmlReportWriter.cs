@@ -77,6 +77,20 @@ public sealed class HtmlReportWriter(Stream output, IServiceRegistry registry, b
         else if (result.Answered) _hidden.Add(result.Address, result.State);
     }
 
+    /// <summary>An open port with its banner finding (--banners): listed as any result, and kept for the banners and mismatches sections.</summary>
+    public void OnService(in PortResult result, ServiceFinding service)
+    {
+        OnResult(result);
+        if (service is not null && _shown.Includes(result.State))
+            (_findings ??= []).TryAdd((result.Address, Key(result.Protocol, result.Port)), service);
+    }
+
+    /// <summary>Banner findings by (address, protocol and port); null until the first (a scan without --banners keeps nothing more).</summary>
+    private Dictionary<(UInt128 Address, int Port), ServiceFinding>? _findings;
+
+    /// <summary>At most this many ports' banners are written (a /16 sweep's 65,536 would make a page no browser opens); the rest are counted.</summary>
+    public const int MaxBanners = 2048;
+
     public void End(ScanSummary summary)
     {
         if (_written) return;
@@ -189,6 +203,12 @@ public sealed class HtmlReportWriter(Stream output, IServiceRegistry registry, b
         WriteHeader(w, s, t);
         WriteCharts(w, t);
         WriteFlagged(w, t);
+        if (_findings is not null)
+        {
+            var found = _findings.OrderBy(kv => kv.Key.Address).ThenBy(kv => kv.Key.Port).ToList();
+            WriteMismatches(w, found);
+            WriteBanners(w, found);
+        }
         WriteHosts(w, rows, t, s);
 
         w.Write("<footer>Written by RawScan ");
@@ -207,7 +227,9 @@ public sealed class HtmlReportWriter(Stream output, IServiceRegistry registry, b
             w.Write($"{N((long)_header.Targets)} target address{(_header.Targets == 1 ? "" : "es")}, ");
             w.Write($"{N(_header.Ports.Tcp.Count)} TCP and {N(_header.Ports.Udp.Count)} UDP port{(_header.Ports.Udp.Count == 1 ? "" : "s")}");
         }
-        w.Write("</p><nav><a href=\"#summary\">Summary</a><a href=\"#charts\">Charts</a><a href=\"#flagged\">Flagged ports</a><a href=\"#hosts\">Hosts</a></nav>\n");
+        w.Write("</p><nav><a href=\"#summary\">Summary</a><a href=\"#charts\">Charts</a><a href=\"#flagged\">Flagged ports</a>");
+        if (_findings is not null) w.Write("<a href=\"#mismatches\">Registry mismatches</a><a href=\"#banners\">Banners</a>");
+        w.Write("<a href=\"#hosts\">Hosts</a></nav>\n");
 
         if (s.End != ScanEnd.Completed)
         {
@@ -368,6 +390,93 @@ public sealed class HtmlReportWriter(Stream output, IServiceRegistry registry, b
             w.Write("</p></details></td></tr>");
         }
         w.Write("</tbody></table></section>\n");
+    }
+
+    /// <summary>
+    /// The ports whose answer names another service than the registry guesses for them, grouped by
+    /// port, guess and what answered, backdoor ports first: "8080/tcp http-proxy: ssh OpenSSH 9.2p1 on 3 hosts".
+    /// </summary>
+    private void WriteMismatches(TextWriter w, List<KeyValuePair<(UInt128 Address, int Port), ServiceFinding>> found)
+    {
+        w.Write("<section id=\"mismatches\"><h2>Registry mismatches</h2>\n");
+        var groups = found
+            .Select(kv => (kv.Key, kv.Value, Info: registry.Lookup((Protocol)(kv.Key.Port >> 16), (ushort)kv.Key.Port)))
+            .Where(x => FindingText.Mismatch(x.Value, x.Info) is not null)
+            .GroupBy(x => (x.Key.Port, Detected: FindingText.Service(x.Value)!, Version: FindingText.Version(x.Value)))
+            .OrderBy(g => g.First().Info.Flags.HasFlag(PortFlags.Backdoor) ? 0 : 1).ThenBy(g => (ushort)g.Key.Port).ThenBy(g => g.Key.Detected, StringComparer.Ordinal)
+            .ToList();
+        if (groups.Count == 0)
+        {
+            w.Write("<p class=\"none\">Every service a banner named is the one the port registry guesses.</p></section>\n");
+            return;
+        }
+        w.Write("<table id=\"mismatch-table\"><thead><tr><th>Port</th><th>Registry's guess</th><th>Answered as</th><th>Product</th><th class=\"num\">Hosts</th><th>Addresses</th></tr></thead><tbody>");
+        Span<char> ip = stackalloc char[Ip.MaxLength];
+        foreach (var g in groups)
+        {
+            var info = g.First().Info;
+            bool backdoor = info.Flags.HasFlag(PortFlags.Backdoor);
+            string port = $"{(ushort)g.Key.Port}/{((Protocol)(g.Key.Port >> 16)).Name()}";
+            int hosts = g.Count();
+            w.Write($"<tr{(backdoor ? " class=\"flag-backdoor\"" : "")} data-port=\"{port}\"><td class=\"port\">{port}</td><td>");
+            Text(w, ServiceName(info));
+            if (backdoor) w.Write(" <span class=\"badge backdoor\">backdoor port</span>");
+            w.Write("</td><td>");
+            Text(w, g.Key.Detected);
+            w.Write("</td><td>");
+            Text(w, g.Key.Version);
+            w.Write($"</td><td class=\"num\">{N(hosts)}</td><td><details class=\"addrs\"{(hosts <= FlaggedHostsOpen ? " open" : "")}><summary>{N(hosts)} host{(hosts == 1 ? "" : "s")}</summary><p class=\"mono\">");
+            bool first = true;
+            foreach (var x in g)
+            {
+                if (!first) w.Write(' ');
+                first = false;
+                w.Write(ip[..Ip.Format(x.Key.Address, ip)]);
+            }
+            w.Write("</p></details></td></tr>");
+        }
+        w.Write("</tbody></table></section>\n");
+    }
+
+    /// <summary>
+    /// Each port's banner, host by host: what answered, how it was named, the certificate, and the bytes
+    /// (<see cref="BannerText"/>'s printable form, then HTML-encoded: a banner is what a stranger's
+    /// server chose to send, and nothing in it may become markup, a script or a request).
+    /// </summary>
+    private void WriteBanners(TextWriter w, List<KeyValuePair<(UInt128 Address, int Port), ServiceFinding>> found)
+    {
+        w.Write("<section id=\"banners\"><h2>Banners</h2>\n");
+        w.Write("<table id=\"banner-table\"><thead><tr><th>Address</th><th>Port</th><th>Service</th><th>Product</th><th>Method</th><th>Banner</th></tr></thead><tbody>");
+        Span<char> ip = stackalloc char[Ip.MaxLength];
+        int n = 0;
+        foreach (var (key, f) in found)
+        {
+            if (n++ == MaxBanners) break;
+            string port = $"{(ushort)key.Port}/{((Protocol)(key.Port >> 16)).Name()}";
+            w.Write("<tr><td class=\"mono\">");
+            w.Write(ip[..Ip.Format(key.Address, ip)]);
+            w.Write($"</td><td class=\"port\">{port}</td><td>");
+            Text(w, FindingText.Service(f) ?? "");
+            w.Write("</td><td>");
+            Text(w, FindingText.Version(f));
+            if (f.TlsSubject is not null || f.TlsIssuer is not null)
+            {
+                w.Write("<br><small>certificate: ");
+                Text(w, FindingText.Printable(f.TlsSubject ?? ""));
+                w.Write(" issued by ");
+                Text(w, FindingText.Printable(f.TlsIssuer ?? ""));
+                w.Write("</small>");
+            }
+            w.Write("</td><td>");
+            w.Write(ServiceFinding.MethodName(f.Method));
+            w.Write("</td><td><code class=\"banner\">");
+            Text(w, BannerText.Encode(f.Banner));
+            w.Write("</code></td></tr>");
+        }
+        w.Write("</tbody></table>");
+        if (found.Count > MaxBanners)
+            w.Write($"<p class=\"none\">{N(found.Count - MaxBanners)} more ports' banners are not shown here: the JSON lines and CSV reports have every one.</p>");
+        w.Write("</section>\n");
     }
 
     private void WriteHosts(TextWriter w, ReadOnlySpan<Row> rows, Tally t, ScanSummary s)

@@ -95,6 +95,7 @@ table.hl td:last-child{color:var(--muted);white-space:nowrap}
 table.hl i{font-style:normal;color:var(--muted)}
 mark.bd{background:var(--bad-bg);color:var(--bad-fg);box-shadow:inset 3px 0 var(--bad);padding:0 4px;font-weight:600}
 mark.alt{background:var(--warn-bg);color:var(--warn-fg);box-shadow:inset 3px 0 var(--warn);padding:0 4px}
+code.banner{white-space:pre-wrap;word-break:break-all}
 footer{margin-top:40px;color:var(--muted);font-size:.85rem}
 @media (max-width:640px){body{font-size:14px}th,td{padding:5px 6px}.hide-narrow{display:none}}
 @media print{#filter-box{display:none}}
