@@ -74,7 +74,7 @@ public sealed class ServiceIdentifier
             : ServiceNames.IsHttp(name) ? Hellos.Http
             : ServiceNames.IsImplicitTls(name) ? Hellos.Tls
             : name == "redis" ? Hellos.Redis
-            : name == "memcached" ? Hellos.Memcached
+            : name is "memcached" or "memcache" ? Hellos.Memcached
             : name is "postgresql" or "postgres" ? Hellos.Postgres
             : null;
         if (first is not null) steps.Add(first);
@@ -92,6 +92,31 @@ public sealed class ServiceIdentifier
     /// INFO bulk string, PostgreSQL's ErrorResponse, telnet's option negotiation. Otherwise the engine
     /// waits for more or for its idle gap. Allocation-free.
     /// </summary>
+    /// <summary>
+    /// The hello that can add what a finding lacks, on a connection of its own, or null. A TLS answer
+    /// names the protocol and the certificate but not the server behind it; a plain HTTP request to the
+    /// same port often does (nginx's "plain HTTP request was sent to HTTPS port", with its Server header).
+    /// </summary>
+    public IHello? FollowUp(ServiceFinding found) =>
+        found.Tunnel == "ssl" && found.Product is null && found.Hello == Hellos.Tls.Name ? Hellos.Http : null;
+
+    /// <summary>What a follow-up (<see cref="FollowUp"/>) added to the first finding: the product and version it names, the first's certificate.</summary>
+    public static ServiceFinding Combine(ServiceFinding first, ServiceFinding followUp)
+    {
+        if (followUp.Method != ServiceMethod.Probed || followUp.Product is null) return first;
+        string? service = followUp.Service is "http" or "https" && first.Service is "ssl" or "https" ? "https" : first.Service;
+        return first with
+        {
+            Service = service,
+            Product = followUp.Product,
+            Version = followUp.Version,
+            Info = followUp.Info ?? first.Info,
+            Banner = followUp.Banner,
+            Hello = followUp.Hello,
+            Recogniser = $"{first.Recogniser}+{followUp.Recogniser}",
+        };
+    }
+
     public bool IsComplete(ReadOnlySpan<byte> received, IHello? hello)
     {
         if (received.IsEmpty) return false;
@@ -242,6 +267,9 @@ public sealed class ServiceIdentifier
         if (builtIn is not null)
         {
             if (m.Soft || (builtIn.Product is not null && m.Product is null)) return builtIn;
+            // nmap's rule for a TLS answer names "ssl" and a TLS version: the built-in already knows the
+            // port's service behind TLS (https on a web port) and the certificate; keep those.
+            if (builtIn.Tunnel == "ssl" && service == "ssl") return builtIn with { Info = builtIn.Info ?? m.Product ?? m.Info };
             if (builtIn.Product is not null && !string.Equals(builtIn.Service, service, StringComparison.Ordinal) && m.Version is null) return builtIn;
             return builtIn with
             {

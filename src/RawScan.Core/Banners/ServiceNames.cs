@@ -50,11 +50,22 @@ public static class ServiceNames
     /// "https" or "ssl" on https or imaps. A port the registry has no name for differs from anything
     /// detected; nothing detected differs from nothing.
     /// </summary>
+    /// <summary>Two spellings of one service: nmap-services' registry name and what nmap -sV (and RawScan) detect.</summary>
+    private static readonly Dictionary<string, string> Spellings = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["memcache"] = "memcached", ["postgres"] = "postgresql", ["microsoft-ds"] = "smb",
+    };
+
+    /// <summary>The detected service's spelling of a registry name ("memcache" is "memcached").</summary>
+    public static string Canonical(string name) => Spellings.TryGetValue(name, out var c) ? c : name;
+
     public static bool DiffersFromRegistry(string? detected, ServiceInfo registry)
     {
         if (detected is null) return false;
         string? guess = registry.Name;
         if (guess is null) return true;
+        detected = Canonical(detected);
+        guess = Canonical(guess);
         if (string.Equals(detected, guess, StringComparison.OrdinalIgnoreCase)) return false;
         if (Http.Contains(detected) && Http.Contains(guess)) return false;
         if (Https.Contains(detected) && IsImplicitTls(guess)) return false;

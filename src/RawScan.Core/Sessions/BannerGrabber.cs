@@ -38,7 +38,9 @@ internal sealed class BannerGrabber
     private readonly FrameBatch _batch;
     private readonly ConnectionTable _table;
     private readonly long _waitTicks, _quietTicks, _retransmitTicks, _sweepTicks;
-    private long _sweptAt;
+    private long _sweptAt, _now;
+    private bool _closing;
+    private int _fresh;                 // fresh connections made: spreads their source ports
 
     /// <summary>Tries of a SYN or a hello before the step is given up.</summary>
     public const int MaxTries = 3;
@@ -87,6 +89,7 @@ internal sealed class BannerGrabber
     /// <summary>A probe's SYN-ACK: the port is open, and its banner is fetched before the result is written.</summary>
     public void Open(in Packet p, in PortResult result, UInt128 address, ulong position, long now)
     {
+        _now = now;
         int s = _table.Add(address, p.SrcPort, p.DstPort);
         if (s < 0)
         {
@@ -113,6 +116,7 @@ internal sealed class BannerGrabber
     /// <summary>A TCP segment: taken (true) when it belongs to one of our connections.</summary>
     public bool TryTake(in Packet p, ReadOnlySpan<byte> frame, UInt128 from, long now)
     {
+        _now = now;
         int s = _table.Find(from, p.SrcPort, p.DstPort);
         if (s < 0) return false;
         ref var c = ref _table[s];
@@ -185,6 +189,7 @@ internal sealed class BannerGrabber
     /// <summary>Timers: resends and steps whose wait has passed. Cheap to call often: it looks every 5 ms.</summary>
     public void Tick(long now)
     {
+        _now = now;
         if (now - _sweptAt < _sweepTicks || _table.Count == 0) return;
         _sweptAt = now;
         for (int s = 0; s < _table.Capacity; s++)
@@ -223,6 +228,7 @@ internal sealed class BannerGrabber
     /// <summary>The scan ends: every connection still open is closed and reported with what it has.</summary>
     public void CloseAll()
     {
+        _closing = true;
         for (int s = 0; s < _table.Capacity; s++)
             if (_table[s].Phase != ConnectionPhase.Free) Finish(s);
         Flush();
@@ -261,10 +267,20 @@ internal sealed class BannerGrabber
             StartStep(ref c, now, acknowledge: false);              // waited for a greeting that never came: now ask
             return;
         }
-        // The next hello needs a connection of its own: the server heard one already, or closed. A server
-        // that closed with a FIN waits for our side (LAST-ACK): the RST ends that too.
+        Reconnect(s, now);
+    }
+
+    /// <summary>
+    /// The step's hello on a connection of its own (the server heard another hello already, or closed): a
+    /// RST for the old one (a server that closed with a FIN waits in LAST-ACK for it), a SYN from a fresh
+    /// source port for the new.
+    /// </summary>
+    private void Reconnect(int s, long now)
+    {
+        ref var c = ref _table[s];
         if (c.Phase == ConnectionPhase.Established && !c.PeerReset) Reset(c.Address, c.SourcePort, c.Port, c.SndNxt);
-        ushort next = NextSourcePort(c.SourcePort, c.Step);
+        _fresh++;
+        ushort next = NextSourcePort(c.SourcePort, _fresh);
         _table.Rekey(s, next);
         c.Phase = ConnectionPhase.SynSent;
         c.PeerClosed = c.PeerReset = false;
@@ -288,6 +304,16 @@ internal sealed class BannerGrabber
         var banner = _table.Banner(s)[..c.Received];
         var hello = c.Received > 0 ? c.Hello : null;
         var finding = _identify.Identify(banner, hello, c.Port);
+        if (c.Earlier is { } earlier) finding = ServiceIdentifier.Combine(earlier, finding);
+        else if (!_closing && _identify.FollowUp(finding) is { } next)
+        {
+            // The answer named the protocol but not the server: one more step, on a fresh connection.
+            c.Earlier = finding;
+            c.Plan = new HelloPlan([next]);
+            c.Step = 0;
+            Reconnect(s, _now);
+            return;
+        }
         _counters.Ports++;
         if (finding.Method == ServiceMethod.Probed) _counters.Identified++;
         if (c.Received > 0) _counters.WithBanner++;

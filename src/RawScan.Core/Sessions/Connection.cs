@@ -37,6 +37,7 @@ internal struct Connection
     public ulong Position;         // the probe's position: a checkpoint keeps it unsettled until this ends
     public PortResult Result;      // the open result, reported with the finding when the connection ends
     public HelloPlan Plan;
+    public ServiceFinding? Earlier;  // a finding a follow-up step (a fresh connection) adds to
 
     public readonly IHello? Hello => Plan.Steps[Step];
 }
