@@ -86,7 +86,8 @@ public sealed class SummaryWriter(IServiceRegistry registry) : IResultSink
         if (s.Banners is { } b)
             w.WriteLine($"rawscan: banners: {b.WithBanner} of {b.Ports} open TCP ports answered, {b.Identified} named by their answer; " +
                         $"{b.Connections} connections, {b.Segments} segments sent ({b.Retransmits} resent, {b.Resets} RSTs)" +
-                        (b.Skipped > 0 ? $"; {b.Skipped} open ports got no connection (all --banner-connections were busy)" : ""));
+                        (b.Waited > 0 ? $"; {b.Waited} waited for one of the {"--banner-connections"}" : "") +
+                        (b.Skipped > 0 ? $"; {b.Skipped} open ports got no banner connection (none free before the scan ended)" : ""));
         if (s.Banners is not null || _withFinding > 0)
             w.WriteLine($"rawscan: registry mismatches: {_mismatched} open TCP ports run another service than the registry's guess");
         if (s.Retransmits > 0 || s.SmoothedRtt > TimeSpan.Zero)

@@ -82,9 +82,16 @@ internal sealed class CapturedReplies(PcapDevice capture) : ReplySide
         // their ports are written only then. Ctrl-C or a failed receiver cuts this short too.
         if (On.Banners is { } banners)
         {
-            var longest = Stopwatch.GetTimestamp() + (long)((w.Options.Banners!.Wait.TotalSeconds * 8 + 3) * Stopwatch.Frequency);
-            while (banners.Gate.Open > 0 && Stopwatch.GetTimestamp() < longest && !ct.IsCancellationRequested && Alive)
+            // As long as connections keep ending (a queue waiting for buffers drains at its own pace);
+            // one step's waits and resends bound how long a single connection can take.
+            long quiet = (long)((w.Options.Banners!.Wait.TotalSeconds * 8 + 3) * Stopwatch.Frequency), movedAt = Stopwatch.GetTimestamp();
+            for (int open = banners.Gate.Open; open > 0 && !ct.IsCancellationRequested && Alive; open = banners.Gate.Open)
+            {
                 Thread.Sleep(5);
+                long now = Stopwatch.GetTimestamp();
+                if (banners.Gate.Open < open) movedAt = now;
+                else if (now - movedAt > quiet) break;
+            }
         }
     }
 

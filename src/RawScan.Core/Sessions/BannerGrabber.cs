@@ -38,6 +38,13 @@ internal sealed class BannerGrabber
     private readonly FrameBatch _batch;
     private readonly ConnectionTable _table;
     private readonly long _waitTicks, _quietTicks, _retransmitTicks, _sweepTicks;
+    private readonly byte[] _slab;
+    private readonly int _bytes;
+    private readonly int[] _owner;          // buffer -> the slot using it, or -1
+    private readonly int[] _freeBuffers;
+    private int _freeCount;
+    private readonly int[] _waiting;        // a FIFO of slots waiting for a buffer
+    private int _waitHead, _waitCount;
     private long _sweptAt, _now;
     private bool _closing;
     private int _fresh;                 // fresh connections made: spreads their source ports
@@ -60,13 +67,28 @@ internal sealed class BannerGrabber
         _counters = counters;
         _wire = wire;
         _batch = new FrameBatch(64, (SegmentWriter.MaxFrame(MaxHelloLength) + 63) & ~63);
-        _table = new ConnectionTable(o.Connections, o.MaxBytes);
-        Gate = new ConnectionGate(o.Connections);
+        // Buffers for the connections talking at once; slots for many more waiting their turn, so a burst
+        // of SYN-ACKs beyond --banner-connections costs a slot each, not a banner.
+        _bytes = o.MaxBytes;
+        _slab = new byte[(long)o.Connections * o.MaxBytes];
+        _owner = new int[o.Connections];
+        _freeBuffers = new int[o.Connections];
+        for (int b = 0; b < o.Connections; b++) { _owner[b] = -1; _freeBuffers[b] = o.Connections - 1 - b; }
+        _freeCount = o.Connections;
+        int slots = WaitingSlots(o.Connections);
+        _table = new ConnectionTable(slots);
+        _waiting = new int[slots];
+        Gate = new ConnectionGate(slots);
         _waitTicks = (long)(o.Wait.TotalSeconds * Stopwatch.Frequency);
         _quietTicks = Math.Min(_waitTicks, Stopwatch.Frequency / 4);        // 250 ms of quiet after data ends a banner
         _retransmitTicks = Stopwatch.Frequency / 4;                          // then 500 ms, 1 s
         _sweepTicks = Stopwatch.Frequency / 200;                             // timers are looked at every 5 ms
     }
+
+    /// <summary>Slots for connections: four per buffer, at least 65,536 (about 10 MB), at most 2^20.</summary>
+    public static int WaitingSlots(int buffers) => Math.Clamp(buffers * 4, 1 << 16, 1 << 20);
+
+    private Span<byte> Banner(in Connection c) => _slab.AsSpan(c.Buffer * _bytes, _bytes);
 
     /// <summary>What the send thread reads: how many connections are open, and whether to wait for room.</summary>
     public ConnectionGate Gate { get; }
@@ -93,7 +115,7 @@ internal sealed class BannerGrabber
         int s = _table.Add(address, p.SrcPort, p.DstPort);
         if (s < 0)
         {
-            // No room (the sweep outran --banner-connections): the port is reported without a banner, and
+            // No slot (the sweep outran even the waiting room): the port is reported without a banner, and
             // the half-open connection closed, since the kernel's own RST is held back during the scan.
             Reset(address, p.DstPort, p.SrcPort, p.Ack);
             _counters.Skipped++;
@@ -101,15 +123,32 @@ internal sealed class BannerGrabber
             return;
         }
         ref var c = ref _table[s];
-        c.Phase = ConnectionPhase.Established;
         c.SndUna = c.SndNxt = p.Ack;
         c.Iss = p.Ack - 1;
         c.RcvNxt = p.Seq + 1;
         c.Position = position;
         c.Result = result;
         c.Plan = _identify.PlanFor(p.SrcPort);
-        _counters.Connections++;
         Gate.Set(_table.Count);
+        if (_freeCount == 0)
+        {
+            c.Phase = ConnectionPhase.Waiting;
+            c.Buffer = -1;
+            _waiting[(_waitHead + _waitCount++) % _waiting.Length] = s;
+            _counters.Waited++;
+            return;
+        }
+        Begin(s, now);
+    }
+
+    /// <summary>A connection gets a buffer and its first step: our ACK completes the handshake (with the hello, if the step has one).</summary>
+    private void Begin(int s, long now)
+    {
+        ref var c = ref _table[s];
+        c.Buffer = _freeBuffers[--_freeCount];
+        _owner[c.Buffer] = s;
+        c.Phase = ConnectionPhase.Established;
+        _counters.Connections++;
         StartStep(ref c, now, acknowledge: true);
     }
 
@@ -120,6 +159,7 @@ internal sealed class BannerGrabber
         int s = _table.Find(from, p.SrcPort, p.DstPort);
         if (s < 0) return false;
         ref var c = ref _table[s];
+        if (c.Phase == ConnectionPhase.Waiting) return true;       // its SYN-ACK again: it waits for a buffer still
         byte flags = p.TcpFlags;
         if ((flags & Rst) != 0)
         {
@@ -160,12 +200,12 @@ internal sealed class BannerGrabber
                 return true;
             }
             var data = frame.Slice(p.PayloadOffset, length);
-            int keep = Math.Min(length, _table.BannerBytes - c.Received);
-            data[..keep].CopyTo(_table.Banner(s)[c.Received..]);
+            int keep = Math.Min(length, _bytes - c.Received);
+            data[..keep].CopyTo(Banner(c)[c.Received..]);
             c.Received += keep;
             c.RcvNxt += (uint)length;
-            var banner = _table.Banner(s)[..c.Received];
-            if (c.Received >= _table.BannerBytes || _identify.IsComplete(banner, c.Hello))
+            var banner = Banner(c)[..c.Received];
+            if (c.Received >= _bytes || _identify.IsComplete(banner, c.Hello))
             {
                 Finish(s);
                 return true;
@@ -192,10 +232,12 @@ internal sealed class BannerGrabber
         _now = now;
         if (now - _sweptAt < _sweepTicks || _table.Count == 0) return;
         _sweptAt = now;
-        for (int s = 0; s < _table.Capacity; s++)
+        // Only connections holding a buffer have timers; waiting ones have none.
+        for (int b = 0; b < _owner.Length; b++)
         {
+            int s = _owner[b];
+            if (s < 0) continue;
             ref var c = ref _table[s];
-            if (c.Phase == ConnectionPhase.Free) continue;
             if (c.RetransmitAt != 0 && now >= c.RetransmitAt)
             {
                 if (c.Tries >= MaxTries)
@@ -212,7 +254,7 @@ internal sealed class BannerGrabber
                 if (c.Phase == ConnectionPhase.SynSent) SendSyn(ref c);
                 else SendHello(ref c, c.SndNxt - (uint)c.HelloLength);
             }
-            if (c.Phase != ConnectionPhase.Free && now >= c.Deadline) EndStep(s, now);
+            if (_owner[b] == s && now >= c.Deadline) EndStep(s, now);
         }
     }
 
@@ -230,7 +272,20 @@ internal sealed class BannerGrabber
     {
         _closing = true;
         for (int s = 0; s < _table.Capacity; s++)
-            if (_table[s].Phase != ConnectionPhase.Free) Finish(s);
+            if (_table[s].Phase is not (ConnectionPhase.Free or ConnectionPhase.Waiting)) Finish(s);
+        // Those still waiting never talked: their ports are reported without a banner, their half-open handshakes reset.
+        for (; _waitCount > 0; _waitCount--, _waitHead = (_waitHead + 1) % _waiting.Length)
+        {
+            int s = _waiting[_waitHead];
+            ref var c = ref _table[s];
+            if (c.Phase != ConnectionPhase.Waiting) continue;
+            Reset(c.Address, c.SourcePort, c.Port, c.SndNxt);
+            _counters.Skipped++;
+            var result = c.Result;
+            _table.Remove(s);
+            _sink.OnResult(result);
+        }
+        Gate.Set(_table.Count);
         Flush();
     }
 
@@ -301,7 +356,7 @@ internal sealed class BannerGrabber
     {
         ref var c = ref _table[s];
         if (c.Phase == ConnectionPhase.Established && !c.PeerReset) Reset(c.Address, c.SourcePort, c.Port, c.SndNxt);
-        var banner = _table.Banner(s)[..c.Received];
+        var banner = Banner(c)[..c.Received];
         var hello = c.Received > 0 ? c.Hello : null;
         var finding = _identify.Identify(banner, hello, c.Port);
         if (c.Earlier is { } earlier) finding = ServiceIdentifier.Combine(earlier, finding);
@@ -318,9 +373,20 @@ internal sealed class BannerGrabber
         if (finding.Method == ServiceMethod.Probed) _counters.Identified++;
         if (c.Received > 0) _counters.WithBanner++;
         var result = c.Result;
+        int buffer = c.Buffer;
         _table.Remove(s);
+        _owner[buffer] = -1;
+        _freeBuffers[_freeCount++] = buffer;
         Gate.Set(_table.Count);
         _sink.OnService(result, finding);
+        // The buffer goes to the connection that has waited longest.
+        if (!_closing && _waitCount > 0)
+        {
+            int next = _waiting[_waitHead];
+            _waitHead = (_waitHead + 1) % _waiting.Length;
+            _waitCount--;
+            Begin(next, _now);
+        }
     }
 
     /// <summary>Another source port of ours for the step's fresh connection: never the probe's, never an earlier step's.</summary>
@@ -382,7 +448,8 @@ public sealed class BannerCounters
     public long Connections;      // handshakes completed or started by us (the probe's, and each fresh one)
     public long WithBanner;       // ports whose server said something
     public long Identified;       // ports whose service a banner named
-    public long Skipped;          // open ports reported without a banner: every connection slot was busy
+    public long Skipped;          // open ports reported without a banner: no slot, or still waiting when the scan ended
+    public long Waited;           // connections that waited for a buffer (their handshake held half done)
     public long Segments;         // segments we sent (ACKs, hellos, SYNs, RSTs)
     public long Retransmits;
     public long Resets;

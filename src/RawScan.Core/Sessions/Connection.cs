@@ -7,6 +7,11 @@ namespace RawScan.Sessions;
 internal enum ConnectionPhase : byte
 {
     Free,
+    /// <summary>
+    /// The SYN-ACK came while every banner buffer was busy: the handshake is left half done (the server
+    /// keeps it, resending its SYN-ACK, for about a minute) until a buffer frees, then our ACK completes it.
+    /// </summary>
+    Waiting,
     /// <summary>Our SYN of a follow-up connection is out (a step after the first that needs a fresh connection).</summary>
     SynSent,
     Established,
@@ -32,6 +37,7 @@ internal struct Connection
     public uint RcvNxt;            // theirs: next expected
     public int HelloLength;        // the data this connection sent (the step's hello), 0 for none
     public int Received;           // banner bytes kept in the slab
+    public int Buffer;             // which of the slab's banner buffers is this connection's (not while Waiting)
     public long Deadline;          // Stopwatch ticks: the step's end, or the quiet gap after data
     public long RetransmitAt;      // Stopwatch ticks: when to send the SYN or hello again; 0: nothing to resend
     public ulong Position;         // the probe's position: a checkpoint keeps it unsettled until this ends

@@ -7,8 +7,8 @@ namespace RawScan.Sessions;
 /// Banner connections by four-tuple, owned by the receive thread alone (the send thread only reads how
 /// many are open, through the <see cref="ConnectionGate"/>), so it needs no atomics: a fixed array of
 /// slots, a free list, and an open-addressing index (linear probing, deletion by backward shift) of
-/// twice the slots, all allocated once. A slot keeps its number for the connection's life; the banner
-/// bytes live in one slab at slot x the banner size.
+/// twice the slots, all allocated once. A slot keeps its number for the connection's life. The banner
+/// bytes live elsewhere (the grabber's buffers): a slot may wait for one.
 /// </summary>
 /// <remarks>
 /// Not the four-tuple table of probes: that one's keys belong to the send thread and its slot is freed
@@ -23,7 +23,7 @@ internal sealed class ConnectionTable
     private readonly int[] _index;           // slot + 1; 0 empty
     private readonly int _mask;
 
-    public ConnectionTable(int capacity, int bannerBytes)
+    public ConnectionTable(int capacity)
     {
         _slots = new Connection[capacity];
         _free = new int[capacity];
@@ -32,18 +32,12 @@ internal sealed class ConnectionTable
         int size = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, capacity * 2));
         _index = new int[size];
         _mask = size - 1;
-        Slab = new byte[(long)capacity * bannerBytes];
-        BannerBytes = bannerBytes;
     }
 
     public int Capacity => _slots.Length;
     public int Count => _slots.Length - _freeCount;
-    public int BannerBytes { get; }
-    public byte[] Slab { get; }
 
     public ref Connection this[int slot] => ref _slots[slot];
-
-    public Span<byte> Banner(int slot) => Slab.AsSpan(slot * BannerBytes, BannerBytes);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int Home(UInt128 address, ushort port, ushort sourcePort)

@@ -209,20 +209,48 @@ public class BannerGrabberTests
     }
 
     [Fact]
-    public void WithEveryConnectionBusyAnOpenPortIsReportedAtOnceAndItsConnectionReset()
+    public void WithEveryBufferBusyAConnectionWaitsHalfOpenAndStartsWhenOneFrees()
     {
         var grabber = new BannerGrabberTests(connections: 1);
         grabber.SynAck();
-        var other = Frames.Tcp(Target + 1, Me, Ssh, OurPort, ServerIsn, grabber._cookie.Compute(Me, Target + 1, OurPort, Ssh) + 1,
-            (byte)(Tf.Syn | Tf.Ack));
+        uint otherIss = grabber._cookie.Compute(Me, Target + 1, OurPort, Ssh);
+        var other = Frames.Tcp(Target + 1, Me, Ssh, OurPort, ServerIsn, otherIss + 1, Tf.Syn | Tf.Ack);
         var result = OpenSsh with { Address = Ip.V4(Target + 1) };
         grabber._grabber.Open(Parse(other), result, Ip.V4(Target + 1), 43, grabber._now);
         grabber._grabber.Flush();
-        var (got, finding) = Assert.Single(grabber._sink.Got);
-        Assert.Equal(result, got);
-        Assert.Null(finding);
-        Assert.Equal(Tf.Rst, (byte)grabber._wire.Segments().Last().Flags);
+        // Nothing sent for the second: its handshake waits (the server keeps it), and its port is not reported yet.
+        Assert.Single(grabber._wire.Sent);
+        Assert.Empty(grabber._sink.Got);
+        Assert.Equal(2, grabber._grabber.Gate.Open);
+        // Its SYN-ACK again changes nothing.
+        Assert.True(grabber._grabber.TryTake(Parse(other), other, Ip.V4(Target + 1), grabber._now));
+        grabber._grabber.Flush();
+        Assert.Single(grabber._wire.Sent);
+        // The first ends: the second gets the buffer, and our ACK completes its handshake.
+        grabber.Server(0, "SSH-2.0-first\r\n");
+        var ack = grabber._wire.Segments().Last();
+        Assert.Equal(Tf.Ack, (byte)ack.Flags);
+        Assert.Equal(otherIss + 1, ack.SequenceNumber);
+        Assert.Equal(ServerIsn + 1, ack.AcknowledgmentNumber);
+        Assert.Equal(1, grabber._counters.Waited);
+        Assert.Equal(1, grabber._grabber.Gate.Open);
+    }
+
+    [Fact]
+    public void AConnectionStillWaitingWhenTheScanEndsIsReportedWithoutABannerAndReset()
+    {
+        var grabber = new BannerGrabberTests(connections: 1);
+        grabber.SynAck();
+        uint otherIss = grabber._cookie.Compute(Me, Target + 1, OurPort, Ssh);
+        var other = Frames.Tcp(Target + 1, Me, Ssh, OurPort, ServerIsn, otherIss + 1, Tf.Syn | Tf.Ack);
+        var result = OpenSsh with { Address = Ip.V4(Target + 1) };
+        grabber._grabber.Open(Parse(other), result, Ip.V4(Target + 1), 43, grabber._now);
+        grabber._grabber.CloseAll();
+        Assert.Equal(2, grabber._sink.Got.Count);
+        Assert.Contains(grabber._sink.Got, g => g.Result == result && g.Finding is null);
+        Assert.Contains(grabber._wire.Segments(), s => s.Flags == Tf.Rst && s.SequenceNumber == otherIss + 1);
         Assert.Equal(1, grabber._counters.Skipped);
+        Assert.Equal(0, grabber._grabber.Gate.Open);
     }
 
     [Fact]

@@ -9,7 +9,7 @@ public class ConnectionTableTests
     [Fact]
     public void RandomAddsMovesAndRemovesFindExactlyWhatADictionaryFinds()
     {
-        var table = new ConnectionTable(256, 16);
+        var table = new ConnectionTable(256);
         var model = new Dictionary<(UInt128, ushort, ushort), int>();
         var rng = new Random(5);
         // Few addresses and ports, so keys collide in the index and backward shifts are exercised.
@@ -46,7 +46,7 @@ public class ConnectionTableTests
     [Fact]
     public void EverySlotCanBeTakenAndGivenBack()
     {
-        var table = new ConnectionTable(64, 16);
+        var table = new ConnectionTable(64);
         var slots = Enumerable.Range(0, 64).Select(i => table.Add((UInt128)i, 80, 61000)).ToList();
         Assert.Equal(64, slots.Distinct().Count());
         Assert.Equal(-1, table.Add(1000, 80, 61000));
