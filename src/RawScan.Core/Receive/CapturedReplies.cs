@@ -41,7 +41,7 @@ internal sealed class CapturedReplies(PcapDevice capture) : ReplySide
         // --banners: the receive thread's own connections, sending through their own handle to the wire.
         var banners = o.Banners is { } b && w.BannerWire is { } wire
             ? new BannerGrabber(b, new SegmentWriter(w.Path.Mac, w.NextHopMac, w.Path.SourceIp, w.NextHopMac6, w.Path.V6?.SourceIp ?? default),
-                new ProbeWriters(w.Probes, w.Probes6), w.SourcePorts, w.Sink, w.BannerCounters ?? new BannerCounters(), wire)
+                new ProbeWriters(w.Probes, w.Probes6), w.SourcePorts, w.Sink, w.BannerCounters ?? new BannerCounters(), wire, w.Counters)
             : null;
         var loop = new ReceiveLoop(capture, matcher, table, w.Space, w.SourcePorts, rtt, retransmission.Filtered, w.Sink, w.Counters, _clock,
             w.Path.AnswerArp ? new ArpIdentity(w.Path.SourceIp, w.Path.Mac) : null, reset, o.PacketTrace,

@@ -56,7 +56,7 @@ internal sealed class BannerGrabber
     public const int MaxHelloLength = 1200;
 
     public BannerGrabber(BannerOptions o, SegmentWriter segments, ProbeWriters probes, SourcePorts ports, IResultSink sink,
-        BannerCounters counters, IFrameSink wire)
+        BannerCounters counters, IFrameSink wire, ScanCounters? scan = null)
     {
         _o = o;
         _identify = o.Identifier ?? throw new ArgumentException("--banners needs a service identifier", nameof(o));
@@ -78,7 +78,7 @@ internal sealed class BannerGrabber
         int slots = WaitingSlots(o.Connections);
         _table = new ConnectionTable(slots);
         _waiting = new int[slots];
-        Gate = new ConnectionGate(slots);
+        Gate = new ConnectionGate(slots, scan);
         _waitTicks = (long)(o.Wait.TotalSeconds * Stopwatch.Frequency);
         _quietTicks = Math.Min(_waitTicks, Stopwatch.Frequency / 4);        // 250 ms of quiet after data ends a banner
         _retransmitTicks = Stopwatch.Frequency / 4;                          // then 500 ms, 1 s

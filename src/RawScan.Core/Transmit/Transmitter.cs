@@ -133,6 +133,7 @@ internal sealed class Transmitter(ScanSpace space, FeistelPermutation order, Sha
         ushort sport = SourcePort(position);
         _batch.Commit(probes.Write(_batch.Next(), address, sport, dport, protocol));
         if (table is not null) _batchSlots[_batch.Count - 1] = table.Insert(FourTupleTable.KeyOf(i), position, 0);
+        if (connections is not null && protocol == Protocol.Tcp) connections.Sent++;
     }
 
     /// <summary>Puts a due, unanswered probe back in the batch; false when the batch is full.</summary>
