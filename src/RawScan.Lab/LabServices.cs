@@ -42,14 +42,15 @@ public static class LabServices
     }
 
     /// <summary>
-    /// Each service the spec calls for, of each family it speaks (one socket per family and port: see
-    /// <see cref="UdpResponderService"/>), bound as it is yielded (so a failure leaves the earlier ones to dispose).
+    /// Each service the spec calls for, of each family it speaks (one socket per family and port; TCP's
+    /// ports share one service and thread per family, see <see cref="TcpAcceptService"/>; UDP's have one
+    /// each, see <see cref="UdpResponderService"/>), bound as it is yielded (so a failure leaves the earlier ones to dispose).
     /// </summary>
     private static IEnumerable<ILabService> Open(LabSpec spec)
     {
         AddressFamily[] families = spec.HasIpv6 ? [AddressFamily.InterNetwork, AddressFamily.InterNetworkV6] : [AddressFamily.InterNetwork];
-        foreach (var family in families)
-            foreach (ushort port in spec.TcpOpenPorts) yield return new TcpAcceptService(port, family);
+        if (spec.TcpOpenPorts.Count > 0)
+            foreach (var family in families) yield return new TcpAcceptService(spec.TcpOpenPorts, family);
         foreach (var family in families)
             foreach (ushort port in spec.UdpOpenPorts)
             {
