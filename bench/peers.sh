@@ -146,7 +146,7 @@ measure() {
     own_pps=$(sed -n 's/.*probes sent.* (\([0-9.]*\) pps).*/\1/p' "$base.stderr" | head -1); own_pps=${own_pps:--}
   fi
   local note=${NOTE:-}; [ $rc = 0 ] || note="exit $rc; $note"
-  if work_banners "$work"; then note="$note; banners $(banners_${tool%-base} "$outfile")"; fi
+  if work_banners "$work"; then note="${note:+$note; }banners $(banners_${tool%-base} "$outfile")"; fi
   read -r start end < "$base.window"
   read -r wall user sys rss < <(grep -E '^[0-9.]+ [0-9.]+ [0-9.]+ [0-9]+$' "$base.time" | tail -1)
   read -r found expected fp <<< "$score"
@@ -254,7 +254,7 @@ awk -F'\t' '
       split(med[order[i]], f, "\t")
       if (f[3] == "-") { printf fmt, f[2], f[1], "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", f[15]; continue }
       ratio = (f[1] != "rawscan" && f[6] + 0 > 0 && (f[2] in rs)) ? sprintf("%.2f", rs[f[2]] / f[6]) : "-"
-      note = f[15]; if (f[1] == "rawscan") note = "own summary: " f[14] " pps"
+      note = f[15]; if (f[1] == "rawscan") note = "own summary: " f[14] " pps" (f[15] == "" ? "" : "; " f[15])
       printf fmt, f[2], f[1], f[4], f[6], f[7], f[5], f[8] "/" f[9], f[10], f[11], f[12], f[13], ratio, note
     }
   }' "$TSV" | tee "$OUT/table.txt"
