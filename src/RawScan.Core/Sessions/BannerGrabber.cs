@@ -364,6 +364,7 @@ internal sealed class BannerGrabber
         {
             // The answer named the protocol but not the server: one more step, on a fresh connection.
             c.Earlier = finding;
+            c.PeerReset = true;                                       // reset above: nothing more to close
             c.Plan = new HelloPlan([next]);
             c.Step = 0;
             Reconnect(s, _now);
