@@ -110,7 +110,7 @@ demo() {
     "$BIN" lab down --name "$lab" >/dev/null 2>&1 || true
     "$BIN" lab up --name "$lab"
     say "scanning $targets ports $ports inside lab '$lab'"
-    "$BIN" scan --lab "$lab" $targets -p "$ports" -oJ "$out/results.jsonl"
+    "$BIN" scan --lab "$lab" $targets -p "$ports" --banners -oJ "$out/results.jsonl"
     "$BIN" lab verify --name "$lab" --results "$out/results.jsonl" $targets -p "$ports"
 }
 
