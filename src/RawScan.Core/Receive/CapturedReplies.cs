@@ -54,6 +54,7 @@ internal sealed class CapturedReplies(PcapDevice capture) : ReplySide
         var thread = new Thread(() => { try { loop.Run(); } catch (Exception e) { _error = e; } })
         { Name = "rawscan-rx", IsBackground = true, Priority = ThreadPriority.AboveNormal };
         _on = new Listening(w, retransmission, loop, thread, checkpoints, banners);
+        if (checkpoints is not null && banners is not null) checkpoints.Held = () => banners.LowestPosition;
         if (checkpoints is not null) checkpoints.ServerAlive = () => thread.IsAlive;
         thread.Start();
     }

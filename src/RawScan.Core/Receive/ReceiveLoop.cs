@@ -47,7 +47,7 @@ internal sealed class ReceiveLoop(PcapDevice device, ReplyMatcher matcher, FourT
                 clock.Advance(now - idleLagTicks);            // but a TPACKET_V3 block not yet handed over may hold some
                 sink.Tick(StopwatchTime.TicksToMicros(now) + _wallMinusMonotonicMicros);
                 if (banners is not null) { banners.Tick(now); banners.Flush(); }
-                checkpoints?.Serve(filtered, sink, banners?.LowestPosition ?? ulong.MaxValue);
+                checkpoints?.Serve(filtered, sink);
                 if (now - _dropsReadAt >= DropsEveryTicks) { _dropsReadAt = now; RefreshDrops(); }
                 device.Wait(10);
                 continue;
@@ -59,7 +59,7 @@ internal sealed class ReceiveLoop(PcapDevice device, ReplyMatcher matcher, FourT
                 clock.Advance(ToTicks(ts));
                 sink.Tick(ts);                                // streamed reports flush what trickled in, on this thread
                 if (banners is not null) { banners.Tick(ToTicks(ts)); banners.Flush(); }
-                checkpoints?.Serve(filtered, sink, banners?.LowestPosition ?? ulong.MaxValue); // a place the send thread asked to keep (about once a second)
+                checkpoints?.Serve(filtered, sink); // a place the send thread asked to keep (about once a second)
             }
             if (!Packet.TryParse(frame, out var p)) { counters.Malformed++; continue; }
             if (p.Truncated) counters.Truncated++;
@@ -121,13 +121,21 @@ internal sealed class ReceiveLoop(PcapDevice device, ReplyMatcher matcher, FourT
         RefreshDrops();
     }
 
-    /// <summary>--banners: hands a TCP segment to its connection; one that has none and is neither a SYN-ACK nor a RST is a closed connection's straggler.</summary>
+    /// <summary>
+    /// --banners: hands a TCP segment to its connection. One that has none and is neither a SYN-ACK nor a
+    /// RST belongs to a connection we no longer have: a straggler of one we closed, or one a killed scan
+    /// left on the target, which answers the resumed scan's SYN from the same port with an ACK (RFC 5961's
+    /// challenge ACK) instead of a SYN-ACK. It gets the RST a kernel would send (seq = its ACK), which
+    /// clears the stale connection so the probe's resend is answered.
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private bool TakeSegment(in Packet p, ReadOnlySpan<byte> frame, long ts)
     {
         UInt128 from = p.IsIpv6 ? p.SrcIp6 : Ip.V4(p.SrcIp);
         if (banners!.TryTake(p, frame, from, ToTicks(ts))) return true;
-        return (p.TcpFlags & (Packet.SYN | Packet.RST)) == 0;
+        if ((p.TcpFlags & (Packet.SYN | Packet.RST)) != 0) return false;
+        if ((p.TcpFlags & Packet.ACK) != 0) banners.Refuse(p, from);
+        return true;
     }
 
     /// <summary>--banners holds back the kernel's RSTs, so a SYN-ACK no connection takes (a duplicate, a late one) is closed here.</summary>

@@ -55,12 +55,17 @@ internal sealed class CheckpointRelay(ICheckpoint target, bool direct)
     }
 
     /// <summary>Receive thread: serves a request, after <paramref name="drain"/> has written every result settled before it.</summary>
-    /// <param name="held">The lowest position whose result this thread still holds back (a banner connection still open): the place counts it unsettled.</param>
-    public void Serve(ResultQueue drain, IResultSink sink, ulong held = ulong.MaxValue)
+    /// <summary>
+    /// The lowest position whose result the serving thread still holds back (a --banners connection still
+    /// open): the place counts it unsettled. Asked only when a request is served.
+    /// </summary>
+    public Func<ulong>? Held { get; set; }
+
+    public void Serve(ResultQueue drain, IResultSink sink)
     {
         long requested = Volatile.Read(ref _requested);
         if (requested == _served) return;
-        ulong position = _position, low = Math.Min(_low, held);
+        ulong position = _position, low = Math.Min(_low, Held?.Invoke() ?? ulong.MaxValue);
         long mark;
         try
         {
