@@ -43,6 +43,13 @@ internal sealed class CapturedReplies(PcapDevice capture) : ReplySide
             ? new BannerGrabber(b, new SegmentWriter(w.Path.Mac, w.NextHopMac, w.Path.SourceIp, w.NextHopMac6, w.Path.V6?.SourceIp ?? default),
                 new ProbeWriters(w.Probes, w.Probes6), w.SourcePorts, w.Sink, w.BannerCounters ?? new BannerCounters(), wire, w.Counters)
             : null;
+        // The plans of the scan's TCP ports are built before the first SYN-ACK needs one (the registry
+        // loads in the background; the receive thread would otherwise wait for it at the first open port).
+        if (banners is not null && o.Banners?.Identifier is { } identifier)
+        {
+            var ports = o.Ports.Tcp;
+            _ = Task.Run(() => { foreach (var (first, last) in ports.Ranges) for (int port = first; port <= last; port++) identifier.PlanFor((ushort)port); });
+        }
         var loop = new ReceiveLoop(capture, matcher, table, w.Space, w.SourcePorts, rtt, retransmission.Filtered, w.Sink, w.Counters, _clock,
             w.Path.AnswerArp ? new ArpIdentity(w.Path.SourceIp, w.Path.Mac) : null, reset, o.PacketTrace,
             idleLagTicks: (Scanner.CaptureBlockTimeoutMs + 10) * Stopwatch.Frequency / 1000, checkpoints: checkpoints,

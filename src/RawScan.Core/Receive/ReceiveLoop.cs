@@ -99,8 +99,10 @@ internal sealed class ReceiveLoop(PcapDevice device, ReplyMatcher matcher, FourT
                     }
                     if (banners is not null && result.Protocol == Protocol.Tcp && result.State == PortState.Open)
                     {
-                        counters.Open++;                                   // its result is written when its banner is in
+                        // Its result is written when its banner is in. Counted open only once the connection
+                        // holds it: the cooldown, seeing every probe answered, waits for the connections.
                         banners.Open(p, result, result.Address, position, ToTicks(ts));
+                        counters.Open++;
                         break;
                     }
                     Report(result);

@@ -122,6 +122,7 @@ internal sealed class BannerGrabber
             _sink.OnResult(result);
             return;
         }
+        Gate.Set(_table.Count);
         ref var c = ref _table[s];
         c.SndUna = c.SndNxt = p.Ack;
         c.Iss = p.Ack - 1;
@@ -129,7 +130,6 @@ internal sealed class BannerGrabber
         c.Position = position;
         c.Result = result;
         c.Plan = _identify.PlanFor(p.SrcPort);
-        Gate.Set(_table.Count);
         if (_freeCount == 0)
         {
             c.Phase = ConnectionPhase.Waiting;
