@@ -9,7 +9,7 @@ using RawScan.Targets;
 namespace RawScan.Lab;
 
 /// <summary>
-/// <c>rawscan lab up|down|status|verify|loss|forge</c>, and the hidden <c>lab serve NAME</c> and
+/// <c>rawscan lab up|down|status|verify|loss|bottleneck|forge</c>, and the hidden <c>lab serve NAME</c> and
 /// <c>lab forge-run NAME</c> that <c>up</c> and <c>forge</c> start inside the target namespace. The
 /// CLI hands it the arguments after "lab".
 /// </summary>
@@ -20,6 +20,7 @@ public static class LabCommand
                rawscan lab down|status [--name NAME]
                rawscan lab verify [--name NAME] --results FILE TARGETS -p PORTS [-sS] [-sU]
                rawscan lab loss PERCENT [--name NAME]
+               rawscan lab bottleneck PPS|off [--queue] [--name NAME]
                rawscan lab forge [--name NAME] [--rate PPS] [--seconds S] [--count N] [--udp]
           up       build the isolated lab NAME (default rawscan): network namespaces
                    rawscan-NAME-scan and rawscan-NAME-target, and the target's services, answering
@@ -35,6 +36,10 @@ public static class LabCommand
                    exit status 1 if an open port is missing or anything was reported that is not open
           loss     drop PERCENT (0-100, steps of 0.01; 0 removes it) of the TCP and UDP packets
                    entering the target from the link, at random: the probes, not the replies
+          bottleneck
+                   drop the TCP and UDP packets entering the target beyond PPS packets/s (a policer,
+                   burst 20 ms of PPS); --queue: shape them to PPS behind a 100 ms queue instead, so
+                   the RTT rises before anything is dropped; 'off' removes it; one at a time
           forge    send forged SYN-ACKs and RSTs (--udp: UDP answers and ICMP port unreachables) from random lab addresses to the scanner's
                    addresses and source ports (61000-65535), from the target namespace, at --rate
                    PPS (default 10000) until --count N are sent, --seconds S pass, or Ctrl-C
@@ -75,6 +80,7 @@ public static class LabCommand
                 "status" => Status(a.Spec),
                 "verify" => Verify(a.Spec, a),
                 "loss" => Loss(a.Spec, a.Loss!.Value),
+                "bottleneck" => Bottleneck(a.Spec, a.Bottleneck),
                 "forge" => Forge(a.Spec, a.Forge!, selfCommand),
                 "forge-run" => ForgeRun(a.Spec, a.Forge!),
                 _ => Serve(a.Spec, a.Log),
@@ -89,7 +95,7 @@ public static class LabCommand
     }
 
     private sealed record Arguments(string Verb, LabSpec Spec, string? Log, string? Results = null, TargetSet? Targets = null, ScanPorts? Ports = null,
-        double? Loss = null, ForgeOptions? Forge = null, bool RealServices = false);
+        double? Loss = null, ForgeOptions? Forge = null, bool RealServices = false, LabBottleneck? Bottleneck = null);
 
     /// <summary>What to forge: <see cref="Count"/> 0 and <see cref="Seconds"/> 0 mean no limit.</summary>
     private sealed record ForgeOptions(double Rate, long Count, double Seconds, bool Udp);
@@ -101,13 +107,13 @@ public static class LabCommand
     {
         string verb = args[0] switch
         {
-            "up" or "down" or "status" or "serve" or "verify" or "loss" or "forge" or "forge-run" => args[0],
+            "up" or "down" or "status" or "serve" or "verify" or "loss" or "bottleneck" or "forge" or "forge-run" => args[0],
             "-h" or "--help" or "help" => "help",
-            _ => throw new BadInputException("lab command", args[0], "expected up, down, status, verify, loss or forge"),
+            _ => throw new BadInputException("lab command", args[0], "expected up, down, status, verify, loss, bottleneck or forge"),
         };
-        string? name = null, log = null, results = null, ports = null, loss = null, rate = null, count = null, seconds = null;
+        string? name = null, log = null, results = null, ports = null, loss = null, rate = null, count = null, seconds = null, pps = null;
         ScanTypes types = 0;
-        bool udp = false, realServices = false;
+        bool udp = false, realServices = false, queue = false;
         bool forging = verb is "forge" or "forge-run";
         var targets = new List<string>();
         for (int i = 1; i < args.Length; i++)
@@ -128,6 +134,9 @@ public static class LabCommand
             else if (verb == "verify" && !arg.StartsWith('-')) targets.Add(arg);
             // A percentage is never negative, so "-1" is read as the (bad) value, not an option.
             else if (verb == "loss" && (!arg.StartsWith('-') || double.TryParse(arg, CultureInfo.InvariantCulture, out _))) loss = Once(loss, "PERCENT", arg);
+            // A rate is never negative either: "-5" is the (bad) PPS.
+            else if (verb == "bottleneck" && (!arg.StartsWith('-') || long.TryParse(arg, CultureInfo.InvariantCulture, out _))) pps = Once(pps, "PPS", arg);
+            else if (verb == "bottleneck" && arg == "--queue") queue = true;
             else if (forging && arg == "--rate") rate = Once(rate, arg, Value(args, ref i));
             else if (forging && arg == "--count") count = Once(count, arg, Value(args, ref i));
             else if (forging && arg == "--seconds") seconds = Once(seconds, arg, Value(args, ref i));
@@ -138,6 +147,7 @@ public static class LabCommand
             {
                 "verify" => "lab verify takes --name NAME, --results FILE, TARGETS and -p PORTS",
                 "loss" => "lab loss takes PERCENT and --name NAME",
+                "bottleneck" => "lab bottleneck takes PPS (or off), --queue and --name NAME",
                 "forge" or "forge-run" => "lab forge takes --name NAME, --rate PPS, --seconds S, --count N and --udp",
                 "up" => "lab up takes only --name NAME and --real-services",
                 _ => $"lab {verb} takes only --name NAME",
@@ -147,6 +157,13 @@ public static class LabCommand
         {
             if (loss is null) throw new BadInputException("lab command", "loss", "needs PERCENT, e.g. 'rawscan lab loss 5' (0 removes it)");
             return new Arguments(verb, LabSpec.For(name ?? LabSpec.DefaultName), null, Loss: LabManager.ParseLossPercent(loss));
+        }
+        if (verb == "bottleneck")
+        {
+            if (pps is null) throw new BadInputException("lab command", "bottleneck", "needs PPS, e.g. 'rawscan lab bottleneck 50000' ('off' removes it)");
+            LabBottleneck? b = pps == "off" ? null
+                : new LabBottleneck(queue ? BottleneckKind.Queue : BottleneckKind.Policer, LabManager.ParseBottleneckPps(pps));
+            return new Arguments(verb, LabSpec.For(name ?? LabSpec.DefaultName), null, Bottleneck: b);
         }
         if (forging)
         {
@@ -222,6 +239,7 @@ public static class LabCommand
         Console.WriteLine($"  services   {(info.ServeAlive ? "running" : "NOT running")}"
             + $"{(info.ServePid is int pid ? $", pid {pid}" : "")}, log {LabManager.ServeLogPath(spec.Name)}");
         Console.WriteLine($"  loss       {(info.LossPercent > 0 ? $"{info.LossPercent.ToString("0.##", CultureInfo.InvariantCulture)}% of TCP and UDP packets entering the target, at random ('rawscan lab loss 0' removes it)" : "none")}");
+        Console.WriteLine($"  bottleneck {(info.Bottleneck is { } b ? $"{b.Describe()} ('rawscan lab bottleneck off' removes it)" : "none")}");
         Console.WriteLine($"  truth      {info.TruthPath}");
         if (info.RealNamespace is null) return;
         Console.WriteLine($"  real host  namespace {info.RealNamespace}, address {Ipv4.Format(info.RealHost)}/{spec.RealHostPrefixLength} "
@@ -258,6 +276,13 @@ public static class LabCommand
         Console.WriteLine(percent == 0
             ? $"lab {spec.Name}: no loss"
             : $"lab {spec.Name}: dropping {percent.ToString("0.##", CultureInfo.InvariantCulture)}% of TCP and UDP packets entering the target, at random");
+        return 0;
+    }
+
+    private static int Bottleneck(LabSpec spec, LabBottleneck? b)
+    {
+        LabManager.SetBottleneck(spec.Name, b);
+        Console.WriteLine($"lab {spec.Name}: {(b is null ? "no bottleneck" : b.Describe())}");
         return 0;
     }
 

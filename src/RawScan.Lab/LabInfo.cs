@@ -11,6 +11,7 @@ namespace RawScan.Lab;
 /// <param name="RealNamespace">The real-services host's namespace, when the lab was brought up with them; else null.</param>
 /// <param name="RealHost">The real-services host's address, when there is one; else 0.</param>
 /// <param name="RealDaemons">The daemons it started there; empty without real services.</param>
+/// <param name="Bottleneck">The policer or queue on probes entering the target (<see cref="LabManager.SetBottleneck"/>); null when none.</param>
 /// <param name="ScannerRoutes6">The scanner namespace's IPv6 routes as <c>ip -6 route</c> prints them, a line each (its main table).</param>
 public sealed record LabInfo(
     string Name,
@@ -28,7 +29,8 @@ public sealed record LabInfo(
     uint RealHost = 0,
     IReadOnlyList<RealDaemonInfo>? RealDaemons = null,
     bool LinkUp = true,
-    string ScannerRoutes6 = "")
+    string ScannerRoutes6 = "",
+    LabBottleneck? Bottleneck = null)
 {
     /// <summary>The scanner's interface is gone (someone ran `ip link del scan0`): the namespaces are there, but nothing reaches the target.</summary>
     public bool Broken => !LinkUp;

@@ -226,7 +226,8 @@ public static partial class LabManager
             spec.ScannerAddress, spec.Gateway, spec.SpareAddress, TruthPath(name), pid, alive, ReadLoss(name),
             real ? spec.RealNamespace : null, real ? spec.RealHost : 0, RealDaemonsOf(spec, present),
             LinkUp: Exec.TryRun(null, ["ip", "-n", spec.ScannerNamespace, "link", "show", "dev", spec.ScannerInterface]).ExitCode == 0,
-            ScannerRoutes6: Exec.TryRun(null, ["ip", "-n", spec.ScannerNamespace, "-6", "route", "show"]).StdOut.Trim());
+            ScannerRoutes6: Exec.TryRun(null, ["ip", "-n", spec.ScannerNamespace, "-6", "route", "show"]).StdOut.Trim(),
+            Bottleneck: ReadBottleneck(name));
     }
 
     /// <summary>The labs that are up, by name: those with namespaces or state on this host.</summary>

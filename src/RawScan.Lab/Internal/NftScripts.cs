@@ -89,4 +89,31 @@ internal static class NftScripts
         sb.Append("  }\n}\n");
         return sb.ToString();
     }
+
+    /// <summary>Table of the target's policer (<c>lab bottleneck PPS</c>), apart from the others so it is replaced alone.</summary>
+    public const string BottleneckTable = "rawscan_bottleneck";
+
+    /// <summary>
+    /// Replaces the target's policer table in one transaction, like <see cref="Loss"/>; with
+    /// <paramref name="b"/> null (or a queue, which is tc's) the table is simply gone. A netdev
+    /// ingress chain on tgt0: the first hook a packet meets entering the target, IPv4 and IPv6 alike
+    /// (meta l4proto names either's transport), before the IP stack and conntrack, so a dropped
+    /// probe costs the target nothing, as at a provider's policing interface. Only TCP and UDP: ARP
+    /// and neighbour discovery always pass. The first rule's counter counts what arrived, the
+    /// second's what the policer dropped; the difference reached the target.
+    /// </summary>
+    public static string Bottleneck(LabSpec spec, LabBottleneck? b)
+    {
+        var sb = new StringBuilder();
+        sb.Append($"table netdev {BottleneckTable}\n");
+        sb.Append($"delete table netdev {BottleneckTable}\n");
+        if (b is not { Kind: BottleneckKind.Policer }) return sb.ToString();
+        sb.Append($"table netdev {BottleneckTable} {{\n");
+        sb.Append("  chain ingress {\n");
+        sb.Append($"    type filter hook ingress device \"{spec.TargetInterface}\" priority filter; policy accept;\n");
+        sb.Append("    meta l4proto { tcp, udp } counter\n");
+        sb.Append($"    meta l4proto {{ tcp, udp }} limit rate over {b.Pps}/second burst {b.BurstPackets} packets counter drop\n");
+        sb.Append("  }\n}\n");
+        return sb.ToString();
+    }
 }
