@@ -17,7 +17,7 @@ namespace RawScan.Transmit;
 /// <para>Start-up (as BBR's): the rate doubles every round from <see cref="StartRate"/>, without waiting
 /// for judgements, until a round is found congested. The rate then drops to what that round delivered
 /// (its rate times its share over the best share), less 10%: the overshoot's own probes are resent by
-/// the retransmissions at that rate. After that the rate grows 5% for each clean round sent at the
+/// the retransmissions at that rate. After that the rate grows 10% for each clean round sent at the
 /// current rate and drops to the delivered rate, less 10%, for each congested one sent after the last
 /// drop (a drop is judged only by probes that left after it). A smoothed RTT above twice the minimum and
 /// more than a millisecond above it means a queue is building at the bottleneck: 15% less, at most once
@@ -26,6 +26,9 @@ namespace RawScan.Transmit;
 internal sealed class RateController
 {
     public const double StartRate = 20_000, MinRate = 100;
+
+    /// <summary>After start-up, each clean round sent at the current rate grows it this much.</summary>
+    public const double Growth = 1.10;
     private const int Ring = 256;
     private static readonly long RoundTicks = Stopwatch.Frequency / 20;
 
@@ -34,6 +37,7 @@ internal sealed class RateController
         public long Index;       // which round this slot holds (-1: none)
         public double Rate;
         public long Answered, Silent;
+        public long Packets;     // every probe sent in the round (first tries and resends): what the path was offered
     }
 
     private readonly RateLimiter _limiter;
@@ -47,6 +51,8 @@ internal sealed class RateController
     private bool _startup = true;
     private long _lastDropTicks = long.MinValue, _lastQueueDropTicks = long.MinValue;
     private long _backpressureSeen;
+    private long _sentAtRound;               // ProbesSent when the current round opened
+    private double _achieved;                // packets/s the last whole round actually sent
 
     public RateController(RateLimiter limiter, double maxRate)
     {
@@ -86,14 +92,20 @@ internal sealed class RateController
     }
 
     /// <summary>Once per batch, with the batch's clock read: opens rounds, judges those the sweep is past, sets the rate.</summary>
-    public void Tick(long now, RttEstimator rtt, long backpressure)
+    public void Tick(long now, RttEstimator rtt, long backpressure, long probesSent)
     {
         long index = RoundOf(now);
         if (index != _current)
         {
+            long packets = probesSent - _sentAtRound;
+            _rounds[_current % Ring].Packets = packets;
+            _achieved = packets * (double)Stopwatch.Frequency / RoundTicks / Math.Max(1, index - _current);
+            _sentAtRound = probesSent;
             for (long i = _current + 1; i <= index; i++) Open(i);
             _current = index;
-            if (_startup && Rate < _max) SetRate(Rate * 2);   // start-up: double each round until a judgement says stop
+            // Start-up: double each round until a judgement says stop, but not past what the last round
+            // could actually send (a rate the interface cannot reach only fills the local queue).
+            if (_startup && Rate < _max && _achieved >= Rate * 0.8) SetRate(Rate * 2);
         }
         // Judge every round whose last probe the sweep has seen timed out.
         long swept = RoundOf(_sweptTicks) - 1;
@@ -111,10 +123,12 @@ internal sealed class RateController
             _lastQueueDropTicks = now;
             Drop(Rate * 0.85, now);
         }
+        // The local send queue was full (ENOBUFS): the rate is past what this host can put on the wire.
+        // Hold it at what the last round sent, which is what the interface took.
         if (backpressure > _backpressureSeen)
         {
             _backpressureSeen = backpressure;
-            if (now - _lastDropTicks > RoundTicks) Drop(Rate * 0.85, now);
+            if (_achieved > 0 && _achieved < Rate) { _startup = false; SetRate(Math.Max(MinRate, _achieved)); }
         }
     }
 
@@ -131,13 +145,15 @@ internal sealed class RateController
         {
             if (share > _bestShare) _bestShare = share;
             // Grow only on the evidence of the current rate: a clean round sent at it.
-            if (!_startup && r.Rate >= Rate * 0.999 && Rate < _max) SetRate(Math.Min(_max, Rate * 1.05));
+            if (!_startup && r.Rate >= Rate * 0.999 && Rate < _max) SetRate(Math.Min(_max, Rate * Growth));
             return;
         }
         Congested++;
         long roundStart = _t0 + k * RoundTicks;
         if (roundStart < _lastDropTicks) return;            // sent before the last drop: that drop answered it already
-        double delivered = r.Rate * share / _bestShare;
+        // What the path delivered: the packets the round offered (resends too), in the share that got through.
+        double offered = r.Packets > 0 ? r.Packets * (double)Stopwatch.Frequency / RoundTicks : r.Rate;
+        double delivered = offered * share / _bestShare;
         _startup = false;
         Drop(delivered * 0.9, now);
     }

@@ -54,7 +54,7 @@ internal sealed class Transmitter(ScanSpace space, FeistelPermutation order, Sha
             retransmission?.Sweep(receiveClock is null ? now : Math.Min(now, receiveClock.Watermark), resend, counters);
             if (rate is not null)
             {
-                rate.Tick(now, retransmission!.Rtt, sink is ICountsBackpressure b ? b.Backpressure : 0);
+                rate.Tick(now, retransmission!.Rtt, sink is ICountsBackpressure b ? b.Backpressure : 0, Interlocked.Read(ref counters.ProbesSent));
                 limit = limiter.BatchLimit;
                 counters.CurrentRate = rate.Rate;
                 counters.SmoothedRttMicros = retransmission.Rtt.SmoothedTicks * 1_000_000 / Stopwatch.Frequency;
@@ -67,11 +67,12 @@ internal sealed class Transmitter(ScanSpace space, FeistelPermutation order, Sha
             for (; position < count && _batch.Count < limit && (table is null || table.HasRoom) && (connections is null || connections.HasRoom); position += step)
                 Write(position, table);
             // --rate auto: once every probe has had its tries, those silent through a period of loss get one more, at the settled rate.
-            if (secondChance is not null && position >= count && _unsettledSent == _unsettled.Count && !retransmission!.RetriesPending)
+            if (secondChance is not null && position >= count && _unsettledSent == _unsettled.Count && (!retransmission!.RetriesPending || !retransmission.SecondChanceOpen))
             {
-                retransmission.SecondChanceOpen = false;
+                retransmission.SecondChanceOpen = false;       // from here on, the second chances go out at the rate, and a silent probe is filtered
+                // One try each, judged at the end of the ladder (as the last try would be): no resend follows.
                 for (; secondSent < secondChance.Count && _batch.Count < limit && table!.HasRoom; secondSent++)
-                    Write(secondChance[secondSent], table);
+                    Write(secondChance[secondSent], table, retransmission.MaxTries);
             }
             if (_batch.Count == 0)
             {
@@ -91,7 +92,7 @@ internal sealed class Transmitter(ScanSpace space, FeistelPermutation order, Sha
                 for (int k = resent; k < _batch.Count; k++)
                 {
                     table.SetSent(_batchSlots[k], now);
-                    retransmission!.Track(_batchSlots[k], table.KeyAt(_batchSlots[k]), 1);
+                    retransmission!.Track(_batchSlots[k], table.KeyAt(_batchSlots[k]), table.TriesAt(_batchSlots[k]));
                 }
                 for (int k = 0; k < resent; k++) table.SetSent(_batchSlots[k], now);
             }
@@ -147,13 +148,13 @@ internal sealed class Transmitter(ScanSpace space, FeistelPermutation order, Sha
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Write(ulong position, FourTupleTable? table)
+    private void Write(ulong position, FourTupleTable? table, int tries = 1)
     {
         ulong i = order[position];
         space.Decode(i, out UInt128 address, out ushort dport, out Protocol protocol);
         ushort sport = SourcePort(position);
         _batch.Commit(probes.Write(_batch.Next(), address, sport, dport, protocol));
-        if (table is not null) _batchSlots[_batch.Count - 1] = table.Insert(FourTupleTable.KeyOf(i), position, 0);
+        if (table is not null) _batchSlots[_batch.Count - 1] = table.Insert(FourTupleTable.KeyOf(i), position, 0, tries);
         if (connections is not null && protocol == Protocol.Tcp) connections.Sent++;
     }
 
