@@ -54,34 +54,43 @@ internal sealed class Progress : IDisposable
     }
 
     internal readonly record struct State(double Elapsed, long Sent, long Planned, long Retransmits, double Rate, double Percent, double? Eta,
-        long Open, long Closed, long Filtered, long KernelDrops);
+        long Open, long Closed, long Filtered, long KernelDrops, double? Loss = null, double RttMs = 0, double? Target = null);
 
     internal State Snapshot(long sent, double rate, TimeSpan elapsed)
     {
         long planned = Math.Max(1, _c.ProbesPlanned), retransmits = _c.Retransmits, fresh = sent - retransmits;
         double? eta = rate > 0 && fresh < planned ? (planned - fresh) / rate : null;
         return new State(elapsed.TotalSeconds, fresh, planned, retransmits, rate, Math.Min(100.0, 100.0 * fresh / planned), eta,
-            _c.Open, _c.Closed, _c.Filtered + _c.FilteredByIcmp + _c.OpenFiltered, Volatile.Read(ref _c.KernelDrops));
+            _c.Open, _c.Closed, _c.Filtered + _c.FilteredByIcmp + _c.OpenFiltered, Volatile.Read(ref _c.KernelDrops),
+            _c.LossEstimate, Volatile.Read(ref _c.SmoothedRttMicros) / 1000.0, AutoTarget(Volatile.Read(ref _c.CurrentRate)));
     }
+
+    private static double? AutoTarget(double rate) => rate > 0 && !double.IsPositiveInfinity(rate) ? rate : null;
+
+    // --rate auto's target rate, the loss estimate and the RTT, where known.
+    private static string Path(State s) =>
+        (s.Target is { } t ? $", auto {t:F0} pps" : "") + (s.Loss is { } l ? $", loss {l * 100:F1}%" : "") + (s.RttMs > 0 ? $", RTT {s.RttMs:F2} ms" : "");
 
     private static string Eta(State s) => s.Eta is { } e ? TimeSpan.FromSeconds(e).ToString(@"h\:mm\:ss") : "-";
 
     internal static string Line(State s) =>
         $"rawscan: {s.Percent,5:F1}% {s.Sent}/{s.Planned} probes, {s.Rate:F0} pps, ETA {Eta(s)}; found {s.Open} open, {s.Closed} closed, " +
-        $"{s.Filtered} filtered; {s.Retransmits} retransmitted; {s.KernelDrops} kernel drops";
+        $"{s.Filtered} filtered; {s.Retransmits} retransmitted; {s.KernelDrops} kernel drops{Path(s)}";
 
     internal static string Bar(State s)
     {
         const int width = 24;
         int filled = (int)(s.Percent / 100 * width);
         return $"[{new string('#', filled)}{new string('.', width - filled)}] {s.Percent,5:F1}%  {s.Rate,9:N0} pps  ETA {Eta(s)}  " +
-               $"open {s.Open}  closed {s.Closed}  filtered {s.Filtered}  drops {s.KernelDrops}";
+               $"open {s.Open}  closed {s.Closed}  filtered {s.Filtered}  drops {s.KernelDrops}{Path(s)}";
     }
 
     internal static string Json(State s) => string.Create(CultureInfo.InvariantCulture,
         $"{{\"elapsed\":{s.Elapsed:F3},\"sent\":{s.Sent},\"planned\":{s.Planned},\"retransmitted\":{s.Retransmits},\"rate\":{s.Rate:F0}," +
         $"\"percent\":{s.Percent:F2},\"eta\":{(s.Eta is { } e ? e.ToString("F1", CultureInfo.InvariantCulture) : "null")}," +
-        $"\"open\":{s.Open},\"closed\":{s.Closed},\"filtered\":{s.Filtered},\"kernel_drops\":{s.KernelDrops}}}");
+        $"\"open\":{s.Open},\"closed\":{s.Closed},\"filtered\":{s.Filtered},\"kernel_drops\":{s.KernelDrops}," +
+        $"\"auto_rate\":{(s.Target is { } t ? t.ToString("F0", CultureInfo.InvariantCulture) : "null")}," +
+        $"\"loss\":{(s.Loss is { } l ? l.ToString("F4", CultureInfo.InvariantCulture) : "null")},\"rtt_ms\":{s.RttMs:F3}}}");
 
     public void Dispose()
     {

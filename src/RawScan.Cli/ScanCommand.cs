@@ -104,6 +104,7 @@ internal static class ScanCommand
                 $"the scan is {(size == UInt128.MaxValue ? "over 2^128" : size.ToString())} probes ({o.Targets.Count} addresses x {o.Ports.Count} ports), " +
                 "more than the 2^63 a scan's index holds: scan a smaller prefix at a time (an IPv6 /64 is 2^64 addresses; a /96 is 2^32)");
         o = o with { UdpPayloads = UdpPayloads(o.Ports, a.NmapPayloads, a.UserPayloads) };
+        if (a.MaxRate is not null && !o.AutoRate) throw new BadInputException("option", "--max-rate", "goes with --rate auto");
         if (o.Banners is { } banners)
         {
             if (o.Ports.Tcp.Count == 0) throw new BadInputException("option", "--banners", "needs TCP ports to connect to");

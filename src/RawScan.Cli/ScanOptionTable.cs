@@ -34,6 +34,7 @@ internal sealed class ScanArgs
     public string? Lab { get; set; }
     public string? Resume { get; set; }
     public string ResumePath { get; set; } = ResumeFile.DefaultPath;
+    public double? MaxRate { get; set; }
     public int? BannerBytes { get; set; }
     public int? BannerConnections { get; set; }
     public TimeSpan? BannerWait { get; set; }
@@ -82,8 +83,16 @@ internal static class ScanOptionTable
             "UDP payloads per port ('udp PORTS \"bytes\"' lines), over the built-in protocol probes"),
         Valued(["--nmap-payloads"], "FILE", Fixed, (a, v) => a.NmapPayloads = v,
             "nmap's UDP payloads file (default: /usr/share/nmap/nmap-payloads when nmap is installed),\nunder the built-in protocol probes"),
-        Valued(["--rate"], "PPS", MayChange, (a, v) => a.Options = a.Options with { Rate = OptionParser.ParseRate(v) },
-            "packets per second over the whole scan, 0.01-100000000 (default 100000; 'max' for no ceiling)"),
+        Valued(["--rate"], "PPS", MayChange, (a, v) => a.Options = v == "auto"
+                ? a.Options with { AutoRate = true, Rate = a.MaxRate ?? double.PositiveInfinity }
+                : a.Options with { AutoRate = false, Rate = OptionParser.ParseRate(v) },
+            "packets per second over the whole scan, 0.01-100000000 (default 100000; 'max' for no ceiling; 'auto' to follow what the path delivers)"),
+        Valued(["--max-rate"], "PPS", MayChange, (a, v) =>
+            {
+                a.MaxRate = OptionParser.ParseRate(v);
+                if (a.Options.AutoRate) a.Options = a.Options with { Rate = a.MaxRate.Value };
+            },
+            "with --rate auto: never above PPS (default max)"),
         Valued(["--wait"], "SECONDS", MayChange, (a, v) => a.Options = a.Options with { Wait = OptionParser.ParseSeconds(v, "wait") },
             "keep listening this long after the last probe (default: 3 RTT-derived timeouts, 0.25-2 s)"),
         Valued(["--show"], "STATES", MayChange, (a, v) => a.Show = ShownStates.Parse(v),

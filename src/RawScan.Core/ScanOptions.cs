@@ -24,8 +24,11 @@ public sealed record ScanOptions
     /// <summary>The UDP probe for each port (built-in protocol payloads, or a user's --udp-payloads).</summary>
     public IUdpPayloads? UdpPayloads { get; init; }
 
-    /// <summary>Packets per second over the whole scan; +infinity for as fast as the path goes.</summary>
+    /// <summary>Packets per second over the whole scan; +infinity for as fast as the path goes. With <see cref="AutoRate"/>, the ceiling.</summary>
     public double Rate { get; init; } = 100_000;
+
+    /// <summary>--rate auto: the rate follows what the path delivers (<see cref="Transmit.RateController"/>), never above <see cref="Rate"/> (--max-rate).</summary>
+    public bool AutoRate { get; init; }
 
     /// <summary>Resends of a probe still unanswered after the timeout (the timeout follows the measured RTT).</summary>
     public int Retries { get; init; } = 1;

@@ -35,6 +35,16 @@ public sealed record ScanSummary
 
     /// <summary>--banners: connections, banners and identified services; null when banners were not asked for.</summary>
     public Sessions.BannerCounters? Banners { get; init; }
+
+    /// <summary>--rate auto ran, and the rate it ended at (packets/s).</summary>
+    public bool AutoRate { get; init; }
+    public double? SettledRate { get; init; }
+
+    /// <summary>The share of probes lost on the path (<see cref="ScanCounters.LossEstimate"/>): null when nothing was resent and answered.</summary>
+    public double? LossEstimate { get; init; }
+
+    /// <summary>--rate auto: probes silent through a period of loss that were sent once more at the settled rate.</summary>
+    public long SecondChances { get; init; }
     public required TimeSpan SmoothedRtt { get; init; }
     public required TimeSpan Timeout { get; init; }
     public required long KernelDrops { get; init; }

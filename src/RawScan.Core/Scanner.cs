@@ -60,7 +60,8 @@ public sealed class Scanner
         using var guard = bannerWire is not null ? GuardConnections(path, firstPort, lastPort) : null;
         ready?.Invoke();
         replies.Start(new ReplyWiring(o, path, nextHopMac, probes, sourcePorts, sink, Counters, space, probes6, nextHopMac6, bannerWire, Banners));
-        var transmitter = replies.SendLoop(space, order, o, new ProbeWriters(probes, probes6), sourcePorts, sender, new RateLimiter(o.Rate), Counters, start);
+        var transmitter = replies.SendLoop(space, order, o, new ProbeWriters(probes, probes6), sourcePorts, sender,
+            o.AutoRate && !o.DryRun ? new RateLimiter(RateController.StartRate, batchCapacity: 64) : new RateLimiter(o.Rate), Counters, start);
 
         Exception? txError = null;
         using var stopTx = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -117,6 +118,10 @@ public sealed class Scanner
             Late = c.Late,
             ResetsSent = c.ResetsSent,
             Banners = o.Banners is null ? null : Banners,
+            AutoRate = o.AutoRate && !o.DryRun,
+            SettledRate = o.AutoRate && !o.DryRun ? c.CurrentRate : null,
+            LossEstimate = c.LossEstimate,
+            SecondChances = c.SecondChances,
             SmoothedRtt = replies.SmoothedRtt,
             Timeout = replies.Timeout,
             KernelDrops = c.KernelDrops,

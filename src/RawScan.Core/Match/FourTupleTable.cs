@@ -75,7 +75,8 @@ internal sealed class FourTupleTable
     // ---- send thread ----
 
     /// <summary>Adds a probe just sent (first try). Returns its slot, or -1 when the table is full.</summary>
-    public int Insert(long key, ulong position, long sentTicks)
+    /// <param name="tries">The tries the probe counts as having had: 1 for a first send; a last chance counts as the last try (no resend follows).</param>
+    public int Insert(long key, ulong position, long sentTicks, int tries = 1)
     {
         if (!HasRoom) return -1;
         int i = Home(key), reuse = -1;
@@ -92,7 +93,7 @@ internal sealed class FourTupleTable
         long generation = ((s.State >>> 32) + 1) & 0xffffffff;
         s.Position = (long)position;
         s.SentTicks = sentTicks;
-        Volatile.Write(ref s.State, (generation << 32) | 1);
+        Volatile.Write(ref s.State, (generation << 32) | (uint)tries);
         Volatile.Write(ref s.Key, key);        // publish: the fields above are visible to whoever sees the key
         if (fresh) Interlocked.Increment(ref _used);
         return i;

@@ -23,6 +23,14 @@ internal sealed class RttEstimator(TimeSpan floor, TimeSpan initial)
     /// <summary>Smoothed RTT so far (zero before the first sample).</summary>
     public TimeSpan Smoothed => TimeSpan.FromSeconds(_srtt / Stopwatch.Frequency);
 
+    /// <summary>The smoothed RTT in Stopwatch ticks, for another thread (--rate auto's controller): 0 before a sample.</summary>
+    public long SmoothedTicks => Volatile.Read(ref _srttTicks);
+
+    /// <summary>The smallest RTT sampled: the path's own delay without a queue. 0 before a sample.</summary>
+    public long MinTicks => Volatile.Read(ref _minTicks);
+
+    private long _srttTicks, _minTicks;
+
     public long Samples { get; private set; }
 
     public void Sample(long rttTicks)
@@ -35,6 +43,8 @@ internal sealed class RttEstimator(TimeSpan floor, TimeSpan initial)
             _srtt = 0.875 * _srtt + 0.125 * rttTicks;
         }
         Samples++;
+        Volatile.Write(ref _srttTicks, (long)_srtt);
+        if (_minTicks == 0 || rttTicks < _minTicks) Volatile.Write(ref _minTicks, Math.Max(1, rttTicks));
         Volatile.Write(ref _timeout, Math.Max(_floor, (long)(_srtt + 4 * _rttvar)));
     }
 }

@@ -11,6 +11,9 @@ namespace RawScan.Output;
 /// </summary>
 public sealed class SummaryWriter(IServiceRegistry registry) : IResultSink
 {
+    /// <summary>A loss estimate from this share up is said (1%: below it, a few late replies alone make the estimate).</summary>
+    public const double LossWorthSaying = 0.01;
+
     private readonly long[] _byState = new long[4];
     // Open results by protocol and port (TCP first, then UDP): one increment per result on the receive
     // thread; classes, services and flags are looked up once per port when the summary is written.
@@ -83,6 +86,12 @@ public sealed class SummaryWriter(IServiceRegistry registry) : IResultSink
                 .Select(f => $"{f.Port}/{f.Protocol.Name()} x{f.Count} ({f.Info.Note ?? f.Info.Flags.ToString()})");
             w.WriteLine($"rawscan: flagged open ports: {string.Join(", ", text)}");
         }
+        if (s.SettledRate is { } settled)
+            w.WriteLine($"rawscan: --rate auto settled at {settled:F0} pps" +
+                        (s.SecondChances > 0 ? $"; {s.SecondChances} probes silent through a period of loss were sent once more at that rate" : ""));
+        if (s.LossEstimate is { } loss && loss >= LossWorthSaying)
+            w.WriteLine($"rawscan: {loss * 100:F0}% of probes were lost on the path; filtered verdicts may be loss: " +
+                        (s.AutoRate ? "the probes silent through it were tried again at the settled rate" : "rerun with a lower --rate, or --rate auto"));
         if (s.Banners is { } b)
             w.WriteLine($"rawscan: banners: {b.WithBanner} of {b.Ports} open TCP ports answered, {b.Identified} named by their answer; " +
                         $"{b.Connections} connections, {b.Segments} segments sent ({b.Retransmits} resent, {b.Resets} RSTs)" +

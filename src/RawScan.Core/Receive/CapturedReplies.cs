@@ -69,7 +69,16 @@ internal sealed class CapturedReplies(PcapDevice capture) : ReplySide
     public override Transmitter SendLoop(ScanSpace space, FeistelPermutation order, ScanOptions o, ProbeWriters probes, SourcePorts sourcePorts,
         IFrameSink sink, RateLimiter limiter, ScanCounters counters, ulong start) =>
         new(space, order, o.Shard, probes, sourcePorts, sink, limiter, counters, start, On.Retransmission, _clock,
-            o.Unsettled, On.Checkpoints, o.CheckpointEvery, On.Banners?.Gate);
+            o.Unsettled, On.Checkpoints, o.CheckpointEvery, On.Banners?.Gate, o.AutoRate ? AutoRate(limiter, o) : null);
+
+    /// <summary>--rate auto: the controller sees every first try's outcome through the retransmission sweep; the silent ones of a lossy period get a second chance.</summary>
+    private RateController AutoRate(RateLimiter limiter, ScanOptions o)
+    {
+        var rate = new RateController(limiter, o.Rate);
+        On.Retransmission.Rate = rate;
+        On.Retransmission.SecondChance = [];
+        return rate;
+    }
 
     public override bool Alive => On.Thread.IsAlive;
 

@@ -91,8 +91,10 @@ internal sealed class ReceiveLoop(PcapDevice device, ReplyMatcher matcher, FourT
             switch (table.Resolve(key, result.State, out long sentTicks, out int tries, out ulong position))
             {
                 case FourTupleTable.Resolution.First:
+                    if (tries == 2) counters.AnsweredSecondTry++;
                     if (tries == 1)
                     {
+                        counters.AnsweredFirstTry++;
                         long took = ToTicks(ts) - sentTicks;
                         rtt.Sample(took);                                  // Karn: only unambiguous samples
                         result = result with { RttMicros = (uint)Math.Clamp(StopwatchTime.TicksToMicros(took), 0, uint.MaxValue) };

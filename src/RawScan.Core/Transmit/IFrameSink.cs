@@ -8,3 +8,9 @@ public interface IFrameSink : IDisposable
     /// <summary>Sends every frame of the batch; returns how many the interface took.</summary>
     int Send(FrameBatch batch);
 }
+
+/// <summary>A sink that waits when the local send queue is full (ENOBUFS) counts how often: --rate auto reads it as congestion.</summary>
+public interface ICountsBackpressure
+{
+    long Backpressure { get; }
+}

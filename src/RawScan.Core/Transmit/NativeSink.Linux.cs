@@ -12,7 +12,7 @@ namespace RawScan.Transmit;
 /// Linux only: a scan reaches it through <see cref="BatchedSender"/>; <see cref="TryOpen(string, bool, out string?)"/>
 /// answers null elsewhere, and a sink exists only where it opened.
 /// </summary>
-public sealed unsafe class NativeSink : IFrameSink
+public sealed unsafe class NativeSink : IFrameSink, ICountsBackpressure
 {
     private readonly RawscanTxHandle _tx;
     private readonly int _maxBatch;

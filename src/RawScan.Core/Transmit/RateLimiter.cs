@@ -3,34 +3,62 @@ using System.Diagnostics;
 namespace RawScan.Transmit;
 
 /// <summary>
-/// Holds the send rate to packets-per-second over the whole scan, releasing packets in batches with
-/// one clock read per batch (masscan main-throttle.c). Credit is measured from the scan's start, so
-/// an early stall is made up later and the average converges on the asked rate instead of drifting.
+/// Paces the send loop: a batch is released once the packets before it have had their time at the
+/// rate (masscan main-throttle.c: one clock read per batch, never per packet). The rate can change
+/// while the scan runs (--rate auto): the schedule is re-based at the change, so neither a burst nor a
+/// pause follows it.
 /// </summary>
 public sealed class RateLimiter
 {
-    private readonly double _rate;          // packets per second; +inf for unlimited
-    private readonly long _start;
+    private double _rate;                   // packets per second; +inf for unlimited
+    private long _base;                     // Stopwatch ticks the current rate's schedule starts from
+    private long _releasedAtBase;
     private long _released;
 
-    public RateLimiter(double packetsPerSecond)
+    /// <param name="batchCapacity">The largest batch the send loop may fill (its frame buffer); by default what the rate needs.</param>
+    public RateLimiter(double packetsPerSecond, int? batchCapacity = null)
     {
         _rate = packetsPerSecond;
-        _start = Stopwatch.GetTimestamp();
-        BatchSize = double.IsPositiveInfinity(packetsPerSecond) ? 64 : (int)Math.Clamp(packetsPerSecond / 2000, 1, 64);
+        _base = Stopwatch.GetTimestamp();
+        BatchSize = batchCapacity ?? BatchFor(packetsPerSecond);
+        BatchLimit = Math.Min(BatchSize, BatchFor(packetsPerSecond));
     }
 
-    /// <summary>Packets per batch: about 0.5 ms worth at the asked rate, at most 64, at least 1.</summary>
+    /// <summary>
+    /// Frames a batch at this rate: 2,000 batches a second (a batch of 64 at 128k pps and above), so a
+    /// batch never holds more than half a millisecond of the rate.
+    /// </summary>
+    public static int BatchFor(double rate) => double.IsPositiveInfinity(rate) ? 64 : (int)Math.Clamp(rate / 2000, 1, 64);
+
+    /// <summary>The frame buffer's capacity: the most a batch can ever hold.</summary>
     public int BatchSize { get; }
+
+    /// <summary>How many frames a batch holds at the current rate (at most <see cref="BatchSize"/>).</summary>
+    public int BatchLimit { get; private set; }
+
+    public double Rate => _rate;
 
     public long Released => _released;
 
-    /// <summary>Blocks until <paramref name="count"/> more packets may leave, then counts them as released.</summary>
+    /// <summary>A new rate from the next batch on (the send thread's).</summary>
+    public void SetRate(double packetsPerSecond)
+    {
+        long now = Stopwatch.GetTimestamp();
+        // Where the old schedule had got to: behind it (late), the new one starts now; ahead, where it stood.
+        long due = Due();
+        _base = Math.Max(now, due);
+        _releasedAtBase = _released;
+        _rate = packetsPerSecond;
+        BatchLimit = Math.Min(BatchSize, BatchFor(packetsPerSecond));
+    }
+
+    private long Due() => double.IsPositiveInfinity(_rate) ? _base : _base + (long)((_released - _releasedAtBase) / _rate * Stopwatch.Frequency);
+
     public void Acquire(int count, CancellationToken ct)
     {
         if (double.IsPositiveInfinity(_rate)) { _released += count; return; }
         // A batch leaves once the packets before it have had their time: the first goes at once.
-        long due = _start + (long)(_released / _rate * Stopwatch.Frequency);
+        long due = Due();
         while (true)
         {
             long now = Stopwatch.GetTimestamp();

@@ -43,6 +43,18 @@ internal sealed class Retransmission
     /// <summary>Probes that may still be resent: while any remain, the send loop is not done.</summary>
     public bool RetriesPending => _retryable > 0;
 
+    /// <summary>--rate auto: sees every first try's outcome (answered or not) once its timeout has passed.</summary>
+    public RateController? Rate { get; set; }
+
+    /// <summary>
+    /// --rate auto: while the path was losing probes, those out of tries are not called filtered but kept
+    /// here (their positions) for one more try once the rate has settled; null when not asked for.
+    /// </summary>
+    public List<ulong>? SecondChance { get; set; }
+
+    /// <summary>Whether a probe given up now goes to <see cref="SecondChance"/> (the main pass is running and loss was measured).</summary>
+    public bool SecondChanceOpen { get; set; } = true;
+
     public bool IsEmpty => _head == _tail;
 
     /// <summary>Puts a slot at the back of the FIFO (just sent, first try or again).</summary>
@@ -65,8 +77,11 @@ internal sealed class Retransmission
         {
             var (slot, key) = _fifo[_head & _mask];
             int tries = Table.TriesAt(slot);
-            if (Table.SentTicksAt(slot) + Backoff(timeout, tries) > now) return; // the head is not due: nothing after it is checked
-            if (Table.IsSettled(slot))
+            long sent = Table.SentTicksAt(slot);
+            if (sent + Backoff(timeout, tries) > now) return;       // the head is not due: nothing after it is checked
+            bool settled = Table.IsSettled(slot);
+            if (tries == 1) Rate?.OnFirstTry(sent, settled);
+            if (settled)
             {
                 Pop(tries);
                 Table.Remove(slot);
@@ -94,6 +109,14 @@ internal sealed class Retransmission
 
     private bool GiveUp(int slot, long key, ScanCounters counters)
     {
+        if (SecondChance is { } later && SecondChanceOpen && Rate is { Congested: > 0 } && Table.TryGiveUp(slot))
+        {
+            // Silent through a period of loss: perhaps lost, not filtered. Tried once more at the settled rate.
+            later.Add(Table.PositionAt(slot));
+            Table.Remove(slot);
+            counters.SecondChances++;
+            return true;
+        }
         if (!Filtered.HasRoom) return false;                    // only this thread enqueues: room now is room below
         if (Table.TryGiveUp(slot))                              // false: a reply settled it first
         {

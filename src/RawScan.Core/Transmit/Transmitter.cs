@@ -20,7 +20,7 @@ internal sealed class Transmitter(ScanSpace space, FeistelPermutation order, Sha
     SourcePorts sourcePorts, IFrameSink sink, RateLimiter limiter, ScanCounters counters,
     ulong startPosition = ulong.MaxValue, Retransmission? retransmission = null, ReceiveClock? receiveClock = null,
     IReadOnlyList<ulong>? unsettled = null, CheckpointRelay? checkpoints = null, TimeSpan checkpointEvery = default,
-    Sessions.ConnectionGate? connections = null)
+    Sessions.ConnectionGate? connections = null, RateController? rate = null)
 {
     private FrameBatch _batch = null!;
     private int[] _batchSlots = null!;
@@ -41,6 +41,8 @@ internal sealed class Transmitter(ScanSpace space, FeistelPermutation order, Sha
         _batch = new FrameBatch(limiter.BatchSize, Math.Max(FrameBatch.DefaultStride, (longest + 63) & ~63));
         _batchSlots = new int[_batch.Capacity];
         var table = retransmission?.Table;
+        var secondChance = retransmission?.SecondChance;
+        int secondSent = 0;
         Func<int, long, bool> resend = Resend;
         ulong count = space.Count, step = (ulong)shard.Count, position = NextPosition;
         while (!ct.IsCancellationRequested)
@@ -48,19 +50,36 @@ internal sealed class Transmitter(ScanSpace space, FeistelPermutation order, Sha
             _batch.Clear();
             // Timeouts are judged up to where the receiver has matched the capture, never past it.
             long now = Stopwatch.GetTimestamp();
+            int limit = limiter.BatchLimit;
             retransmission?.Sweep(receiveClock is null ? now : Math.Min(now, receiveClock.Watermark), resend, counters);
+            if (rate is not null)
+            {
+                rate.Tick(now, retransmission!.Rtt, sink is ICountsBackpressure b ? b.Backpressure : 0, Interlocked.Read(ref counters.ProbesSent));
+                limit = limiter.BatchLimit;
+                counters.CurrentRate = rate.Rate;
+                counters.SmoothedRttMicros = retransmission.Rtt.SmoothedTicks * 1_000_000 / Stopwatch.Frequency;
+            }
             int resent = _batch.Count;
             // A resumed scan's probes that were in flight when it stopped go first.
             // New probes wait while the four-tuple table, or --banners' connections, are too full to take what they bring.
-            for (; _unsettledSent < _unsettled.Count && !_batch.IsFull && (table is null || table.HasRoom) && (connections is null || connections.HasRoom); _unsettledSent++)
+            for (; _unsettledSent < _unsettled.Count && _batch.Count < limit && (table is null || table.HasRoom) && (connections is null || connections.HasRoom); _unsettledSent++)
                 Write(_unsettled[_unsettledSent], table);
-            for (; position < count && !_batch.IsFull && (table is null || table.HasRoom) && (connections is null || connections.HasRoom); position += step)
+            for (; position < count && _batch.Count < limit && (table is null || table.HasRoom) && (connections is null || connections.HasRoom); position += step)
                 Write(position, table);
+            // --rate auto: once every probe has had its tries, those silent through a period of loss get one more, at the settled rate.
+            if (secondChance is not null && position >= count && _unsettledSent == _unsettled.Count && (!retransmission!.RetriesPending || !retransmission.SecondChanceOpen))
+            {
+                retransmission.SecondChanceOpen = false;       // from here on, the second chances go out at the rate, and a silent probe is filtered
+                // One try each, judged at the end of the ladder (as the last try would be): no resend follows.
+                for (; secondSent < secondChance.Count && _batch.Count < limit && table!.HasRoom; secondSent++)
+                    Write(secondChance[secondSent], table, retransmission.MaxTries);
+            }
             if (_batch.Count == 0)
             {
                 // Nothing new, and nothing to resend: none left with tries, or every probe answered (so
                 // the last ones' timeouts need not pass here; their slots are freed after the scan).
-                if (position >= count && _unsettledSent == _unsettled.Count && (retransmission is not { RetriesPending: true } || counters.AllAnswered)) break;
+                if (position >= count && _unsettledSent == _unsettled.Count && (secondChance is null || secondSent == secondChance.Count)
+                    && (retransmission is not { RetriesPending: true } || counters.AllAnswered)) break;
                 MaybeCheckpoint(now, ct);
                 Thread.Sleep(1);                  // waiting for a timeout to pass or for room in the table
                 continue;
@@ -73,7 +92,7 @@ internal sealed class Transmitter(ScanSpace space, FeistelPermutation order, Sha
                 for (int k = resent; k < _batch.Count; k++)
                 {
                     table.SetSent(_batchSlots[k], now);
-                    retransmission!.Track(_batchSlots[k], table.KeyAt(_batchSlots[k]), 1);
+                    retransmission!.Track(_batchSlots[k], table.KeyAt(_batchSlots[k]), table.TriesAt(_batchSlots[k]));
                 }
                 for (int k = 0; k < resent; k++) table.SetSent(_batchSlots[k], now);
             }
@@ -119,6 +138,9 @@ internal sealed class Transmitter(ScanSpace space, FeistelPermutation order, Sha
         ulong low = NextPosition;
         unsettled = _unsettled.Count - _unsettledSent;
         if (unsettled > 0) low = Math.Min(low, _unsettled[_unsettledSent]);
+        // Probes kept for a second chance are not settled until it comes (a resume sends them again).
+        if (retransmission?.SecondChance is { Count: > 0 } later)
+            foreach (var p in later) if (p < low) low = p;
         if (retransmission is null) return low;
         low = retransmission.OldestUnsettled(low, out int inFlight);
         unsettled += inFlight;
@@ -126,20 +148,20 @@ internal sealed class Transmitter(ScanSpace space, FeistelPermutation order, Sha
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Write(ulong position, FourTupleTable? table)
+    private void Write(ulong position, FourTupleTable? table, int tries = 1)
     {
         ulong i = order[position];
         space.Decode(i, out UInt128 address, out ushort dport, out Protocol protocol);
         ushort sport = SourcePort(position);
         _batch.Commit(probes.Write(_batch.Next(), address, sport, dport, protocol));
-        if (table is not null) _batchSlots[_batch.Count - 1] = table.Insert(FourTupleTable.KeyOf(i), position, 0);
+        if (table is not null) _batchSlots[_batch.Count - 1] = table.Insert(FourTupleTable.KeyOf(i), position, 0, tries);
         if (connections is not null && protocol == Protocol.Tcp) connections.Sent++;
     }
 
     /// <summary>Puts a due, unanswered probe back in the batch; false when the batch is full.</summary>
     private bool Resend(int slot, long key)
     {
-        if (_batch.IsFull) return false;
+        if (_batch.Count >= limiter.BatchLimit) return false;
         var table = retransmission!.Table;
         if (!table.MarkRetransmitted(slot))                       // answered since the sweep looked: settled
         {

@@ -39,6 +39,7 @@ public sealed class ScanOptionTableTests : IDisposable
         ["--udp-payloads"] = (Base, FileWith("user-payloads", "udp 9999 \"user\"\n")),
         ["--nmap-payloads"] = (Base, FileWith("nmap-payloads", "udp 9998 \"nmap\"\n")),
         ["--rate"] = (Base, "5"),
+        ["--max-rate"] = ([.. Base, "--rate", "auto"], "5000"),
         ["--wait"] = (Base, "2"),
         ["--show"] = (Base, "closed"),
         ["--reason"] = (Base, null),
