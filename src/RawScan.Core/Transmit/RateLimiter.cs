@@ -38,6 +38,8 @@ public sealed class RateLimiter
 
     public double Rate => _rate;
 
+    private static readonly long CatchUpTicks = Stopwatch.Frequency / 100;
+
     public long Released => _released;
 
     /// <summary>A new rate from the next batch on (the send thread's).</summary>
@@ -59,6 +61,15 @@ public sealed class RateLimiter
         if (double.IsPositiveInfinity(_rate)) { _released += count; return; }
         // A batch leaves once the packets before it have had their time: the first goes at once.
         long due = Due();
+        // A sender that stalled (waiting for room, for the last timeouts, for a checkpoint) does not make
+        // the time up in one burst, which a policer with a small bucket would drop: more than 10 ms
+        // behind, the schedule starts again from now.
+        long late = Stopwatch.GetTimestamp() - due;
+        if (late > CatchUpTicks)
+        {
+            _base = due = Stopwatch.GetTimestamp();
+            _releasedAtBase = _released;
+        }
         while (true)
         {
             long now = Stopwatch.GetTimestamp();
