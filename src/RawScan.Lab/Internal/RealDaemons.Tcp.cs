@@ -58,19 +58,8 @@ internal static partial class RealDaemons
     private static RealDaemon TcpDaemon(LabSpec spec, RealTcpService t, ushort[] ports, ushort[] tlsPorts, string dir)
     {
         string host = Ipv4.Format(spec.RealHost);
-        string Conf(string file, string text)
-        {
-            string path = Path.Combine(dir, file);
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            File.WriteAllText(path, text);
-            return path;
-        }
-        string Dir(string name)
-        {
-            string path = Path.Combine(dir, name);
-            Directory.CreateDirectory(path);
-            return path;
-        }
+        string Conf(string file, string text) => WriteConfig(dir, file, text);
+        string Dir(string name) => MakeDirectory(dir, name);
         string P(ushort port) => port.ToString(CultureInfo.InvariantCulture);
         RealDaemon Make(string[] argv, string? setup = null) =>
             new(t.InstanceName, t.Package, argv, [], ports, Setup: setup, Optional: t.Optional);

@@ -98,24 +98,31 @@ internal static partial class RealDaemons
         _ => "/usr/sbin/" + daemon,
     };
 
+    /// <summary>Writes a daemon's config file under the lab's state (its folder made first); its path.</summary>
+    private static string WriteConfig(string dir, string file, string text)
+    {
+        string path = Path.Combine(dir, file);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    /// <summary>A folder of a daemon's own under the lab's state; its path.</summary>
+    private static string MakeDirectory(string dir, string name)
+    {
+        string path = Path.Combine(dir, name);
+        Directory.CreateDirectory(path);
+        return path;
+    }
+
     private static RealDaemon Daemon(LabSpec spec, RealService s, string dir)
     {
         string host = Ipv4.Format(spec.RealHost);
         string lan = RangeText.Format(spec.RealLan);
         string port = s.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         string program = ProgramOf(s.Daemon);
-        string Conf(string file, string text)
-        {
-            string path = Path.Combine(dir, file);
-            File.WriteAllText(path, text);
-            return path;
-        }
-        string Dir(string name)
-        {
-            string path = Path.Combine(dir, name);
-            Directory.CreateDirectory(path);
-            return path;
-        }
+        string Conf(string file, string text) => WriteConfig(dir, file, text);
+        string Dir(string name) => MakeDirectory(dir, name);
 
         return s.Daemon switch
         {

@@ -51,17 +51,5 @@ public class LabBannerResumeTests(ScanLabFixture lab) : IClassFixture<ScanLabFix
         finally { Directory.Delete(dir, recursive: true); }
     }
 
-    /// <summary>Runs rawscan in the scanner namespace in <paramref name="dir"/>; SIGKILLs it after <paramref name="killAfterMs"/> unless it ended. Whether it was killed.</summary>
-    private bool Run(string dir, string[] args, int killAfterMs)
-    {
-        using var p = Process.Start(Cli.InNamespace(lab.Info!.ScannerNamespace, dir, args))!;
-        var err = p.StandardError.ReadToEndAsync();
-        _ = p.StandardOutput.ReadToEndAsync();
-        bool killed = false;
-        if (killAfterMs > 0 && !p.WaitForExit(killAfterMs)) { p.Kill(); killed = true; }
-        Assert.True(p.WaitForExit(120_000), "the scan did not end");
-        Assert.DoesNotContain("   at ", err.Result);
-        if (!killed) Assert.True(p.ExitCode == 0, err.Result);
-        return killed;
-    }
+    private bool Run(string dir, string[] args, int killAfterMs) => KillableScan.Run(lab.Info!, dir, args, killAfterMs, out _);
 }

@@ -77,27 +77,6 @@ public class LabKillResumeTests(ScanLabFixture lab) : IClassFixture<ScanLabFixtu
         finally { Directory.Delete(dir, recursive: true); }
     }
 
-    /// <summary>
-    /// Runs rawscan in the lab's scanner namespace (ip netns exec becomes the scan: the kill reaches it,
-    /// not a parent), in <paramref name="dir"/>; SIGKILLs it after <paramref name="killAfterMs"/> unless it has
-    /// ended. Returns whether it was killed.
-    /// </summary>
-    private bool RunInLab(string dir, string[] args, int killAfterMs, out string stderr)
-    {
-        using var p = Process.Start(Cli.InNamespace(lab.Info!.ScannerNamespace, dir, args))!;
-        var err = p.StandardError.ReadToEndAsync();
-        var output = p.StandardOutput.ReadToEndAsync();
-        bool killed = false;
-        if (killAfterMs > 0 && !p.WaitForExit(killAfterMs))
-        {
-            p.Kill();                                               // SIGKILL: no handler runs
-            killed = true;
-        }
-        Assert.True(p.WaitForExit(120_000), "the scan did not end");
-        stderr = err.Result;
-        _ = output.Result;
-        Assert.DoesNotContain("   at ", stderr);
-        if (!killed) Assert.True(p.ExitCode == 0, stderr);
-        return killed;
-    }
+    private bool RunInLab(string dir, string[] args, int killAfterMs, out string stderr) =>
+        KillableScan.Run(lab.Info!, dir, args, killAfterMs, out stderr);
 }
