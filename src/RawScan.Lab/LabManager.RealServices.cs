@@ -136,6 +136,14 @@ public static partial class LabManager
     /// optional daemon that exits or is not ready in time is stopped and returned, with why.
     /// </summary>
     /// <exception cref="LabException">A daemon that is not optional exited, or was not ready within 15 s: names it, with the end of its log.</exception>
+    /// <summary>Whether the real host's TCP port greets with text holding <paramref name="expect"/> (its first line, read from inside its namespace, half a second at most).</summary>
+    private static bool Greets(LabSpec spec, ushort port, string expect)
+    {
+        var r = Exec.TryRun(null, ["ip", "netns", "exec", spec.RealNamespace, "timeout", "1", "bash", "-c",
+            $"exec 3<>/dev/tcp/{Ipv4.Format(spec.RealHost)}/{port.ToString(CultureInfo.InvariantCulture)}; IFS= read -r -t 0.5 line <&3; printf '%s' \"$line\""]);
+        return r.StdOut.Contains(expect, StringComparison.Ordinal);
+    }
+
     private static List<(RealDaemon Daemon, string Why)> WaitRealDaemonsReady(LabSpec spec, string dir, IReadOnlyList<Started> started)
     {
         var deadline = DateTime.UtcNow + RealReadyTimeout;
@@ -146,7 +154,8 @@ public static partial class LabManager
             var udp = BoundPorts(spec, "udp", "07");
             var tcp = BoundPorts(spec, "tcp", "0A");
             pending.RemoveAll(x => x.Daemon.UdpPorts.All(udp.Contains) && x.Daemon.TcpPorts.All(tcp.Contains)
-                && (x.Daemon.ReadyLine is not string line || ReadLog(dir, x.Daemon).Contains(line, StringComparison.Ordinal)));
+                && (x.Daemon.ReadyLine is not string line || ReadLog(dir, x.Daemon).Contains(line, StringComparison.Ordinal))
+                && (x.Daemon.ReadyGreeting is not { } g || Greets(spec, g.Port, g.Expect)));
             if (pending.Count == 0) return given;
             if (pending.FirstOrDefault(x => x.Process.HasExited) is Started dead)
             {

@@ -49,10 +49,12 @@ internal sealed class RateController
     private long _sweptTicks;               // the latest send time the sweep has judged
     private double _bestShare = -1;
     private bool _startup = true;
-    private long _lastDropTicks = long.MinValue, _lastQueueDropTicks = long.MinValue;
+    private long _lastDropTicks = long.MinValue / 2, _lastQueueDropTicks = long.MinValue / 2;
     private long _backpressureSeen;
     private long _sentAtRound;               // ProbesSent when the current round opened
     private double _achieved;                // packets/s the last whole round actually sent
+    private long _repliesAtRound;
+    private double _arrivals;                // replies/s that arrived in the last whole round
 
     public RateController(RateLimiter limiter, double maxRate)
     {
@@ -92,11 +94,14 @@ internal sealed class RateController
     }
 
     /// <summary>Once per batch, with the batch's clock read: opens rounds, judges those the sweep is past, sets the rate.</summary>
-    public void Tick(long now, RttEstimator rtt, long backpressure, long probesSent)
+    public void Tick(long now, RttEstimator rtt, long backpressure, long probesSent, long replies = 0)
     {
         long index = RoundOf(now);
         if (index != _current)
         {
+            double roundsPassed = Math.Max(1, index - _current);
+            _arrivals = (replies - _repliesAtRound) * (double)Stopwatch.Frequency / RoundTicks / roundsPassed;
+            _repliesAtRound = replies;
             long packets = probesSent - _sentAtRound;
             _rounds[_current % Ring].Packets = packets;
             _achieved = packets * (double)Stopwatch.Frequency / RoundTicks / Math.Max(1, index - _current);
@@ -116,12 +121,24 @@ internal sealed class RateController
             if (r.Index != k) continue;
             Judge(ref r, k, now);
         }
-        // A queue building at the bottleneck: RTT above twice its minimum.
+        // A queue building at the bottleneck: the RTT above twice its minimum while replies arrive slower
+        // than probes leave (BBR's view: what the bottleneck delivers is the arrival rate). The rate drops
+        // to that delivery, less 5%, so the queue drains. A clean path's replies keep pace with its
+        // probes, so RTT jitter alone never slows it; a long queue (a millisecond over the minimum) does.
         long min = rtt.MinTicks, srtt = rtt.SmoothedTicks;
-        if (min > 0 && srtt > 2 * min && srtt - min > Stopwatch.Frequency / 1000 && now - _lastQueueDropTicks > 2 * RoundTicks)
+        if (min > 0 && srtt > 2 * min && now - _lastQueueDropTicks > 2 * RoundTicks)
         {
-            _lastQueueDropTicks = now;
-            Drop(Rate * 0.85, now);
+            double delivering = _bestShare > 0 ? _arrivals / _bestShare : 0;
+            if (delivering > 0 && _achieved > delivering * 1.1)
+            {
+                _lastQueueDropTicks = now;
+                Drop(delivering * 0.95, now);
+            }
+            else if (srtt - min > Stopwatch.Frequency / 1000)
+            {
+                _lastQueueDropTicks = now;
+                Drop(Rate * 0.85, now);
+            }
         }
         // The local send queue was full (ENOBUFS): the rate is past what this host can put on the wire.
         // Hold it at what the last round sent, which is what the interface took.

@@ -226,7 +226,11 @@ internal static partial class RealDaemons
                       }
                     }
 
-                    """)], $"mkdir -p {d}/base {d}/state");
+                    """)], $"mkdir -p {d}/base {d}/state") with
+                {
+                    // Listening is not ready: until its auth process answers, IMAP greets "* OK Waiting for authentication process".
+                    ReadyGreeting = imap.Count > 0 ? (imap[0], "[CAPABILITY") : null,
+                };
             }
 
             // rsync's daemon in the foreground, one read-only module.

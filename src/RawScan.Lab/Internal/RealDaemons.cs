@@ -11,10 +11,13 @@ namespace RawScan.Lab.Internal;
 /// <param name="ReadyLine">A line its log shows once it answers (beyond being bound), or null if bound is ready.</param>
 /// <param name="Setup">A shell script run (sh -e) in its private /run before it starts: a host key, a certificate, a database to initialise.</param>
 /// <param name="Optional">If it cannot start, the lab comes up without it and says so.</param>
+/// <remarks><see cref="ReadyGreeting"/>: a TCP port whose greeting must hold this text before the daemon counts as ready.</remarks>
 internal sealed record RealDaemon(string Name, string Package, IReadOnlyList<string> Argv,
     IReadOnlyList<ushort> UdpPorts, IReadOnlyList<ushort> TcpPorts, string? ReadyLine = null, string? Setup = null, bool Optional = false)
 {
     public string Program => Argv[0];
+
+    public (ushort Port, string Expect)? ReadyGreeting { get; init; }
 
     /// <summary>"udp 53", "tcp 22, 31337", "udp 11211, tcp 11211": for errors and status.</summary>
     public string Ports => string.Join(", ", new[] { ("udp", UdpPorts), ("tcp", TcpPorts) }

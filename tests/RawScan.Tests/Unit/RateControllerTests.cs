@@ -14,13 +14,15 @@ public class RateControllerTests
     private static readonly long Round = Stopwatch.Frequency / 20;
 
     /// <summary>Runs <paramref name="rounds"/> rounds through a path that answers <paramref name="answers"/>(rate) of each round's probes; returns the rates used.</summary>
-    private static List<double> Drive(Func<double, double> answers, int rounds, double max = double.PositiveInfinity, long backpressureFrom = long.MaxValue)
+    private static List<double> Drive(Func<double, double> answers, int rounds, double max = double.PositiveInfinity, long backpressureFrom = long.MaxValue,
+        double queue = double.PositiveInfinity)
     {
         var limiter = new RateLimiter(RateController.StartRate, 64);
         var c = new RateController(limiter, max);
         var rtt = new RttEstimator(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1));
         rtt.Sample(Stopwatch.Frequency / 10_000);
-        long t0 = Stopwatch.GetTimestamp(), sent = 0;
+        long t0 = Stopwatch.GetTimestamp(), sent = 0, replies = 0;
+        double backlog = 0;                                        // a queue's packets waiting at its rate
         var rates = new List<double>();
         var pending = new Queue<(long Sent, long Answered, long Silent)>();
         for (int k = 0; k < rounds; k++)
@@ -32,6 +34,12 @@ public class RateControllerTests
             sent += n;
             long answered = (long)Math.Round(n * answers(Math.Min(rate, 200_000)));
             pending.Enqueue((start, answered, n - answered));
+            // A queue passes at most its rate a round; the rest waits, and the RTT grows with what waits.
+            backlog += n;
+            double passed = Math.Min(backlog, queue / 20);
+            backlog -= passed;
+            replies += (long)(passed * answers(1));
+            if (!double.IsPositiveInfinity(queue)) rtt.Sample(Stopwatch.Frequency / 10_000 + (long)(backlog / queue * Stopwatch.Frequency));
             // Outcomes are seen two rounds later (the timeout), as the retransmission sweep would.
             if (pending.Count > 2)
             {
@@ -39,7 +47,7 @@ public class RateControllerTests
                 for (int i = 0; i < a; i++) c.OnFirstTry(s, true);
                 for (int i = 0; i < q; i++) c.OnFirstTry(s, false);
             }
-            c.Tick(start + Round / 4, rtt, k >= backpressureFrom ? k : 0, sent);
+            c.Tick(start + Round / 4, rtt, k >= backpressureFrom ? k : 0, sent, double.IsPositiveInfinity(queue) ? sent : replies);
         }
         return rates;
     }
@@ -66,6 +74,15 @@ public class RateControllerTests
         var late = rates.Skip(40).ToList();
         Assert.True(late.Average() is > 0.7 * policer and < 1.2 * policer, $"settled around {late.Average():F0} pps: {string.Join(' ', late.Select(r => r.ToString("F0")))}");
         Assert.True(late.Max() < 1.5 * policer);
+    }
+
+    [Fact]
+    public void BehindAQueueItSlowsToWhatTheQueuePassesWhenTheRttRises()
+    {
+        const double queue = 20_000;
+        var rates = Drive(_ => 0.98, 80, queue: queue);
+        var late = rates.Skip(50).ToList();
+        Assert.True(late.Average() is > 0.6 * queue and < 1.3 * queue, $"settled around {late.Average():F0} pps: {string.Join(' ', late.Select(r => r.ToString("F0")))}");
     }
 
     [Fact]
