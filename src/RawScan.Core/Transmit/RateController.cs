@@ -16,7 +16,7 @@ namespace RawScan.Transmit;
 /// dropped what the rate added.</para>
 /// <para>Start-up (as BBR's): the rate doubles every round from <see cref="StartRate"/>, without waiting
 /// for judgements, until a round is found congested. The rate then drops to what that round delivered
-/// (its rate times its share over the best share), less 10%: the overshoot's own probes are resent by
+/// (its rate times its share over the best share), less 10% (at most halving): the overshoot's own probes are resent by
 /// the retransmissions at that rate. After that the rate grows 10% for each clean round sent at the
 /// current rate and drops to the delivered rate, less 10%, for each congested one sent after the last
 /// drop (a drop is judged only by probes that left after it). A smoothed RTT above twice the minimum and
@@ -121,24 +121,15 @@ internal sealed class RateController
             if (r.Index != k) continue;
             Judge(ref r, k, now);
         }
-        // A queue building at the bottleneck: the RTT above twice its minimum while replies arrive slower
-        // than probes leave (BBR's view: what the bottleneck delivers is the arrival rate). The rate drops
-        // to that delivery, less 5%, so the queue drains. A clean path's replies keep pace with its
-        // probes, so RTT jitter alone never slows it; a long queue (a millisecond over the minimum) does.
+        // A queue building at the bottleneck: the smoothed RTT above twice its minimum and a millisecond
+        // over it (the lab's minimum is tens of microseconds, where scheduling jitter alone doubles it).
+        // 15% less, at most every two rounds, and never below what the replies show the path delivering.
         long min = rtt.MinTicks, srtt = rtt.SmoothedTicks;
-        if (min > 0 && srtt > 2 * min && now - _lastQueueDropTicks > 2 * RoundTicks)
+        if (min > 0 && srtt > 2 * min && srtt - min > Stopwatch.Frequency / 1000 && now - _lastQueueDropTicks > 2 * RoundTicks)
         {
+            _lastQueueDropTicks = now;
             double delivering = _bestShare > 0 ? _arrivals / _bestShare : 0;
-            if (delivering > 0 && _achieved > delivering * 1.1)
-            {
-                _lastQueueDropTicks = now;
-                Drop(delivering * 0.95, now);
-            }
-            else if (srtt - min > Stopwatch.Frequency / 1000)
-            {
-                _lastQueueDropTicks = now;
-                Drop(Rate * 0.85, now);
-            }
+            Drop(Math.Max(Rate * 0.85, Math.Min(Rate, delivering * 0.9)), now);
         }
         // The local send queue was full (ENOBUFS): the rate is past what this host can put on the wire.
         // Hold it at what the last round sent, which is what the interface took.
@@ -172,7 +163,9 @@ internal sealed class RateController
         double offered = r.Packets > 0 ? r.Packets * (double)Stopwatch.Frequency / RoundTicks : r.Rate;
         double delivered = offered * share / _bestShare;
         _startup = false;
-        Drop(delivered * 0.9, now);
+        // To what the round delivered, less 10%, but at most halving: a round judged congested on a few
+        // late replies (a busy receiver at the end of a scan) must not take the rate to nothing.
+        Drop(Math.Max(delivered * 0.9, Rate * 0.5), now);
     }
 
     private void Drop(double rate, long now)

@@ -80,8 +80,8 @@ public class RateControllerTests
     public void BehindAQueueItSlowsToWhatTheQueuePassesWhenTheRttRises()
     {
         const double queue = 20_000;
-        var rates = Drive(_ => 0.98, 80, queue: queue);
-        var late = rates.Skip(50).ToList();
+        var rates = Drive(_ => 0.98, 240, queue: queue);            // 12 s: start-up fills the queue, and it drains
+        var late = rates.Skip(190).ToList();
         Assert.True(late.Average() is > 0.6 * queue and < 1.3 * queue, $"settled around {late.Average():F0} pps: {string.Join(' ', late.Select(r => r.ToString("F0")))}");
     }
 
