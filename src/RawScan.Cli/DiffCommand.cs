@@ -50,49 +50,12 @@ internal static class DiffCommand
                 : $"rawscan: bad arguments: diff takes two files, OLD and NEW, not {args.Length} ({Usage})");
             return 2;
         }
-        if (!TryRead(args[0], stderr, out var before) || !TryRead(args[1], stderr, out var after)) return 2;
+        if (!ReportFiles.TryRead(args[0], stderr, out var before) || !ReportFiles.TryRead(args[1], stderr, out var after)) return 2;
 
         var lines = Compare(before, after);
         foreach (var line in lines) stdout.WriteLine(line);
         stdout.Flush();
         return lines.Count == 0 ? 0 : 1;
-    }
-
-    private static bool TryRead(string path, TextWriter stderr, out List<ReportEntry> results)
-    {
-        results = [];
-        string reason;
-        try
-        {
-            if (Directory.Exists(path)) reason = "is a directory, not a report";
-            else
-            {
-                results = ReportReader.ReadEntries(path, out _, out bool cutShort);
-                if (cutShort) stderr.WriteLine($"rawscan: {path}: its last line was cut short (its scan was killed while writing it) and is left out");
-                return true;
-            }
-        }
-        // The readers' FormatExceptions are our own one-line words; anything else is the runtime's
-        // text (a permission message, a decoder's), which a user should not have to read.
-        catch (FormatException e) { reason = Printable(e.Message); }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { reason = "no such file"; }
-        catch (UnauthorizedAccessException) { reason = "cannot be read (permission denied)"; }
-        catch (Exception e) when (e is IOException or ArgumentException or NotSupportedException or System.Security.SecurityException
-                                  or InvalidOperationException or KeyNotFoundException or OverflowException or OutOfMemoryException)
-        {
-            reason = "cannot be read as a report";
-        }
-        stderr.WriteLine($"rawscan: {new BadInputException("file", path, reason).Message}");
-        return false;
-    }
-
-    /// <summary>One line of printable text: a binary file's bytes quoted in a message must not reach the terminal as controls.</summary>
-    private static string Printable(string s)
-    {
-        var chars = s.ReplaceLineEndings(" ").ToCharArray();
-        for (int i = 0; i < chars.Length; i++)
-            if (char.IsControl(chars[i]) || chars[i] == '\uFFFD') chars[i] = '?';
-        return new string(chars);
     }
 
     /// <summary>The change lines, hosts in address order, each host's ports TCP first then ascending.</summary>
@@ -145,9 +108,9 @@ internal static class DiffCommand
 
     /// <summary>Product and version as one text (a grepable report keeps only that text), controls made '?': it goes to a terminal.</summary>
     private static string Product(ServiceFinding f) =>
-        Printable(string.Join(' ', new[] { f.Product, f.Version }.Where(v => !string.IsNullOrEmpty(v))));
+        ReportFiles.Printable(string.Join(' ', new[] { f.Product, f.Version }.Where(v => !string.IsNullOrEmpty(v))));
 
-    private static string Shown(string s) => Printable(s);
+    private static string Shown(string s) => ReportFiles.Printable(s);
 
     private static string Name(PortState? s) => s is { } v ? v.Name() : "absent";
 

@@ -21,10 +21,12 @@ try
             return ScanCommand.Run(args[1..]);
         case "diff":
             return DiffCommand.Run(args[1..]);
+        case "merge":
+            return MergeCommand.Run(args[1..]);
         case "lab":
             return LabCommand.Run(args[1..], Self.Command);
         default:
-            throw new BadInputException("command", args[0], "expected scan, diff or lab (see 'rawscan --help')");
+            throw new BadInputException("command", args[0], "expected scan, diff, merge or lab (see 'rawscan --help')");
     }
 }
 catch (BadInputException e)
@@ -52,6 +54,8 @@ internal static class Help
 
           rawscan scan TARGETS -p PORTS [options]   SYN-scan TARGETS (see 'rawscan scan --help')
           rawscan diff OLD NEW                      what opened, closed, appeared between two RawScan outputs
+          rawscan merge FILE... [-oJ|-oC|-oX|-oG|-oH FILE] [-oA BASE]
+                                                    one report from several (shards; any formats, mixed)
           rawscan lab up|down|status [--name NAME]  the built-in isolated lab network (needs root;
                                                     lab up --real-services adds Debian's daemons)
           rawscan --version

@@ -399,7 +399,7 @@ internal static class ScanCommand
     /// Only for a pipe, terminal or socket: on a regular file a FileStream writes at its own position
     /// (pwrite), which overwrote standard error's lines when both went to one file (`> out 2>&1`);
     /// there the console stream, which appends, is right, and a file has no EPIPE.
-    private static Stream StandardOutput()
+    internal static Stream StandardOutput()
     {
         if (OperatingSystem.IsWindows()) return Console.OpenStandardOutput();
         var fd1 = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(1, ownsHandle: false), FileAccess.Write, 1);
