@@ -162,10 +162,12 @@ internal sealed class RateController
         // What the path delivered: the packets the round offered (resends too), in the share that got through.
         double offered = r.Packets > 0 ? r.Packets * (double)Stopwatch.Frequency / RoundTicks : r.Rate;
         double delivered = offered * share / _bestShare;
-        _startup = false;
-        // To what the round delivered, less 10%, but at most halving: a round judged congested on a few
-        // late replies (a busy receiver at the end of a scan) must not take the rate to nothing.
-        Drop(Math.Max(delivered * 0.9, Rate * 0.5), now);
+        // To what the round delivered, less 10%. Start-up's overshoot is expected to be large (it doubled
+        // blind for a timeout's worth of rounds): its first drop may go down to an eighth. After that at
+        // most halving: a round judged congested on a few late replies (a busy receiver at the end of a
+        // scan) must not take the rate to nothing.
+        bool first = Congested == 1;
+        Drop(Math.Max(delivered * 0.9, Rate * (first ? 0.125 : 0.5)), now);
     }
 
     private void Drop(double rate, long now)

@@ -213,17 +213,24 @@ internal static partial class RealDaemons
                       driver = static
                       args = uid=nobody gid=nogroup home=/nonexistent
                     }
+                    # Login processes started beforehand and kept (dovecot's high-performance mode): a login
+                    # process started per connection must first reach the auth process, and on a busy
+                    # machine greets "* OK Waiting for authentication process to respond" meanwhile.
                     service imap-login {
                     {{Listeners("imap", imap)}}
                       inet_listener imaps {
                         port = 0
                       }
+                      service_count = 0
+                      process_min_avail = 1
                     }
                     service pop3-login {
                     {{Listeners("pop3", pop3)}}
                       inet_listener pop3s {
                         port = 0
                       }
+                      service_count = 0
+                      process_min_avail = 1
                     }
 
                     """)], $"mkdir -p {d}/base {d}/state") with

@@ -35,7 +35,10 @@ public partial class LabBottleneckQueueTests(ITestOutputHelper output)
 
             // Above the rate: 65,536 probes at 100k/s. A ping beside the scan waits in the same queue.
             var scan = Task.Run(() => Cli.Run(["scan", "--lab", name, "198.18.0.0/16", "-p", "80", "--rate", "100000", "--retries", "0", "--wait", "0.5", "-oJ", results]));
-            Thread.Sleep(150);
+            // The ping starts once the scan's probes reach the shaper (rawscan's start-up takes half a
+            // second, longer on a busy machine), not after a fixed sleep that a slow start outlasts.
+            var until = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+            while (Shaped(spec) < 2_000 && DateTime.UtcNow < until && !scan.IsCompleted) Thread.Sleep(10);
             var loaded = Ping(spec, 40);
             var r = scan.Result;
             Assert.True(r.ExitCode == 0, r.Stderr);
@@ -92,4 +95,12 @@ public partial class LabBottleneckQueueTests(ITestOutputHelper output)
 
     [GeneratedRegex(@"qdisc tbf[^\n]*\n Sent \d+ bytes \d+ pkt \(dropped (\d+)")]
     private static partial Regex TbfDropped();
+
+    /// <summary>The packets the shaper has passed so far.</summary>
+    private static long Shaped(LabSpec spec) =>
+        long.Parse(TbfSent().Match(Exec.Run("ip", "netns", "exec", spec.TargetNamespace, "tc", "-s", "qdisc", "show", "dev", LabManager.BottleneckDevice))
+            .Groups[1].Value, CultureInfo.InvariantCulture);
+
+    [GeneratedRegex(@"qdisc tbf[^\n]*\n Sent \d+ bytes (\d+) pkt")]
+    private static partial Regex TbfSent();
 }
