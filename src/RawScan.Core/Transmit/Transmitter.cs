@@ -70,7 +70,9 @@ internal sealed class Transmitter(ScanSpace space, FeistelPermutation order, Sha
             // --rate auto: once every probe has had its tries, those silent through a period of loss get one more, at the settled rate.
             if (secondChance is not null && position >= count && _unsettledSent == _unsettled.Count && (!retransmission!.RetriesPending || !retransmission.SecondChanceOpen))
             {
-                retransmission.SecondChanceOpen = false;       // from here on, the second chances go out at the rate, and a silent probe is filtered
+                if (retransmission.SecondChanceOpen && secondChance.Count > 0) rate?.EnterSecondChance();
+                retransmission.SecondChanceOpen = false;       // from here on, the second chances go out at their rate, and a silent probe is filtered
+                limit = limiter.BatchLimit;
                 // One try each, judged at the end of the ladder (as the last try would be): no resend follows.
                 for (; secondSent < secondChance.Count && _batch.Count < limit && table!.HasRoom; secondSent++)
                     Write(secondChance[secondSent], table, retransmission.MaxTries);
