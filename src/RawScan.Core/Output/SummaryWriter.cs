@@ -88,7 +88,7 @@ public sealed class SummaryWriter(IServiceRegistry registry) : IResultSink
         }
         if (s.SettledRate is { } settled)
             w.WriteLine($"rawscan: --rate auto settled at {settled:F0} pps" +
-                        (s.SecondChances > 0 ? $"; {s.SecondChances} probes silent through a period of loss were sent once more at that rate" : ""));
+                        (s.SecondChances > 0 ? $"; {s.SecondChances} probes silent through a period of loss were sent once more, at that rate" : ""));
         if (s.LossEstimate is { } loss && loss >= LossWorthSaying)
             w.WriteLine($"rawscan: {loss * 100:F0}% of probes were lost on the path; filtered verdicts may be loss: " +
                         (s.AutoRate ? "the probes silent through it were tried again at the settled rate" : "rerun with a lower --rate, or --rate auto"));
