@@ -121,15 +121,24 @@ internal sealed class RateController
             if (r.Index != k) continue;
             Judge(ref r, k, now);
         }
-        // A queue building at the bottleneck: the smoothed RTT above twice its minimum and a millisecond
-        // over it (the lab's minimum is tens of microseconds, where scheduling jitter alone doubles it).
-        // 15% less, at most every two rounds, and never below what the replies show the path delivering.
+        // A queue building at the bottleneck: the smoothed RTT above twice its minimum. When replies also
+        // arrive slower than probes leave (BBR's view: the arrival rate is what the bottleneck delivers),
+        // the rate drops to that delivery, less 5%, so the queue drains; a clean path's replies keep pace
+        // with its probes, so RTT jitter alone never slows it. A queue a millisecond long costs 15% anyway.
         long min = rtt.MinTicks, srtt = rtt.SmoothedTicks;
-        if (min > 0 && srtt > 2 * min && srtt - min > Stopwatch.Frequency / 1000 && now - _lastQueueDropTicks > 2 * RoundTicks)
+        if (min > 0 && srtt > 2 * min && now - _lastQueueDropTicks > 2 * RoundTicks)
         {
-            _lastQueueDropTicks = now;
             double delivering = _bestShare > 0 ? _arrivals / _bestShare : 0;
-            Drop(Math.Max(Rate * 0.85, Math.Min(Rate, delivering * 0.9)), now);
+            if (delivering > MinRate && _achieved > delivering * 1.25)
+            {
+                _lastQueueDropTicks = now;
+                Drop(Math.Max(delivering * 0.95, Rate * 0.125), now);
+            }
+            else if (srtt - min > Stopwatch.Frequency / 1000)
+            {
+                _lastQueueDropTicks = now;
+                Drop(Rate * 0.85, now);
+            }
         }
         // The local send queue was full (ENOBUFS): the rate is past what this host can put on the wire.
         // Hold it at what the last round sent, which is what the interface took.
