@@ -69,9 +69,8 @@ internal sealed class RateController
     /// <summary>The rate now.</summary>
     public double Rate { get; private set; }
 
-    /// <summary>Rounds judged congested so far, and whether the last judged one was.</summary>
+    /// <summary>Rounds judged congested so far.</summary>
     public int Congested { get; private set; }
-    public bool LastCongested { get; private set; }
 
     private void Open(long index)
     {
@@ -154,13 +153,12 @@ internal sealed class RateController
         long n = r.Answered + r.Silent;
         if (n < 50) return;                                 // too few to say anything
         double share = (double)r.Answered / n;
-        if (_bestShare < 0) { if (n >= 200) _bestShare = share; LastCongested = false; return; }
+        if (_bestShare < 0) { if (n >= 200) _bestShare = share; return; }
         double expected = n * _bestShare, sd = Math.Sqrt(n * _bestShare * (1 - _bestShare));
         // Significantly below the best (three binomial SDs) and by more than 5% of it: a best round that
         // happened to be answered whole (share 1.0, SD 0) made three silent probes in 2,000 (the lab's
         // truly filtered ports) look like congestion, round after round.
         bool congested = r.Answered < expected - 3 * sd - 2 && share < _bestShare * 0.95;
-        LastCongested = congested;
         if (!congested)
         {
             if (share > _bestShare && n >= 200) _bestShare = share;

@@ -20,14 +20,14 @@ public sealed class FtpRecogniser : IRecogniser
 
     public ServiceFinding? Recognise(ReadOnlySpan<byte> banner, in BannerContext context)
     {
-        if (context.Hello is not null || !BannerText.TryReply(banner, out int code, out var texts)) return null;
+        if (context.Hello is not null || !GreetingText.TryReply(banner, out int code, out var texts)) return null;
         string all = string.Join(" ", texts);
         if (code == 500 && all.StartsWith("OOPS: vsftpd", StringComparison.Ordinal))
             return new ServiceFinding { Service = "ftp", Product = "vsftpd", Info = all[6..] };
         if (code is not (220 or 421)) return null;
         foreach (var (marker, product) in Products)
             if (all.Contains(marker, StringComparison.Ordinal))
-                return new ServiceFinding { Service = "ftp", Product = product, Version = BannerText.VersionAfter(all, marker) };
+                return new ServiceFinding { Service = "ftp", Product = product, Version = GreetingText.VersionAfter(all, marker) };
         if (all.Contains("FTP", StringComparison.OrdinalIgnoreCase)) return new ServiceFinding { Service = "ftp" };
         if (all.Contains("SMTP", StringComparison.OrdinalIgnoreCase)) return null;
         return code == 220 ? new ServiceFinding { Service = ServiceNames.IsSmtp(context.RegistryName) ? "smtp" : "ftp" } : null;

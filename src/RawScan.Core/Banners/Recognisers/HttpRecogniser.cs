@@ -15,7 +15,7 @@ public sealed class HttpRecogniser : IRecogniser
     public ServiceFinding? Recognise(ReadOnlySpan<byte> banner, in BannerContext context)
     {
         if (!banner.StartsWith("HTTP/1."u8) || banner.Length < 12 || banner[8] != ' ') return null;
-        var lines = BannerText.Lines(banner, 64);
+        var lines = GreetingText.Lines(banner, 64);
         string? server = null;
         foreach (var l in lines.Skip(1))
         {
@@ -25,7 +25,7 @@ public sealed class HttpRecogniser : IRecogniser
         string? product = null, version = null, info = null;
         if (!string.IsNullOrEmpty(server))
         {
-            (product, version, info) = BannerText.ProductToken(server);
+            (product, version, info) = GreetingText.ProductToken(server);
             product = product switch
             {
                 "Apache" => "Apache httpd",

@@ -14,7 +14,7 @@ public sealed class ImapRecogniser : IRecogniser
     public ServiceFinding? Recognise(ReadOnlySpan<byte> banner, in BannerContext context)
     {
         if (!banner.StartsWith("* OK"u8) && !banner.StartsWith("* PREAUTH"u8) && !banner.StartsWith("* BYE"u8)) return null;
-        string line = BannerText.Latin1(BannerText.FirstLine(banner));
+        string line = GreetingText.Latin1(GreetingText.FirstLine(banner));
         string? product = line.Contains("Dovecot", StringComparison.Ordinal) ? "Dovecot imapd"
             : line.Contains("Cyrus", StringComparison.Ordinal) ? "Cyrus imapd"
             : line.Contains("Courier-IMAP", StringComparison.Ordinal) ? "Courier Imapd" : null;

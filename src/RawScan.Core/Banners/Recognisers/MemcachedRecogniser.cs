@@ -9,12 +9,12 @@ public sealed class MemcachedRecogniser : IRecogniser
 
     public ServiceFinding? Recognise(ReadOnlySpan<byte> banner, in BannerContext context)
     {
-        var line = BannerText.FirstLine(banner);
-        if (line.StartsWith("VERSION "u8) && line.Length > 8 && BannerText.IsText(line) && char.IsAsciiDigit((char)line[8]))
-            return new ServiceFinding { Service = "memcached", Product = "Memcached", Version = BannerText.Latin1(line[8..]).Trim() };
+        var line = GreetingText.FirstLine(banner);
+        if (line.StartsWith("VERSION "u8) && line.Length > 8 && GreetingText.IsText(line) && char.IsAsciiDigit((char)line[8]))
+            return new ServiceFinding { Service = "memcached", Product = "Memcached", Version = GreetingText.Latin1(line[8..]).Trim() };
         if (line.StartsWith("STAT pid "u8))
         {
-            string text = BannerText.Latin1(banner);
+            string text = GreetingText.Latin1(banner);
             int at = text.IndexOf("STAT version ", StringComparison.Ordinal);
             string? version = null;
             if (at >= 0) { int end = text.IndexOf('\r', at); version = end > at ? text[(at + 13)..end] : null; }

@@ -26,7 +26,7 @@ public sealed class MySqlRecogniser : IRecogniser
             int nul = p[1..].IndexOf((byte)0);
             if (nul <= 0) return null;
             var v = p.Slice(1, nul);
-            if (!BannerText.IsText(v) || !char.IsAsciiDigit((char)v[0])) return null;
+            if (!GreetingText.IsText(v) || !char.IsAsciiDigit((char)v[0])) return null;
             string text = Encoding.ASCII.GetString(v);
             if (text.StartsWith("5.5.5-", StringComparison.Ordinal) && text.Contains("MariaDB", StringComparison.Ordinal)) text = text[6..];
             int end = 0;
@@ -48,7 +48,7 @@ public sealed class MySqlRecogniser : IRecogniser
             int code = BinaryPrimitives.ReadUInt16LittleEndian(p[1..]);
             var msg = p[3..];
             if (!msg.IsEmpty && msg[0] == '#') msg = msg[Math.Min(6, msg.Length)..];
-            if (code < 1000 || code > 5000 || !BannerText.IsText(msg)) return null;
+            if (code < 1000 || code > 5000 || !GreetingText.IsText(msg)) return null;
             string text = Encoding.ASCII.GetString(msg);
             string? product = text.Contains("MariaDB", StringComparison.Ordinal) ? "MariaDB" : text.Contains("MySQL", StringComparison.Ordinal) ? "MySQL" : null;
             return new ServiceFinding { Service = "mysql", Product = product, Info = code == 1130 ? "unauthorized" : text };

@@ -10,9 +10,9 @@ public sealed class Pop3Recogniser : IRecogniser
     public ServiceFinding? Recognise(ReadOnlySpan<byte> banner, in BannerContext context)
     {
         if (context.Hello is not null || !banner.StartsWith("+OK"u8)) return null;
-        string line = BannerText.Latin1(BannerText.FirstLine(banner));
+        string line = GreetingText.Latin1(GreetingText.FirstLine(banner));
         if (line.Contains("Dovecot", StringComparison.Ordinal)) return new ServiceFinding { Service = "pop3", Product = "Dovecot pop3d" };
-        if (line.Contains("Cyrus", StringComparison.Ordinal)) return new ServiceFinding { Service = "pop3", Product = "Cyrus pop3d", Version = BannerText.VersionAfter(line, " v") };
+        if (line.Contains("Cyrus", StringComparison.Ordinal)) return new ServiceFinding { Service = "pop3", Product = "Cyrus pop3d", Version = GreetingText.VersionAfter(line, " v") };
         return new ServiceFinding { Service = "pop3" };
     }
 }

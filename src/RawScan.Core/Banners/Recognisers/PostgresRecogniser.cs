@@ -39,7 +39,7 @@ public sealed class PostgresRecogniser : IRecogniser
                 {
                     int nul = f[1..].IndexOf((byte)0);
                     if (nul < 0) break;
-                    string value = BannerText.Latin1(f.Slice(1, nul));
+                    string value = GreetingText.Latin1(f.Slice(1, nul));
                     if (f[0] == 'S' || f[0] == 'V') severity ??= value;
                     else if (f[0] == 'M') message = value;
                     f = f[(nul + 2)..];

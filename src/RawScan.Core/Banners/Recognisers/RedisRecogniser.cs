@@ -19,12 +19,12 @@ public sealed class RedisRecogniser : IRecogniser
             var v = banner[(at + 14)..];
             int end = v.IndexOfAny((byte)'\r', (byte)'\n');
             if (end < 0) end = v.Length;
-            string? version = end > 0 && BannerText.IsText(v[..end]) ? BannerText.Latin1(v[..end]) : null;
+            string? version = end > 0 && GreetingText.IsText(v[..end]) ? GreetingText.Latin1(v[..end]) : null;
             return new ServiceFinding { Service = "redis", Product = "Redis key-value store", Version = version };
         }
         if (context.Hello is RedisHello && banner.Length > 3 && banner[0] is (byte)'+' or (byte)'-' && banner.IndexOf("\r\n"u8) > 0)
         {
-            var line = BannerText.FirstLine(banner);
+            var line = GreetingText.FirstLine(banner);
             bool redisWords = line.StartsWith("+PONG"u8) || line.StartsWith("-NOAUTH"u8) || line.StartsWith("-DENIED"u8) || line.StartsWith("-ERR"u8) || line.StartsWith("-WRONGPASS"u8);
             if (redisWords)
                 return new ServiceFinding { Service = "redis", Product = "Redis key-value store", Info = line.StartsWith("-NOAUTH"u8) ? "authentication required" : null };

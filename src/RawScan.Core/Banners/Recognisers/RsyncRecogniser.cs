@@ -13,7 +13,7 @@ public sealed class RsyncRecogniser : IRecogniser
     public ServiceFinding? Recognise(ReadOnlySpan<byte> banner, in BannerContext context)
     {
         if (!banner.StartsWith("@RSYNCD: "u8)) return null;
-        string line = BannerText.Latin1(BannerText.FirstLine(banner)[9..]);
+        string line = GreetingText.Latin1(GreetingText.FirstLine(banner)[9..]);
         int space = line.IndexOf(' ');
         string version = space < 0 ? line : line[..space];
         if (version.EndsWith(".0", StringComparison.Ordinal)) version = version[..^2];

@@ -19,14 +19,14 @@ public sealed class SmtpRecogniser : IRecogniser
 
     public ServiceFinding? Recognise(ReadOnlySpan<byte> banner, in BannerContext context)
     {
-        if (!BannerText.TryReply(banner, out int code, out var texts) || code is not (220 or 554 or 421)) return null;
+        if (!GreetingText.TryReply(banner, out int code, out var texts) || code is not (220 or 554 or 421)) return null;
         string all = string.Join(" ", texts);
         bool smtpWords = all.Contains("SMTP", StringComparison.OrdinalIgnoreCase);
         foreach (var (marker, product) in Products)
         {
             if (!all.Contains(marker, StringComparison.Ordinal)) continue;
             if (marker == "Sendmail" && !smtpWords && all.Contains("FTP", StringComparison.Ordinal)) continue;
-            return new ServiceFinding { Service = "smtp", Product = product, Version = BannerText.VersionAfter(all, marker) };
+            return new ServiceFinding { Service = "smtp", Product = product, Version = GreetingText.VersionAfter(all, marker) };
         }
         return smtpWords && !all.Contains("FTP", StringComparison.Ordinal) ? new ServiceFinding { Service = "smtp" } : null;
     }

@@ -13,7 +13,7 @@ public sealed class SshRecogniser : IRecogniser
 
     public ServiceFinding? Recognise(ReadOnlySpan<byte> banner, in BannerContext context)
     {
-        foreach (var line in BannerText.Lines(banner, 8))
+        foreach (var line in GreetingText.Lines(banner, 8))
         {
             if (!line.StartsWith("SSH-", StringComparison.Ordinal)) continue;
             int dash = line.IndexOf('-', 4);

@@ -3,7 +3,7 @@ using System.Text;
 namespace RawScan.Banners;
 
 /// <summary>Text helpers the recognisers share: lines, Latin-1 strings, "product/version (comment)".</summary>
-internal static class BannerText
+internal static class GreetingText
 {
     /// <summary>The bytes as chars 0-255, as nmap's rules read them.</summary>
     public static string Latin1(ReadOnlySpan<byte> b) => Encoding.Latin1.GetString(b);
