@@ -208,15 +208,22 @@ public class BannerGrabberTests
         Assert.Single(_sink.Got);
     }
 
-    [Fact]
-    public void WithEveryBufferBusyAConnectionWaitsHalfOpenAndStartsWhenOneFrees()
+    /// <summary>A grabber with one buffer, held by a first connection; a second SYN-ACK (of 198.18.0.8) opened on it.</summary>
+    private static (BannerGrabberTests Grabber, byte[] SynAck, PortResult Result, uint Iss) SecondWhileTheOnlyBufferIsBusy()
     {
         var grabber = new BannerGrabberTests(connections: 1);
         grabber.SynAck();
-        uint otherIss = grabber._cookie.Compute(Me, Target + 1, OurPort, Ssh);
-        var other = Frames.Tcp(Target + 1, Me, Ssh, OurPort, ServerIsn, otherIss + 1, Tf.Syn | Tf.Ack);
+        uint iss = grabber._cookie.Compute(Me, Target + 1, OurPort, Ssh);
+        var synAck = Frames.Tcp(Target + 1, Me, Ssh, OurPort, ServerIsn, iss + 1, Tf.Syn | Tf.Ack);
         var result = OpenSsh with { Address = Ip.V4(Target + 1) };
-        grabber._grabber.Open(Parse(other), result, Ip.V4(Target + 1), 43, grabber._now);
+        grabber._grabber.Open(Parse(synAck), result, Ip.V4(Target + 1), 43, grabber._now);
+        return (grabber, synAck, result, iss);
+    }
+
+    [Fact]
+    public void WithEveryBufferBusyAConnectionWaitsHalfOpenAndStartsWhenOneFrees()
+    {
+        var (grabber, other, result, otherIss) = SecondWhileTheOnlyBufferIsBusy();
         grabber._grabber.Flush();
         // Nothing sent for the second: its handshake waits (the server keeps it), and its port is not reported yet.
         Assert.Single(grabber._wire.Sent);
@@ -239,12 +246,7 @@ public class BannerGrabberTests
     [Fact]
     public void AConnectionStillWaitingWhenTheScanEndsIsReportedWithoutABannerAndReset()
     {
-        var grabber = new BannerGrabberTests(connections: 1);
-        grabber.SynAck();
-        uint otherIss = grabber._cookie.Compute(Me, Target + 1, OurPort, Ssh);
-        var other = Frames.Tcp(Target + 1, Me, Ssh, OurPort, ServerIsn, otherIss + 1, Tf.Syn | Tf.Ack);
-        var result = OpenSsh with { Address = Ip.V4(Target + 1) };
-        grabber._grabber.Open(Parse(other), result, Ip.V4(Target + 1), 43, grabber._now);
+        var (grabber, other, result, otherIss) = SecondWhileTheOnlyBufferIsBusy();
         grabber._grabber.CloseAll();
         Assert.Equal(2, grabber._sink.Got.Count);
         Assert.Contains(grabber._sink.Got, g => g.Result == result && g.Finding is null);
