@@ -119,6 +119,8 @@ run_tests() {
     local log rc=0
     log=$(mktemp)
     dotnet test RawScan.sln -c Release --no-build -nologo --logger "console;verbosity=normal" 2>&1 | tee "$log" || rc=$?
+    # CI shows the end of this output: restate each failed test with its message there.
+    awk '/^  Failed / { n = 25; print "FAILED:" substr($0, 9); next } n > 0 && /^  (Passed|Skipped) / { n = 0 } n-- > 0' "$log" | tail -n 150
     awk '/^Total tests:/ { t = 1 }
          t && $1 == "Passed:" { p += $2 } t && $1 == "Failed:" { f += $2 } t && $1 == "Skipped:" { s += $2 }
          END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s; if (p + f == 0) exit 1 }' "$log" || rc=1
