@@ -95,7 +95,9 @@ public sealed class BannerNmapRulesTests
         var sw = Stopwatch.StartNew();
         var m = rules.Match(banner, null);
         sw.Stop();
-        Assert.True(sw.ElapsedMilliseconds < 200, $"{sw.ElapsedMilliseconds} ms");
+        // Unbudgeted, 20 rules of 2^40 steps would run for hours; the budget is 50 ms. The bound leaves
+        // room for a CI machine whose two cores are shared with the rest of the suite.
+        Assert.True(sw.ElapsedMilliseconds < 2000, $"{sw.ElapsedMilliseconds} ms");
         Assert.Null(m);                                                                  // the budget ran out before "good"
         Assert.Equal(1, rules.BudgetExhausted);
         Assert.InRange(rules.TimedOut, 1, 3);
