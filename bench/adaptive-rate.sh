@@ -19,7 +19,7 @@
 #   QUEUE_PPS (the queue's rate; default BOTTLENECK: on a two-core machine a 50,000/s queue may never
 #   fill, as a --rate max scan through it sent only ~40k/s; 20000 fills it, docs/lab.md#bottlenecks),
 #   CONDITIONS (default "none policer queue"), REPEAT=N (runs per row; the median by wall is
-#   shown; default 1), NO_BUILD=1 (skip `dotnet build`), OUT=DIR (outputs and results.tsv; default
+#   shown; default 1), NO_BUILD=1 (skip `dotnet build` and `dotnet publish`), RAWSCAN=PROGRAM (default the published native one), OUT=DIR (outputs and results.tsv; default
 #   a new /tmp dir).
 #
 # Every scan runs inside the lab (--lab), whose scanner namespace has no route but to the lab's
@@ -28,7 +28,7 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
-RAWSCAN=$ROOT/src/RawScan.Cli/bin/Release/net10.0/rawscan
+RAWSCAN=${RAWSCAN:-$ROOT/src/RawScan.Cli/bin/Release/net10.0/linux-x64/publish/rawscan}
 RATES=${RATES:-max 200000 100000 40000 20000 auto}
 BOTTLENECK=${BOTTLENECK:-50000}
 QUEUE_PPS=${QUEUE_PPS:-$BOTTLENECK}
@@ -51,10 +51,10 @@ command -v tc >/dev/null || die "missing tc; install it with: apt-get install ip
 [[ $QUEUE_PPS =~ ^[1-9][0-9]*$ ]] || die "QUEUE_PPS must be a whole number of packets/s (got '$QUEUE_PPS')"
 for c in $CONDITIONS; do case $c in none|policer|queue) ;; *) die "unknown condition '$c' (none policer queue)";; esac; done
 if [ "${NO_BUILD:-}" != 1 ]; then
-  log "dotnet build RawScan.sln -c Release"
-  (cd "$ROOT" && dotnet build RawScan.sln -c Release -v q -nologo >/dev/null) || die "build failed"
+  log "dotnet build RawScan.sln -c Release; dotnet publish src/RawScan.Cli -c Release -r linux-x64"
+  (cd "$ROOT" && dotnet build RawScan.sln -c Release -v q -nologo >/dev/null && dotnet publish src/RawScan.Cli -c Release -r linux-x64 -v q -nologo >/dev/null) || die "build failed"
 fi
-[ -x "$RAWSCAN" ] || die "no $RAWSCAN: build it with dotnet build RawScan.sln -c Release"
+[ -x "$RAWSCAN" ] || die "no $RAWSCAN: build and publish it: dotnet build RawScan.sln -c Release && dotnet publish src/RawScan.Cli -c Release -r linux-x64"
 
 OUT=${OUT:-$(mktemp -d /tmp/rawscan-adaptive.XXXXXX)}
 mkdir -p "$OUT"

@@ -7,7 +7,7 @@
 #   the note column says how many open ports came with a banner
 #
 # Environment: REPEAT=N (runs per tool and work, the median by probes/s is shown; default 1),
-#   NO_BUILD=1 (skip `dotnet build`), MASSCAN_RATE (200000), ZMAP_RATE (100000),
+#   NO_BUILD=1 (skip `dotnet build` and `dotnet publish`), RAWSCAN=PROGRAM (default the published native one), MASSCAN_RATE (200000), ZMAP_RATE (100000),
 #   NMAP_MIN_RATE (100000), OUT=DIR (where outputs and results.tsv go; default a new /tmp dir),
 #   BASE=PATH (another build's rawscan, run as "rawscan-base" right after each RawScan run: paired
 #   before/after runs of a change), TOOLS="rawscan rawscan-base masscan zmap nmap" (which tools run;
@@ -32,7 +32,7 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
-RAWSCAN=$ROOT/src/RawScan.Cli/bin/Release/net10.0/rawscan
+RAWSCAN=${RAWSCAN:-$ROOT/src/RawScan.Cli/bin/Release/net10.0/linux-x64/publish/rawscan}
 REPEAT=${REPEAT:-1}
 wants() { [[ " ${TOOLS:-rawscan rawscan-base masscan zmap nmap} " == *" $1 "* ]]; }
 MASSCAN_RATE=${MASSCAN_RATE:-200000}
@@ -62,10 +62,10 @@ for w in "${WORKS[@]}"; do
   case $w in 16x80|20x1000|host|16xudp53|6x80|6xudp53|16xban) ;; *) die "unknown work '$w' (16x80 20x1000 host 16xudp53 6x80 6xudp53 16xban)";; esac
 done
 if [ "${NO_BUILD:-}" != 1 ]; then
-  log "dotnet build RawScan.sln -c Release"
-  (cd "$ROOT" && dotnet build RawScan.sln -c Release -v q -nologo >/dev/null) || die "build failed"
+  log "dotnet build RawScan.sln -c Release; dotnet publish src/RawScan.Cli -c Release -r linux-x64"
+  (cd "$ROOT" && dotnet build RawScan.sln -c Release -v q -nologo >/dev/null && dotnet publish src/RawScan.Cli -c Release -r linux-x64 -v q -nologo >/dev/null) || die "build failed"
 fi
-[ -x "$RAWSCAN" ] || die "no $RAWSCAN: build it with dotnet build RawScan.sln -c Release"
+[ -x "$RAWSCAN" ] || die "no $RAWSCAN: build and publish it: dotnet build RawScan.sln -c Release && dotnet publish src/RawScan.Cli -c Release -r linux-x64"
 
 OUT=${OUT:-$(mktemp -d /tmp/rawscan-peers.XXXXXX)}
 mkdir -p "$OUT"

@@ -6,14 +6,14 @@
 #
 #   sudo bench/profile.sh [SCAN ARGS...]      default: 198.18.0.0/20 -p 1-300 --rate max --wait 1
 #
-# Environment: NO_BUILD=1 (skip `dotnet build`), OUT=DIR (perf.data and the breakdown; default a new
+# Environment: NO_BUILD=1 (skip `dotnet build` and `dotnet publish`), RAWSCAN=PROGRAM (default the published native one), OUT=DIR (perf.data and the breakdown; default a new
 # /tmp dir), FREQ (samples per second per CPU; default 2999).
 # The scan runs inside the lab's scanner namespace; the lab is brought down on exit.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
-RAWSCAN=$ROOT/src/RawScan.Cli/bin/Release/net10.0/rawscan
+RAWSCAN=${RAWSCAN:-$ROOT/src/RawScan.Cli/bin/Release/net10.0/linux-x64/publish/rawscan}
 LAB=prof$$
 OUT=${OUT:-$(mktemp -d /tmp/rawscan-profile.XXXXXX)}
 FREQ=${FREQ:-2999}
@@ -24,7 +24,7 @@ die() { echo "profile.sh: $*" >&2; exit 1; }
 command -v perf >/dev/null || { apt-get install -y -qq linux-perf >/dev/null || die "cannot install linux-perf"; }
 command -v python3 >/dev/null || die "missing python3"
 if [ "${NO_BUILD:-}" != 1 ]; then
-  (cd "$ROOT" && dotnet build RawScan.sln -c Release -v q -nologo >/dev/null) || die "build failed"
+  (cd "$ROOT" && dotnet build RawScan.sln -c Release -v q -nologo >/dev/null && dotnet publish src/RawScan.Cli -c Release -r linux-x64 -v q -nologo >/dev/null) || die "build failed"
 fi
 mkdir -p "$OUT"
 trap '"$RAWSCAN" lab down --name "$LAB" >/dev/null 2>&1 || true' EXIT

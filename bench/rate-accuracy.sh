@@ -5,7 +5,7 @@
 #   bench/rate-accuracy.sh [SEND_PATH]      SEND_PATH: auto (default), native or pcap
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
-BIN=src/RawScan.Cli/bin/Release/net10.0/rawscan
+BIN=${RAWSCAN:-src/RawScan.Cli/bin/Release/net10.0/linux-x64/publish/rawscan}
 PATH_ARG=${1:-auto}
 LAB=rate$$
 work=$(mktemp -d)

@@ -19,7 +19,7 @@ IFACE=scan0
 DSTMAC=02:00:00:00:00:99
 SRC=198.19.0.10
 BATCH=64
-RAWSCAN=src/RawScan.Cli/bin/Release/net10.0/rawscan
+RAWSCAN=${RAWSCAN:-src/RawScan.Cli/bin/Release/net10.0/linux-x64/publish/rawscan}
 BENCH=bench/RawScan.Bench/bin/Release/net10.0/RawScan.Bench.dll
 REF=../shared/reference/txbench.c
 

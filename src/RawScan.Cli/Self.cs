@@ -9,7 +9,8 @@ internal static class Self
         {
             var exe = Environment.ProcessPath ?? "rawscan";
             var name = Path.GetFileNameWithoutExtension(exe);
-            return name == "dotnet" ? [exe, typeof(Self).Assembly.Location] : [exe];
+            // Under `dotnet rawscan.dll` the program is the assembly beside this one; published natively, the executable itself.
+            return name == "dotnet" ? [exe, Path.Combine(AppContext.BaseDirectory, "rawscan.dll")] : [exe];
         }
     }
 }

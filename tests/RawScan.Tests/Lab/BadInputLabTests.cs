@@ -348,7 +348,7 @@ public class BadInputLabTests(BadInputLabTests.LabAndCapture lab) : IClassFixtur
             }
         }
 
-        /// <summary>`ip netns exec SCANNER-NS dotnet rawscan.dll ARGS` in <paramref name="cwd"/>.</summary>
+        /// <summary>`ip netns exec SCANNER-NS rawscan ARGS` (<see cref="Cli.Command"/>) in <paramref name="cwd"/>.</summary>
         /// <param name="row">The table row being run, recorded in <see cref="Ran"/>; null for the control scan.</param>
         internal Cli.Result Run(string[] args, string cwd, string? row = null)
         {

@@ -19,8 +19,8 @@ public class LabInterruptTests(ScanLabFixture lab) : IClassFixture<ScanLabFixtur
     /// <summary>Starts `rawscan scan --lab ...` in <paramref name="dir"/>, waits until it has sent some probes.</summary>
     private Process StartSlowScan(string dir, string json)
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = dir };
-        foreach (var a in new[] { Cli.Dll, "scan", "--lab", lab.Name, Targets, "-p", Ports, "--rate", "2000", "-oJ", json, "--show", "closed" })
+        var psi = new ProcessStartInfo(Cli.Exe) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = dir };
+        foreach (var a in (string[])[.. Cli.Prefix, "scan", "--lab", lab.Name, Targets, "-p", Ports, "--rate", "2000", "-oJ", json, "--show", "closed"])
             psi.ArgumentList.Add(a);
         var p = Process.Start(psi)!;
         var until = DateTime.UtcNow.AddSeconds(20);
@@ -48,7 +48,7 @@ public class LabInterruptTests(ScanLabFixture lab) : IClassFixture<ScanLabFixtur
             // As a script runs it: a background job, in which SIGINT is ignored. A SIGTERM passed on as
             // SIGINT was lost there and the inner scan ran on.
             using var bash = Process.Start(new ProcessStartInfo("bash", ["-c",
-                $"cd '{dir}'; dotnet '{Cli.Dll}' scan --lab {lab.Name} {Targets} -p {Ports} --rate 2000 -oJ '{json}' --show closed 2>'{errFile}' >/dev/null & echo $! > '{pidFile}'; wait"]))!;
+                $"cd '{dir}'; {Cli.Shell} scan --lab {lab.Name} {Targets} -p {Ports} --rate 2000 -oJ '{json}' --show closed 2>'{errFile}' >/dev/null & echo $! > '{pidFile}'; wait"]))!;
             var until = DateTime.UtcNow.AddSeconds(20);
             while (DateTime.UtcNow < until && (!File.Exists(json) || new FileInfo(json).Length < 20_000)) Thread.Sleep(50);
             Assert.True(File.Exists(json) && new FileInfo(json).Length >= 20_000, "the scan did not get going");
@@ -66,8 +66,8 @@ public class LabInterruptTests(ScanLabFixture lab) : IClassFixture<ScanLabFixtur
 
             // Run exactly what was printed (rawscan = this build); the resumed scan completes and removes its file.
             var args = command.Split(' ')[1..];
-            var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = dir };
-            foreach (var a in (string[])[Cli.Dll, .. args]) psi.ArgumentList.Add(a);             // its -oJ was saved: it appends
+            var psi = new ProcessStartInfo(Cli.Exe) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = dir };
+            foreach (var a in (string[])[.. Cli.Prefix, .. args]) psi.ArgumentList.Add(a);             // its -oJ was saved: it appends
             using var again = Process.Start(psi)!;
             var err2 = again.StandardError.ReadToEndAsync();
             _ = again.StandardOutput.ReadToEndAsync();
@@ -111,7 +111,7 @@ public class LabInterruptTests(ScanLabFixture lab) : IClassFixture<ScanLabFixtur
         try
         {
             using var bash = Process.Start(new ProcessStartInfo("bash", ["-c",
-                $"cd '{dir}'; dotnet '{Cli.Dll}' scan --lab {lab.Name} 198.18.64.0/18 -p 80 --rate 4000 2>err.txt | head -1 > first.txt; echo ${{PIPESTATUS[0]}} > rc.txt"]))!;
+                $"cd '{dir}'; {Cli.Shell} scan --lab {lab.Name} 198.18.64.0/18 -p 80 --rate 4000 2>err.txt | head -1 > first.txt; echo ${{PIPESTATUS[0]}} > rc.txt"]))!;
             Assert.True(bash.WaitForExit(30_000));
             string err = File.ReadAllText(Path.Combine(dir, "err.txt"));
             Assert.Equal("1", File.ReadAllText(Path.Combine(dir, "rc.txt")).Trim());
@@ -133,8 +133,8 @@ public class LabInterruptTests(ScanLabFixture lab) : IClassFixture<ScanLabFixtur
             var hints = new List<string>();
             foreach (var (json, seed) in new[] { ("a.json", "11"), ("b.json", "22") })
             {
-                var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = dir };
-                foreach (var a in new[] { Cli.Dll, "scan", "--lab", lab.Name, Targets, "-p", Ports, "--rate", "2000", "-oJ", json, "--show", "closed", "--seed", seed })
+                var psi = new ProcessStartInfo(Cli.Exe) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = dir };
+                foreach (var a in (string[])[.. Cli.Prefix, "scan", "--lab", lab.Name, Targets, "-p", Ports, "--rate", "2000", "-oJ", json, "--show", "closed", "--seed", seed])
                     psi.ArgumentList.Add(a);
                 using var p = Process.Start(psi)!;
                 var err = p.StandardError.ReadToEndAsync();

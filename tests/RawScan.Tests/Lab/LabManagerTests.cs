@@ -14,14 +14,13 @@ public class LabManagerTests
 {
     internal static string UniqueName() => "t" + Convert.ToHexString(RandomNumberGenerator.GetBytes(3)).ToLowerInvariant();
 
-    /// <summary>The rawscan CLI the build copies beside the tests: the lab runs it as <c>lab serve</c>.</summary>
+    /// <summary>The rawscan CLI under test (<see cref="Cli"/>): the lab runs it as <c>lab serve</c>.</summary>
     private static IReadOnlyList<string> Self
     {
         get
         {
-            string dll = Path.Combine(AppContext.BaseDirectory, "rawscan.dll");
-            Assert.True(File.Exists(dll), $"{dll} is missing: the test project references the CLI so the build copies it");
-            return ["dotnet", dll];
+            Assert.True(File.Exists(Cli.Command[^1]), $"{Cli.Command[^1]} is missing: the test project references the CLI so the build copies it");
+            return Cli.Command;
         }
     }
 

@@ -71,7 +71,7 @@ public class LabOutputSafetyTests(ScanLabFixture lab) : IClassFixture<ScanLabFix
         try
         {
             using var bash = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("bash", ["-c",
-                $"cd '{dir}'; dotnet '{Cli.Dll}' scan --lab {lab.Name} 198.18.0.1-198.18.0.3 -p 1-100,3306,8080 > out.txt 2>&1"]))!;
+                $"cd '{dir}'; {Cli.Shell} scan --lab {lab.Name} 198.18.0.1-198.18.0.3 -p 1-100,3306,8080 > out.txt 2>&1"]))!;
             Assert.True(bash.WaitForExit(60_000));
             var lines = File.ReadAllLines(Path.Combine(dir, "out.txt"));
             var shapes = new System.Text.RegularExpressions.Regex(@"^(rawscan: |198\.18\.0\.[123] \(up|Not shown: |PORT +STATE|\d+/(tcp|udp) +open|$)");
@@ -92,8 +92,8 @@ public class LabOutputSafetyTests(ScanLabFixture lab) : IClassFixture<ScanLabFix
         {
             string xml = Path.Combine(dir, "r.xml");
             File.WriteAllText(xml, "<old/>");
-            var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var a in new[] { Cli.Dll, "scan", "--lab", lab.Name, "198.18.44.0/24", "-p", "1-20", "--rate", "2000", "-oX", xml })
+            var psi = new System.Diagnostics.ProcessStartInfo(Cli.Exe) { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in (string[])[.. Cli.Prefix, "scan", "--lab", lab.Name, "198.18.44.0/24", "-p", "1-20", "--rate", "2000", "-oX", xml])
                 psi.ArgumentList.Add(a);
             using var p = System.Diagnostics.Process.Start(psi)!;
             var err = p.StandardError.ReadToEndAsync();
@@ -116,7 +116,7 @@ public class LabOutputSafetyTests(ScanLabFixture lab) : IClassFixture<ScanLabFix
     {
         var psi = new System.Diagnostics.ProcessStartInfo("setpriv") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in (string[])["--reuid=65534", "--regid=65534", "--clear-groups",
-                     "env", "DOTNET_CLI_HOME=/tmp", "DOTNET_NOLOGO=1", "dotnet", UnprivilegedCli.Dll, "scan", "--lab", lab.Name, "198.18.0.1", "-p", "80"])
+                     "env", "DOTNET_CLI_HOME=/tmp", "DOTNET_NOLOGO=1", .. UnprivilegedCli.Command, "scan", "--lab", lab.Name, "198.18.0.1", "-p", "80"])
             psi.ArgumentList.Add(a);
         using var p = System.Diagnostics.Process.Start(psi)!;
         _ = p.StandardOutput.ReadToEndAsync();

@@ -1,8 +1,9 @@
 namespace RawScan.Tests;
 
 /// <summary>
-/// The rawscan CLI for tests that run it as an unprivileged user (nobody): a copy of the build output
-/// in a folder any user can read, since a clone may sit where only root can (/root is 0700).
+/// The rawscan CLI for tests that run it as an unprivileged user (nobody): a copy of the program's folder
+/// (the native program's, or the build output beside the tests) in a folder any user can read, since a
+/// clone may sit where only root can (/root is 0700).
 /// </summary>
 internal static class UnprivilegedCli
 {
@@ -11,7 +12,7 @@ internal static class UnprivilegedCli
         string dir = Path.Combine(Path.GetTempPath(), $"rawscan-unprivileged-{Environment.ProcessId}");
         if (!Directory.Exists(dir))
         {
-            string from = AppContext.BaseDirectory;
+            string from = Cli.Native is { } bin ? Path.GetDirectoryName(bin)! : AppContext.BaseDirectory;
             foreach (var source in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
             {
                 // Not a scan's place: other tests' scans run in this folder and keep theirs here while they
@@ -27,12 +28,14 @@ internal static class UnprivilegedCli
                 File.SetUnixFileMode(d, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead
                     | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
         }
-        return Path.Combine(dir, "rawscan.dll");
+        return dir;
     });
 
     private static bool IsScanPlace(string name) =>
         name.StartsWith("paused", StringComparison.Ordinal) || name.Contains(".rawscan", StringComparison.Ordinal) || name.EndsWith(".tmp", StringComparison.Ordinal);
 
-    /// <summary>rawscan.dll in a folder nobody can read and enter.</summary>
-    public static string Dll => Copy.Value;
+    /// <summary>The program, copied where the user nobody can read and run it: [rawscan] or [dotnet, rawscan.dll].</summary>
+    public static IReadOnlyList<string> Command => Cli.Native is { } bin
+        ? [Path.Combine(Copy.Value, Path.GetFileName(bin))]
+        : ["dotnet", Path.Combine(Copy.Value, "rawscan.dll")];
 }

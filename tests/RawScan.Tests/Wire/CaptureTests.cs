@@ -90,7 +90,7 @@ public class CaptureTests
         {
             var psi = new System.Diagnostics.ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true };
             foreach (var a in (string[])["netns", "exec", lab.ScannerNamespace, "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                         "env", "DOTNET_CLI_HOME=/tmp", "DOTNET_NOLOGO=1", "dotnet", UnprivilegedCli.Dll, "scan", "198.18.0.1", "-p", "80"])
+                         "env", "DOTNET_CLI_HOME=/tmp", "DOTNET_NOLOGO=1", .. UnprivilegedCli.Command, "scan", "198.18.0.1", "-p", "80"])
                 psi.ArgumentList.Add(a);
             using var p = System.Diagnostics.Process.Start(psi)!;
             var stdout = p.StandardOutput.ReadToEndAsync();
