@@ -74,7 +74,7 @@ internal sealed class CapturedReplies(PcapDevice capture) : ReplySide
     /// <summary>--rate auto: the controller sees every first try's outcome through the retransmission sweep; the silent ones of a lossy period get a second chance.</summary>
     private RateController AutoRate(RateLimiter limiter, ScanOptions o)
     {
-        var rate = new RateController(limiter, o.Rate);
+        var rate = new RateController(limiter, o.Rate, _clock);
         On.Retransmission.Rate = rate;
         On.Retransmission.SecondChance = [];
         return rate;

@@ -88,6 +88,7 @@ internal sealed class ReceiveLoop(PcapDevice device, ReplyMatcher matcher, FourT
             if (outcome == MatchOutcome.Forged) { counters.Forged++; continue; }
             if (outcome != MatchOutcome.Result) continue;
             counters.Replies++;
+            clock.CountReply(ToTicks(ts));                    // by capture time: what --rate auto compares with what it sent
             switch (table.Resolve(key, result.State, out long sentTicks, out int tries, out ulong position))
             {
                 case FourTupleTable.Resolution.First:

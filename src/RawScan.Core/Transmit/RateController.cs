@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using RawScan.Match;
+using RawScan.Receive;
 
 namespace RawScan.Transmit;
 
@@ -19,9 +20,11 @@ namespace RawScan.Transmit;
 /// (its rate times its share over the best share), less 10% (at most an eighth in one step): the overshoot's own probes are resent by
 /// the retransmissions at that rate. After that the rate grows 10% for each clean round sent at the
 /// current rate and drops to the delivered rate, less 10%, for each congested one sent after the last
-/// drop (a drop is judged only by probes that left after it). A smoothed RTT above twice the minimum and
-/// more than a millisecond above it means a queue is building at the bottleneck: 15% less, at most once
-/// every two rounds. ENOBUFS from the local send queue counts as congestion too.</para>
+/// drop (a drop is judged only by probes that left after it). A smoothed RTT above twice the minimum
+/// means a queue may be building at the bottleneck: when a round's replies, counted by their capture
+/// time (<see cref="ReceiveClock"/>), fall well short of what that round sent, the rate drops to what
+/// arrived; more than a millisecond above the minimum costs 15% anyway, at most once every two rounds.
+/// ENOBUFS from the local send queue counts as congestion too.</para>
 /// </remarks>
 internal sealed class RateController
 {
@@ -30,7 +33,7 @@ internal sealed class RateController
     /// <summary>After start-up, each clean round sent at the current rate grows it this much.</summary>
     public const double Growth = 1.10;
     private const int Ring = 256;
-    private static readonly long RoundTicks = Stopwatch.Frequency / 20;
+    private static readonly long RoundTicks = ReceiveClock.RoundTicks;
 
     private struct Round
     {
@@ -42,7 +45,8 @@ internal sealed class RateController
 
     private readonly RateLimiter _limiter;
     private readonly double _max;
-    private readonly long _t0 = Stopwatch.GetTimestamp();
+    private readonly ReceiveClock _clock;
+    private readonly long _t0;              // the clock's epoch: a round here is the same 50 ms as its arrivals' round
     private readonly Round[] _rounds = new Round[Ring];
     private long _current;                  // the round being sent
     private long _judged = -1;              // rounds up to this one are judged
@@ -53,12 +57,13 @@ internal sealed class RateController
     private long _backpressureSeen;
     private long _sentAtRound;               // ProbesSent when the current round opened
     private double _achieved;                // packets/s the last whole round actually sent
-    private long _repliesAtRound;
-    private double _arrivals;                // replies/s that arrived in the last whole round
+    private long _arrivalsJudged = -1;       // the last round whose arrivals were compared with its sends
 
-    public RateController(RateLimiter limiter, double maxRate)
+    public RateController(RateLimiter limiter, double maxRate, ReceiveClock clock)
     {
         _limiter = limiter;
+        _clock = clock;
+        _t0 = clock.Epoch;
         _max = double.IsPositiveInfinity(maxRate) ? double.PositiveInfinity : Math.Max(maxRate, MinRate);
         for (int i = 0; i < Ring; i++) _rounds[i].Index = -1;
         Rate = Math.Min(StartRate, _max);
@@ -77,7 +82,7 @@ internal sealed class RateController
         ref var r = ref _rounds[index % Ring];
         r.Index = index;
         r.Rate = Rate;
-        r.Answered = r.Silent = 0;
+        r.Answered = r.Silent = r.Packets = 0;
     }
 
     private long RoundOf(long ticks) => Math.Max(0, (ticks - _t0) / RoundTicks);
@@ -93,14 +98,11 @@ internal sealed class RateController
     }
 
     /// <summary>Once per batch, with the batch's clock read: opens rounds, judges those the sweep is past, sets the rate.</summary>
-    public void Tick(long now, RttEstimator rtt, long backpressure, long probesSent, long replies = 0)
+    public void Tick(long now, RttEstimator rtt, long backpressure, long probesSent)
     {
         long index = RoundOf(now);
         if (index != _current)
         {
-            double roundsPassed = Math.Max(1, index - _current);
-            _arrivals = (replies - _repliesAtRound) * (double)Stopwatch.Frequency / RoundTicks / roundsPassed;
-            _repliesAtRound = replies;
             long packets = probesSent - _sentAtRound;
             _rounds[_current % Ring].Packets = packets;
             _achieved = packets * (double)Stopwatch.Frequency / RoundTicks / Math.Max(1, index - _current);
@@ -120,15 +122,27 @@ internal sealed class RateController
             if (r.Index != k) continue;
             Judge(ref r, k, now);
         }
-        // A queue building at the bottleneck: the smoothed RTT above twice its minimum. When replies also
-        // arrive slower than probes leave (BBR's view: the arrival rate is what the bottleneck delivers),
-        // the rate drops to that delivery, less 5%, so the queue drains; a clean path's replies keep pace
-        // with its probes, so RTT jitter alone never slows it. A queue a millisecond long costs 15% anyway.
+        // A queue building at the bottleneck: the smoothed RTT above twice its minimum. When a round's
+        // replies (by capture time) also fall short of what the same round sent (BBR's view: the arrival
+        // rate is what the bottleneck delivers), the rate drops to that delivery, less 5%, so the queue
+        // drains; a clean path's replies keep pace with its probes, so RTT jitter alone never slows it,
+        // nor does a receive thread that matches them late. A queue a millisecond long costs 15% anyway.
         long min = rtt.MinTicks, srtt = rtt.SmoothedTicks;
+        double sentRate = 0, delivering = 0;
+        long whole = Math.Min(_clock.LastWholeRound, _current - 1);
+        if (whole > _arrivalsJudged)
+        {
+            _arrivalsJudged = whole;
+            ref var w = ref _rounds[whole % Ring];
+            if (w.Index == whole && _bestShare > 0)
+            {
+                sentRate = w.Packets * (double)Stopwatch.Frequency / RoundTicks;
+                delivering = _clock.RepliesIn(whole) * (double)Stopwatch.Frequency / RoundTicks / _bestShare;
+            }
+        }
         if (min > 0 && srtt > 2 * min && now - _lastQueueDropTicks > 2 * RoundTicks)
         {
-            double delivering = _bestShare > 0 ? _arrivals / _bestShare : 0;
-            if (delivering > MinRate && _achieved > delivering * 1.25)
+            if (delivering > MinRate && sentRate > delivering * 1.25)
             {
                 _lastQueueDropTicks = now;
                 Drop(Math.Max(delivering * 0.95, Rate * 0.125), now);

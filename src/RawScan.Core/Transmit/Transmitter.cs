@@ -54,8 +54,7 @@ internal sealed class Transmitter(ScanSpace space, FeistelPermutation order, Sha
             retransmission?.Sweep(receiveClock is null ? now : Math.Min(now, receiveClock.Watermark), resend, counters);
             if (rate is not null)
             {
-                rate.Tick(now, retransmission!.Rtt, sink is ICountsBackpressure b ? b.Backpressure : 0, Interlocked.Read(ref counters.ProbesSent),
-                    Volatile.Read(ref counters.AnsweredFirstTry) + Volatile.Read(ref counters.AnsweredSecondTry));
+                rate.Tick(now, retransmission!.Rtt, sink is ICountsBackpressure b ? b.Backpressure : 0, Interlocked.Read(ref counters.ProbesSent));
                 limit = limiter.BatchLimit;
                 counters.CurrentRate = rate.Rate;
                 counters.SmoothedRttMicros = retransmission.Rtt.SmoothedTicks * 1_000_000 / Stopwatch.Frequency;

@@ -33,8 +33,10 @@ public partial class LabBottleneckQueueTests(ITestOutputHelper output)
 
             double idle = Ping(spec, 30).Max;
 
-            // Above the rate: 65,536 probes at 100k/s. A ping beside the scan waits in the same queue.
-            var scan = Task.Run(() => Cli.Run(["scan", "--lab", name, "198.18.0.0/16", "-p", "80", "--rate", "100000", "--retries", "0", "--wait", "0.5", "-oJ", results]));
+            // Above the rate: 131,072 probes at 50k/s, 2.6 s of sending, long enough that the ping below
+            // (0.4 s, started once the queue has filled) runs inside it however quickly the scan starts.
+            // A ping beside the scan waits in the same queue.
+            var scan = Task.Run(() => Cli.Run(["scan", "--lab", name, "198.18.0.0/16", "-p", "80,443", "--rate", "50000", "--retries", "0", "--wait", "0.5", "-oJ", results]));
             // The ping starts once the scan's probes reach the shaper (rawscan's start-up takes half a
             // second, longer on a busy machine), not after a fixed sleep that a slow start outlasts.
             var until = DateTime.UtcNow + TimeSpan.FromSeconds(10);
@@ -43,7 +45,7 @@ public partial class LabBottleneckQueueTests(ITestOutputHelper output)
             var r = scan.Result;
             Assert.True(r.ExitCode == 0, r.Stderr);
             double smoothed = double.Parse(SmoothedRtt().Match(r.Stderr).Groups[1].Value, CultureInfo.InvariantCulture);
-            output.WriteLine($"queue {Pps}/s: ping idle max {idle:0.000} ms; beside a 100k/s scan avg {loaded.Avg:0.0} ms, max {loaded.Max:0.0} ms; "
+            output.WriteLine($"queue {Pps}/s: ping idle max {idle:0.000} ms; beside a 50k/s scan avg {loaded.Avg:0.0} ms, max {loaded.Max:0.0} ms; "
                 + $"the scan's smoothed RTT {smoothed} ms; tbf dropped {Dropped(spec)}");
             Assert.True(loaded.Max > 20 && loaded.Max > 10 * idle, $"the RTT did not rise: idle max {idle} ms, loaded max {loaded.Max} ms");
             Assert.True(smoothed > 10, $"the scan's smoothed RTT is {smoothed} ms");
