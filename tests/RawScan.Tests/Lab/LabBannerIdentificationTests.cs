@@ -77,6 +77,12 @@ public class LabBannerIdentificationTests(ITestOutputHelper output)
                 if ((string?)n?.Attribute("tunnel") == "ssl" && nmapService == "http") nmapService = "https";
                 if (nmapService == service) agree++;
                 else output.WriteLine($"  nmap -sV says {nmapService} {(string?)n?.Attribute("product")}");
+                // nmap is the reference here, so it must name the truth's product as well: its names are
+                // "Exim smtpd", "Dovecot pop3d", "Redis key-value store", "MySQL" for MariaDB's 5.5.5-10.11...
+                // handshake, and none for telnetd or rsync.
+                string nmapProduct = (string?)n?.Attribute("product") ?? "";
+                string nmapWant = t.Product switch { "MariaDB" => "MySQL", "telnetd" or "rsync" => "", _ => t.Product };
+                if (!nmapProduct.Contains(nmapWant, StringComparison.OrdinalIgnoreCase)) problems.Add($"{t.Port}: nmap -sV's product is '{nmapProduct}', the truth runs {t.Product}");
                 // A redirected or trojan port whose registry guess is wrong is marked in the table.
                 var guess = ServiceRegistry.Default.Lookup(Protocol.Tcp, t.Port);
                 string line = r.Stdout.Split('\n').FirstOrDefault(l => l.StartsWith($"{t.Port}/tcp ", StringComparison.Ordinal)) ?? "";
