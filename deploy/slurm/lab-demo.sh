@@ -33,7 +33,7 @@ fail() { printf 'slurm lab demo: FAILED: %s\n' "$*"; exit 1; }
 [ "$(id -u)" = 0 ] || fail "needs root (network namespaces, raw packets, Slurm's daemons): run it with sudo"
 case "$RAWSCAN" in /*) ;; *) fail "RAWSCAN must be an absolute path: Slurm's jobs run elsewhere (it is '$RAWSCAN')" ;; esac
 [ -x "$RAWSCAN" ] || fail "no rawscan program at $RAWSCAN (build it, or set RAWSCAN)"
-for p in munged mungekey slurmctld slurmd sbatch squeue scontrol scancel sinfo xmllint ip ss; do
+for p in munged mungekey slurmctld slurmd sbatch squeue scontrol scancel sinfo xmllint ip ss setsid timeout; do
     command -v "$p" >/dev/null || fail "$p is missing: ./run-scan.sh's set-up installs slurm-wlm, munge and libxml2-utils"
 done
 [ -f "$NMAP_DTD" ] || fail "$NMAP_DTD is missing (Debian's nmap installs it)"
@@ -230,7 +230,7 @@ xmllint --noout --dtdvalid "$NMAP_DTD" "$merged_xml" 2>"$tmp/log/xmllint.log" ||
     { show "$tmp/log/xmllint.log"; fail "the merged XML is not valid against $NMAP_DTD"; }
 # One JSON line per (address, protocol, port): every port of the space, shown closed and filtered too.
 results=$(grep -c '"port"' "$merged" || true)
-expected=$((65536 * 2))
+expected=$((65536 * 2))   # the /16's addresses x two ports
 [ "$results" = "$expected" ] || fail "$results results merged, not the $expected of $TARGETS x $PORTS"
 
 echo "slurm lab demo: $SHARDS shards (seed $SEED), $results results merged, exact against the lab's truth"
