@@ -22,6 +22,10 @@ PACKAGES+=(socat dnsmasq-base tftpd-hpa rpcbind chrony samba snmpd miniupnpd-nft
 PACKAGES+=(curl openssh-server nginx openssl vsftpd exim4-daemon-light dovecot-pop3d dovecot-imapd redis-server rsync inetutils-telnetd mariadb-server postgresql)
 # The IPv6 lab's witnesses (LabIpv6Tests): ping -6 and dig, beside nmap -6 and socat.
 PACKAGES+=(iputils-ping bind9-dnsutils)
+# deploy/slurm/lab-demo.sh's private single-node Slurm (DeploySlurmDemoTests): munged, slurmctld,
+# slurmd and the clients, run with its own config and key, never as the machine's services.
+# slurmctld and slurmd are named too (slurm-wlm brings them) so that their units are disabled.
+PACKAGES+=(slurm-wlm munge slurmctld slurmd)
 
 say() { printf '%s\n' "run-scan: $*" >&2; }
 
