@@ -27,11 +27,7 @@ internal static class DeployFiles
     /// </summary>
     public static string Program(string dir)
     {
-        if (Environment.GetEnvironmentVariable("RAWSCAN_BIN") is { Length: > 0 } bin)
-        {
-            Assert.True(File.Exists(bin), $"RAWSCAN_BIN names {bin}, which does not exist");
-            return Path.GetFullPath(bin);
-        }
+        if (Cli.Native is { } bin) return bin;
         Assert.True(File.Exists(Cli.Dll), $"{Cli.Dll} is missing: the test project references the CLI so the build copies it");
         return Script(dir, "rawscan", $"#!/bin/sh\nexec {Quote(Dotnet())} {Quote(Cli.Dll)} \"$@\"\n");
     }
