@@ -51,7 +51,9 @@ internal static class ScanCommand
         // refused unless it repeats the saved value. Rate, wait, outputs, interface may change.
         foreach (var g in given)
             if (g.Option != ScanOptionTable.Resume && g.Option.Resume == OnResume.Fixed
-                && !savedGiven.Any(s => s.Option == g.Option && s.Value == g.Value))
+                && !savedGiven.Any(s => s.Option == g.Option && s.Value == g.Value)
+                // The seed is kept apart from the arguments (a random one was never given): its repeat is the saved seed.
+                && !(g.Option == ScanOptionTable.Seed && ulong.TryParse(g.Value, out ulong repeated) && repeated == saved.Seed))
                 throw new BadInputException("option", g.Option.IsOperand ? g.Value ?? "" : g.Option.Name,
                     $"cannot change on --resume: it would change the scan's order or coverage (the saved scan of {file} keeps its own)");
         var seed = new Given<ScanArgs>(ScanOptionTable.Seed, saved.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture));

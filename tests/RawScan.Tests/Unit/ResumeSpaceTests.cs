@@ -24,6 +24,9 @@ public class ResumeSpaceTests
             Assert.Contains("cannot change on --resume", e.Reason);
             // Repeating a saved value, or changing what does not move the space, is fine.
             Assert.Equal(100ul, RawScan.Cli.ScanCommand.Parse(["--resume", file, "-p", "80,443", "--rate", "500", "--wait", "1"]).Options.StartPosition);
+            // The seed too, though the file keeps it apart from the arguments (a shard's script repeats it).
+            var again = RawScan.Cli.ScanCommand.Parse(["--resume", file, "--seed", "42"]);
+            Assert.Equal((100ul, 42ul), (again.Options.StartPosition, again.Options.Seed));
         }
         finally { ResumeFiles.Delete(file); }
     }
