@@ -16,7 +16,8 @@ namespace RawScan.Receive;
 /// settles probes and writes every result.
 /// </summary>
 /// <param name="capture">Opened on the path's interface, inbound only, filtered to our replies; owned from here on.</param>
-internal sealed class CapturedReplies(PcapDevice capture) : ReplySide
+/// <param name="probes">What the scan sends (first tries): the four-tuple table is sized for no more (<see cref="Scanner.TableCapacity"/>).</param>
+internal sealed class CapturedReplies(PcapDevice capture, ulong probes) : ReplySide
 {
     private readonly ReceiveClock _clock = new();
     private Listening? _on;
@@ -31,7 +32,7 @@ internal sealed class CapturedReplies(PcapDevice capture) : ReplySide
     public override void Start(ReplyWiring w)
     {
         var o = w.Options;
-        var table = new FourTupleTable(Scanner.TableCapacity(o.Rate));
+        var table = new FourTupleTable(Scanner.TableCapacity(o.Rate, probes));
         var rtt = new RttEstimator(Scanner.MinTimeout, Scanner.InitialTimeout);
         var retransmission = new Retransmission(table, rtt, o.Retries, new ResultQueue(1 << 16), w.Space);
         var matcher = new ReplyMatcher(w.Probes, w.SourcePorts);
