@@ -165,7 +165,8 @@ internal static class ScanCommand
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; cts.Cancel(); });
 
-        var registry = new LazyRegistry(() => ServiceRegistry.Default);
+        // Built for the scan's ports only (its results are of no other): a page of 256 entries for -p 80, not every port.
+        var registry = new LazyRegistry(() => ServiceRegistry.ForPorts(p.Options.Ports));
         // The table is printed only when no report goes to standard output. It streams host blocks as
         // hosts settle, through its own buffer on standard output (a timer flushes it).
         bool printTable = !p.Outputs.Any(x => x.Path == "-");
