@@ -147,12 +147,7 @@ internal static class ScanCommand
         return string.Join(",", parts);
     }
 
-    private static ulong RandomSeed()
-    {
-        Span<byte> b = stackalloc byte[8];
-        System.Security.Cryptography.RandomNumberGenerator.Fill(b);
-        return BitConverter.ToUInt64(b);
-    }
+    private static ulong RandomSeed() => SecureRandom.NextUInt64();
 
     public static int Run(string[] args)
     {
