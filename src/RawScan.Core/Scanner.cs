@@ -218,8 +218,11 @@ public sealed class Scanner
     /// <item>The rate: about half a second of replies at the asked rate (a reply takes some 300 bytes of
     /// ring: a frame of up to ~100 bytes, its headers, alignment), 16 to 128 MiB; 128 MiB at --rate max.</item>
     /// <item>The scan: every probe's reply at once, none read yet (<paramref name="replies"/> x
-    /// <paramref name="bytesPerReply"/>, <see cref="RingBytesPerReply"/>): the receive thread reads while
-    /// the scan runs, so this is a bound it never comes near. A /16 x 80 at max gets 16 MiB, not 128.</item>
+    /// <paramref name="bytesPerReply"/>, <see cref="RingBytesPerReply"/>). A /16 x 80 at max gets 16 MiB,
+    /// not 128. A block is handed over when full or after <see cref="CaptureBlockTimeoutMs"/>, so below
+    /// some 450k replies/s blocks leave part full and the ring holds fewer replies than its bytes say:
+    /// 16 MiB is then 64 blocks, a quarter of a second of a receive thread that reads nothing. It reads
+    /// all along: 0 kernel drops at max in every run here, also with both CPUs kept busy by other work.</item>
     /// </list>
     /// The floor, 2 MiB (eight of libpcap's 256 KiB blocks), is for the small scans: a block is handed
     /// over when full or after <see cref="CaptureBlockTimeoutMs"/>, so a trickle of replies takes a block
