@@ -149,12 +149,7 @@ internal static class ScanCommand
         return string.Join(",", parts);
     }
 
-    private static ulong RandomSeed()
-    {
-        Span<byte> b = stackalloc byte[8];
-        System.Security.Cryptography.RandomNumberGenerator.Fill(b);
-        return BitConverter.ToUInt64(b);
-    }
+    private static ulong RandomSeed() => SecureRandom.NextUInt64();
 
     public static int Run(string[] args)
     {
@@ -167,7 +162,8 @@ internal static class ScanCommand
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; cts.Cancel(); });
 
-        var registry = new LazyRegistry(() => ServiceRegistry.Default);
+        // Built for the scan's ports only (its results are of no other): a page of 256 entries for -p 80, not every port.
+        var registry = new LazyRegistry(() => ServiceRegistry.ForPorts(p.Options.Ports));
         // The table is printed only when no report goes to standard output. It streams host blocks as
         // hosts settle, through its own buffer on standard output (a timer flushes it).
         bool printTable = !p.Outputs.Any(x => x.Path == "-");
@@ -418,19 +414,21 @@ internal static class ScanCommand
         // Entering a network namespace needs root: say so, rather than pass on ip's own words and exit 255.
         if (!Environment.IsPrivilegedProcess)
             throw new ScanSetupException($"a scan inside lab '{p.Lab}' needs root (network namespaces): run it with sudo");
-        var info = LabManager.Status(p.Lab!);
-        if (info is { Broken: true })
-            throw new ScanSetupException($"lab '{p.Lab}' is broken: its link {info.ScannerInterface} is gone (rawscan lab down --name {p.Lab}, then scan again)");
-        bool ours = info is null;
-        if (ours)
+        var side = LabManager.ScanSide(p.Lab!);
+        if (side is { Broken: true })
+            throw new ScanSetupException($"lab '{p.Lab}' is broken: its link {side.ScannerInterface} is gone (rawscan lab down --name {p.Lab}, then scan again)");
+        bool ours = side is null;
+        string ns;
+        if (side is null)
         {
             Console.Error.WriteLine($"rawscan: bringing lab '{p.Lab}' up for this scan");
-            info = LabManager.Up(p.Lab!, Self.Command);
+            ns = LabManager.Up(p.Lab!, Self.Command).ScannerNamespace;
         }
+        else ns = side.ScannerNamespace;
         try
         {
             var psi = new ProcessStartInfo("ip") { UseShellExecute = false };
-            foreach (var a in (string[])["netns", "exec", info!.ScannerNamespace, .. Self.Command, "scan", .. p.InnerArgs]) psi.ArgumentList.Add(a);
+            foreach (var a in (string[])["netns", "exec", ns, .. Self.Command, "scan", .. p.InnerArgs]) psi.ArgumentList.Add(a);
             psi.Environment[LabEnv] = p.Lab;
             psi.Environment[LabParentEnv] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
             using var child = Process.Start(psi)!;

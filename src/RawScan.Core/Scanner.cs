@@ -40,12 +40,13 @@ public sealed class Scanner
         var cookie = o.CookieKey is { } k ? new SynCookie(k.K0, k.K1) : SynCookie.Random();
 
         // The one place a dry run differs: no capture, no ARP, frames to a file or a counter.
-        using ReplySide replies = o.DryRun ? new NoReplies() : new CapturedReplies(OpenDevice(path.Interface,
-            new PcapOptions { InboundOnly = true, Filter = NetPathResolver.CaptureFilter(path, firstPort, lastPort), BufferBytes = CaptureBuffer(o.Rate),
-                Snaplen = CaptureSnaplen(path.Interface), Immediate = false, TimeoutMs = CaptureBlockTimeoutMs, NonBlocking = true }));
-        // Each family's next hop by its own protocol (ARP, Neighbor Discovery); --router-mac stands for both.
-        byte[] nextHopMac = o.RouterMac ?? (o.DryRun || !path.HasV4 ? new byte[6] : ResolveNextHop(path, NetPathResolver.NextHopMac));
-        byte[] nextHopMac6 = o.RouterMac ?? (o.DryRun || path.V6 is null ? new byte[6] : ResolveNextHop(path, NetPathResolver.NextHopMac6));
+        string captureFilter = NetPathResolver.CaptureFilter(path, firstPort, lastPort);
+        var capture = o.DryRun ? null : OpenCapture(o, path, captureFilter, (ulong)Counters.ProbesPlanned);
+        using ReplySide replies = capture is null ? new NoReplies() : new CapturedReplies(capture, (ulong)Counters.ProbesPlanned);
+        // Each family's next hop by its own protocol (ARP, Neighbor Discovery), asked on the capture's
+        // handle before the scan's filter is set; --router-mac stands for both.
+        byte[] nextHopMac = o.RouterMac ?? (capture is null || !path.HasV4 ? new byte[6] : ResolveNextHop(capture, path, NetPathResolver.NextHopMac, captureFilter));
+        byte[] nextHopMac6 = o.RouterMac ?? (capture is null || path.V6 is null ? new byte[6] : ResolveNextHop(capture, path, NetPathResolver.NextHopMac6, captureFilter));
         IFrameSink sender = WithTrace(o.DryRun ? OpenDrySink(o) : OpenWire(o.SendPath, path.Interface), o);
         using var _ = sender;
 
@@ -87,6 +88,9 @@ public sealed class Scanner
         try { replies.Finish(giveUp: end == ScanEnd.Completed); }
         catch (IOException e) { finishError = e; }          // a report failing on the last results: the scan failed, its summary stands
         ulong low = transmitter.LowPosition(out long unsettled);
+        // Done with the wire: the capture and the send socket close side by side (Close). (Disposed
+        // again by the usings: a no-op.)
+        Close(sender, replies);
 
         var error = txError ?? replies.Error ?? finishError;
         if (error is not null) end = ScanEnd.Failed;
@@ -156,22 +160,32 @@ public sealed class Scanner
     public static readonly TimeSpan InitialTimeout = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// Slots for probes in flight: about two seconds' worth at the asked rate (a probe is held for one
-    /// timeout if answered, one per try, each doubling, if not), doubled since the sender stops adding at
-    /// half full. Bounded by rate x timeout, not by the size of the scan: 4,096 to 2M slots (32 bytes
-    /// each, and 16 more in the retransmission FIFO). For --rate max, 512k slots (24 MiB): room for
-    /// 256k probes in flight, 2.5M probes/s answered at the 100 ms timeout or 850k/s silent with one
-    /// retry, well above what this machine's lab answers. Not 2M: the table is made resident before the
-    /// scan, and on this VM first touches cost 0.23 s of start-up for 96 MiB (0.06 s for 24 MiB), while
-    /// 256k and 2M slots measured the same send rate.
+    /// Slots for probes in flight: the fewer of what the rate can put in flight and what the scan can.
+    /// <list type="bullet">
+    /// <item>The rate: about two seconds' worth at the asked rate (a probe is held for one timeout if
+    /// answered, one per try, each doubling, if not), doubled since the sender stops adding at half full:
+    /// 4,096 to 2M slots. For --rate max, 512k slots (24 MiB with the FIFO): room for 256k probes in
+    /// flight, 2.5M probes/s answered at the 100 ms timeout or 850k/s silent with one retry, well above
+    /// what this machine's lab answers. Not 2M: the table is made resident before the scan, and on this
+    /// VM first touches cost 0.23 s of start-up for 96 MiB (0.06 s for 24 MiB), while 256k and 2M slots
+    /// measured the same send rate.</item>
+    /// <item>The scan: a probe is in the table once however often it is sent (a resend reuses its slot,
+    /// a second chance comes back only after it left), so a scan of <paramref name="probes"/> never has
+    /// more in flight; twice that, so the sender never waits for room: a /16 x 80 gets 128k slots (6 MiB)
+    /// where its rate alone would have asked for 512k, and one probe gets the floor.</item>
+    /// </list>
+    /// 32 bytes a slot, and 16 more in the retransmission FIFO; never below 4,096 slots (192 KiB).
     /// </summary>
-    public static int TableCapacity(double rate)
+    /// <param name="probes">What the scan sends, first tries (a resumed scan's unsettled ones included).</param>
+    public static int TableCapacity(double rate, ulong probes)
     {
-        if (double.IsPositiveInfinity(rate)) return MaxRateTableCapacity;
-        return (int)Math.Clamp(System.Numerics.BitOperations.RoundUpToPowerOf2((ulong)Math.Max(rate * 2 * 2, 1)), 1 << 12, 1 << 21);
+        ulong byRate = double.IsPositiveInfinity(rate) ? MaxRateTableCapacity
+            : (ulong)Math.Clamp(System.Numerics.BitOperations.RoundUpToPowerOf2((ulong)Math.Max(rate * 2 * 2, 1)), MinTableCapacity, 1 << 21);
+        ulong byScan = probes >= 1UL << 40 ? ulong.MaxValue : System.Numerics.BitOperations.RoundUpToPowerOf2(Math.Max(probes, 1) * 2);
+        return (int)Math.Max(MinTableCapacity, Math.Min(byRate, byScan));
     }
 
-    public const int MaxRateTableCapacity = 1 << 19;
+    public const int MaxRateTableCapacity = 1 << 19, MinTableCapacity = 1 << 12;
 
     /// <summary>
     /// The capture ring is TPACKET_V3 (libpcap uses it when immediate mode is off): frames are packed
@@ -198,11 +212,53 @@ public sealed class Scanner
     internal static int CaptureSnaplen(int? mtu) => Math.Clamp((mtu ?? 1500) + 14 + 2 * 4, 256, 262144);
 
     /// <summary>
-    /// The kernel's capture ring: about half a second of replies at the asked rate (a reply takes some
-    /// 300 bytes of ring: a frame of up to ~100 bytes, its headers, alignment), 16 to 128 MiB. Overflow shows as kernel drops.
+    /// The kernel's capture ring (made resident whole when it is mapped): the less of what the rate and
+    /// what the scan can put in it, 2 to 128 MiB. Overflow shows as kernel drops.
+    /// <list type="bullet">
+    /// <item>The rate: about half a second of replies at the asked rate (a reply takes some 300 bytes of
+    /// ring: a frame of up to ~100 bytes, its headers, alignment), 16 to 128 MiB; 128 MiB at --rate max.</item>
+    /// <item>The scan: every probe's reply at once, none read yet (<paramref name="replies"/> x
+    /// <paramref name="bytesPerReply"/>, <see cref="RingBytesPerReply"/>). A /16 x 80 at max gets 16 MiB,
+    /// not 128. A block is handed over when full or after <see cref="CaptureBlockTimeoutMs"/>, so below
+    /// some 450k replies/s blocks leave part full and the ring holds fewer replies than its bytes say:
+    /// 16 MiB is then 64 blocks, a quarter of a second of a receive thread that reads nothing. It reads
+    /// all along: 0 kernel drops at max in every run here, also with both CPUs kept busy by other work.</item>
+    /// </list>
+    /// The floor, 2 MiB (eight of libpcap's 256 KiB blocks), is for the small scans: a block is handed
+    /// over when full or after <see cref="CaptureBlockTimeoutMs"/>, so a trickle of replies takes a block
+    /// each 4 ms, and eight ride out a receive thread 30 ms late.
     /// </summary>
-    public static int CaptureBuffer(double rate) =>
-        (int)Math.Clamp(double.IsPositiveInfinity(rate) ? 128 << 20 : rate * 0.5 * 320, 16 << 20, 128 << 20);
+    /// <param name="replies">Replies the scan can draw (its probes); <see cref="ulong.MaxValue"/> when
+    /// unbounded (--banners: every connection brings segments).</param>
+    public static int CaptureBuffer(double rate, ulong replies, int bytesPerReply)
+    {
+        double byRate = Math.Clamp(double.IsPositiveInfinity(rate) ? 128 << 20 : rate * 0.5 * 320, 16 << 20, 128 << 20);
+        double byScan = (double)replies * bytesPerReply;
+        return (int)Math.Max(MinCaptureBuffer, Math.Min(byRate, byScan));
+    }
+
+    public const int MinCaptureBuffer = 2 << 20;
+
+    /// <summary>
+    /// What one reply takes of a TPACKET_V3 ring: the kernel puts each frame at a 16-aligned offset past
+    /// its tpacket3_hdr and sockaddr_ll (82 bytes before an Ethernet header), and steps 8-aligned. A TCP
+    /// scan's replies are small: a SYN-ACK or RST answering our SYN (58-74 bytes of frame: 144 of ring
+    /// here), an ICMP or ICMPv6 error quoting it (at most 134 with two VLAN tags), so 256 bytes covers any
+    /// of them. A UDP reply can be anything up to the snap length, so a scan with UDP ports counts that.
+    /// </summary>
+    public static int RingBytesPerReply(ScanPorts ports, int snaplen) =>
+        ports.Udp.Count > 0 ? (RingFrameOffset + snaplen + 15) & ~15 : TcpReplyRingBytes;
+
+    internal const int RingFrameOffset = 82, TcpReplyRingBytes = 256;
+
+    /// <summary>A live scan's capture, sized for it (<see cref="CaptureBuffer"/>), filtered to its replies.</summary>
+    private static PcapDevice OpenCapture(ScanOptions o, NetPath path, string filter, ulong probes)
+    {
+        int snaplen = CaptureSnaplen(path.Interface);
+        int ring = CaptureBuffer(o.Rate, o.Banners is null ? probes : ulong.MaxValue, RingBytesPerReply(o.Ports, snaplen));
+        return OpenDevice(path.Interface, new PcapOptions { InboundOnly = true, Filter = filter, BufferBytes = ring,
+            Snaplen = snaplen, Immediate = false, TimeoutMs = CaptureBlockTimeoutMs, NonBlocking = true });
+    }
 
     /// <summary>
     /// The send path: the platform's batched sender is the default where it works (one system call per
@@ -235,10 +291,29 @@ public sealed class Scanner
         }
     }
 
-    private static byte[] ResolveNextHop(NetPath path, Func<PcapDevice, NetPath, byte[]> ask)
+    /// <summary>
+    /// The next hop's MAC, asked on the scan's capture handle (its filter is the question's meanwhile, then
+    /// the scan's again; libpcap re-filters what the ring already holds). A handle of its own cost a ring set
+    /// up and torn down, each waiting out RCU grace periods in the kernel (<see cref="Close"/>): 15-40 ms of
+    /// a one-probe scan. The answer waits at most one block timeout (4 ms) in the ring.
+    /// </summary>
+    private static byte[] ResolveNextHop(PcapDevice capture, NetPath path, Func<PcapDevice, NetPath, byte[]> ask, string captureFilter)
     {
-        using var dev = OpenDevice(path.Interface, new PcapOptions { TimeoutMs = 50, NonBlocking = true });
-        return ask(dev, path);
+        try { return ask(capture, path); }
+        finally { capture.SetFilter(captureFilter); }
+    }
+
+    /// <summary>
+    /// Closes both at once. Closing a packet socket waits out an RCU grace period in the kernel
+    /// (packet_release's synchronize_net; setting up or tearing down a capture ring another one each):
+    /// 10-40 ms apiece on this VM, measured with strace -T, which one after the other were a fifth of a
+    /// one-probe scan's wall time. Side by side the waits overlap.
+    /// </summary>
+    private static void Close(IDisposable first, IDisposable second)
+    {
+        var other = Task.Run(first.Dispose);
+        second.Dispose();
+        other.GetAwaiter().GetResult();
     }
 
     private static PcapDevice OpenDevice(string iface, PcapOptions options)

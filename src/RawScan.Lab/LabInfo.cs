@@ -51,3 +51,6 @@ public sealed record RealDaemonInfo(string Daemon, ushort Port, int Pid, bool Al
     /// <summary>Every TCP port it serves (sshd: 22 and 31337); empty for a UDP-only daemon.</summary>
     public IReadOnlyList<ushort> TcpPorts { get; init; } = [];
 }
+
+/// <summary>A lab as a --lab scan sees it (<see cref="LabManager.ScanSide"/>): where the scan runs, and whether its link is gone.</summary>
+public sealed record LabScanSide(string ScannerNamespace, string ScannerInterface, bool Broken);

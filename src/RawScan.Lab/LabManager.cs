@@ -230,6 +230,20 @@ public static partial class LabManager
             Bottleneck: ReadBottleneck(name));
     }
 
+    /// <summary>
+    /// What a scan run inside the lab needs to know, and no more: its namespace and interface, and whether
+    /// that interface is gone; null if the lab is not up. One <c>ip</c> run (the link), where
+    /// <see cref="Status"/> runs four: a --lab scan's start-up was 20-30 ms longer for them.
+    /// </summary>
+    /// <exception cref="BadInputException">The name is not valid.</exception>
+    public static LabScanSide? ScanSide(string name)
+    {
+        var spec = LabSpec.For(name);
+        if (!Netns.Exists(spec.ScannerNamespace) || !Netns.Exists(spec.TargetNamespace)) return null;
+        bool linkUp = Exec.TryRun(null, ["ip", "-n", spec.ScannerNamespace, "link", "show", "dev", spec.ScannerInterface]).ExitCode == 0;
+        return new LabScanSide(spec.ScannerNamespace, spec.ScannerInterface, Broken: !linkUp);
+    }
+
     /// <summary>The labs that are up, by name: those with namespaces or state on this host.</summary>
     public static IReadOnlyList<LabInfo> List()
     {

@@ -5,7 +5,7 @@ namespace RawScan.Interop;
 
 /// <summary>
 /// The C library calls RawScan needs beside libpcap: poll and a socket option for the capture, madvise for
-/// large tables. Linux's: SOL_PACKET, PACKET_IGNORE_OUTGOING and MADV_HUGEPAGE are its numbers, and
+/// large tables, getrandom for keys, an eventfd to wake the capture's wait. Linux's: SOL_PACKET, PACKET_IGNORE_OUTGOING and MADV_HUGEPAGE are its numbers, and
 /// "libc" is resolved the Linux way. Every caller checks <see cref="OperatingSystem.IsLinux"/> first
 /// (the platform analyzer, CA1416, holds them to it).
 /// </summary>
@@ -45,4 +45,20 @@ internal static unsafe partial class Libc
 
     [LibraryImport("libc", EntryPoint = "getsockopt", SetLastError = true)]
     internal static partial int GetSockOpt(int fd, int level, int name, void* value, uint* length);
+
+    internal const int EINTR = 4;
+
+    internal const int EFD_NONBLOCK = 0x800, EFD_CLOEXEC = 0x80000;
+
+    [LibraryImport("libc", EntryPoint = "eventfd", SetLastError = true)]
+    internal static partial int EventFd(uint initial, int flags);
+
+    [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
+    internal static partial nint Write(int fd, void* buffer, nuint count);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    internal static partial int Close(int fd);
+
+    [LibraryImport("libc", EntryPoint = "getrandom", SetLastError = true)]
+    internal static partial nint GetRandom(void* buffer, nuint length, uint flags);
 }

@@ -14,12 +14,34 @@ public sealed unsafe partial class PcapDevice
     [SupportedOSPlatform("linux")]
     private static int SelectableFd(SpDevice device) => PcapExtras.GetSelectableFd(device.Handle);
 
-    /// <summary>poll(2) on the descriptor: EINTR or an error returns too, and the caller pulls and waits again.</summary>
+    /// <summary>poll(2) on the descriptor and the wake eventfd: EINTR or an error returns too, and the caller pulls and waits again.</summary>
     [SupportedOSPlatform("linux")]
     private void PollReadable(int timeoutMs)
     {
-        var fd = new Libc.PollFd { Fd = _fd, Events = Libc.POLLIN };
-        Libc.Poll(&fd, 1, timeoutMs);
+        var fds = stackalloc Libc.PollFd[2];
+        fds[0] = new Libc.PollFd { Fd = _fd, Events = Libc.POLLIN };
+        fds[1] = new Libc.PollFd { Fd = _wakeFd, Events = Libc.POLLIN };
+        Libc.Poll(fds, _wakeFd >= 0 ? 2u : 1u, timeoutMs);
+    }
+
+    /// <summary>An eventfd beside the capture's descriptor, for <see cref="Wake"/>; -1 if none could be made (waits then end by their timeout).</summary>
+    [SupportedOSPlatform("linux")]
+    private static int MakeWakeFd() => Math.Max(-1, Libc.EventFd(0, Libc.EFD_NONBLOCK | Libc.EFD_CLOEXEC));
+
+    /// <summary>Makes the eventfd readable, for good: nobody reads it, so every wait from now on returns at once.</summary>
+    [SupportedOSPlatform("linux")]
+    private void WakeLinux()
+    {
+        if (_wakeFd < 0) return;
+        ulong one = 1;
+        Libc.Write(_wakeFd, &one, sizeof(ulong));
+    }
+
+    [SupportedOSPlatform("linux")]
+    private void CloseWake()
+    {
+        int fd = Interlocked.Exchange(ref _wakeFd, -1);
+        if (fd >= 0) Libc.Close(fd);
     }
 
     /// <summary>

@@ -22,7 +22,8 @@ namespace RawScan.Match;
 /// word. The state carries the slot's generation, bumped at every insert, so a reply that found the
 /// slot just before it was removed and reused cannot resolve the newcomer: its CAS fails.</item>
 /// </list>
-/// Its size is set by rate x timeout (the caller's choice), never by the size of the scan.
+/// Its size is the caller's choice (<see cref="Scanner.TableCapacity"/>): the fewer of what the rate can put
+/// in flight (rate x timeout) and what the scan can (twice its probes); never the scan's size beyond that.
 /// </remarks>
 internal sealed class FourTupleTable
 {

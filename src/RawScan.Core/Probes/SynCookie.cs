@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using System.Security.Cryptography;
+using RawScan.Interop;
 
 namespace RawScan.Probes;
 
@@ -17,7 +17,7 @@ internal readonly struct SynCookie
     public static SynCookie Random()
     {
         Span<byte> key = stackalloc byte[16];
-        RandomNumberGenerator.Fill(key);
+        SecureRandom.Fill(key);
         return new SynCookie(BitConverter.ToUInt64(key), BitConverter.ToUInt64(key[8..]));
     }
 

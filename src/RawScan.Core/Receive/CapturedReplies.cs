@@ -16,7 +16,8 @@ namespace RawScan.Receive;
 /// settles probes and writes every result.
 /// </summary>
 /// <param name="capture">Opened on the path's interface, inbound only, filtered to our replies; owned from here on.</param>
-internal sealed class CapturedReplies(PcapDevice capture) : ReplySide
+/// <param name="probes">What the scan sends (first tries): the four-tuple table is sized for no more (<see cref="Scanner.TableCapacity"/>).</param>
+internal sealed class CapturedReplies(PcapDevice capture, ulong probes) : ReplySide
 {
     private readonly ReceiveClock _clock = new();
     private Listening? _on;
@@ -31,7 +32,7 @@ internal sealed class CapturedReplies(PcapDevice capture) : ReplySide
     public override void Start(ReplyWiring w)
     {
         var o = w.Options;
-        var table = new FourTupleTable(Scanner.TableCapacity(o.Rate));
+        var table = new FourTupleTable(Scanner.TableCapacity(o.Rate, probes));
         var rtt = new RttEstimator(Scanner.MinTimeout, Scanner.InitialTimeout);
         var retransmission = new Retransmission(table, rtt, o.Retries, new ResultQueue(1 << 16), w.Space);
         var matcher = new ReplyMatcher(w.Probes, w.SourcePorts);
@@ -95,6 +96,16 @@ internal sealed class CapturedReplies(PcapDevice capture) : ReplySide
         while (Stopwatch.GetTimestamp() < until && !ct.IsCancellationRequested && Alive
                && !(w.Options.Wait is null && w.Counters.AllAnswered))
             Thread.Sleep(5);
+        // The wait ran out with probes unanswered: what was captured up to its end is matched before the
+        // loop is stopped (Finish wakes it at once), so a reply in a capture block the kernel had not yet
+        // handed over (CaptureBlockTimeoutMs) still counts. Bounded: a receiver that lags (a busy CPU) is
+        // waited for a little, as the old 10 ms idle wake did and more, not forever.
+        if (!w.Counters.AllAnswered)
+        {
+            long mark = Stopwatch.GetTimestamp(), bound = mark + Stopwatch.Frequency / 10;
+            while (_clock.Watermark < mark && Stopwatch.GetTimestamp() < bound && !ct.IsCancellationRequested && Alive)
+                Thread.Sleep(1);
+        }
         // --banners: the connections still open end on their own (their steps' waits are bounded), and
         // their ports are written only then. Ctrl-C or a failed receiver cuts this short too.
         if (On.Banners is { } banners)

@@ -28,8 +28,12 @@ internal sealed class ReceiveLoop(PcapDevice device, ReplyMatcher matcher, FourT
     // once, turns the first into the second.
     private readonly long _wallMinusMonotonicMicros = StopwatchTime.WallMinusMonotonicMicros();
 
-    /// <summary>Stops the loop once it has matched what is already captured (within 10 ms when idle).</summary>
-    public void Stop() => _stop = true;
+    /// <summary>Stops the loop once it has matched what is already captured: its wait is woken, so an idle loop leaves at once.</summary>
+    public void Stop()
+    {
+        _stop = true;
+        device.Wake();
+    }
 
     public void Run()
     {

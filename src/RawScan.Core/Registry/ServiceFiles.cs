@@ -7,8 +7,11 @@ namespace RawScan.Registry;
 /// <summary>One tcp or udp line of a services file. Name is null for nmap's "unknown".</summary>
 internal readonly record struct ServiceEntry(string? Name, Protocol Protocol, ushort Port, double Frequency);
 
-/// <summary>What one parse found: the entries, and how many lines were skipped as malformed.</summary>
-internal sealed record ServiceFile(List<ServiceEntry> Entries, int Malformed);
+/// <summary>
+/// What one parse found: the entries of the ports asked for, how many good tcp and udp lines the file
+/// has (asked for or not), and how many lines were skipped as malformed.
+/// </summary>
+internal sealed record ServiceFile(List<ServiceEntry> Entries, int Count, int Malformed);
 
 /// <summary>
 /// Readers for /etc/services ("name port/proto [aliases] [# comment]"), nmap-services
@@ -21,31 +24,61 @@ internal static class ServiceFiles
     /// <summary>nmap-services is ~1 MB, /etc/services ~13 kB: a file this large is not one of them.</summary>
     internal const int MaxFileBytes = 32 << 20;
 
-    private const int MaxNameLength = 64;
+    /// <summary>
+    /// What of a line is read: its first 64 Ki chars. A line means its first three tokens (a name of at
+    /// most 64 characters, port/proto, a frequency); the rest is aliases and comment. Longer lines are
+    /// garbage, and keeping them whole would let a file without line breaks take twice its size in memory.
+    /// </summary>
+    internal const int MaxLineChars = 64 << 10;
 
-    /// <summary>Reads a system file whole, or says why not. Never throws for what the file system does.</summary>
-    internal static bool TryRead(string path, out string text, out string? problem)
+    private const int MaxNameLength = 64;
+    private const int ChunkBytes = 16 << 10;
+
+    /// <summary>
+    /// Reads and parses a system file in 16 KiB pieces (never the whole file in memory, no string per
+    /// line), keeping the entries <paramref name="wanted"/> takes (every one when null), or says why not.
+    /// Never throws for what the file system does; a file over <see cref="MaxFileBytes"/> gives nothing.
+    /// </summary>
+    internal static bool TryParse(string path, bool nmap, Dictionary<string, string> names, Func<Protocol, ushort, bool>? wanted,
+                                  out ServiceFile file, out string? problem)
     {
-        text = "";
+        file = new ServiceFile([], 0, 0);
         try
         {
-            // A fixed cap, not File.ReadAllText: a services path that is a device or a runaway file must
-            // not take the scanner's memory with it.
+            // Not File.ReadAllText: a services path that is a device or a runaway file must not take the
+            // scanner's memory with it.
             using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.SequentialScan);
-            var buffer = new byte[fs.CanSeek && fs.Length is > 0 and <= MaxFileBytes ? (int)fs.Length + 1 : 64 << 10];
-            int total = 0;
+            var parser = new Parser(nmap, names, wanted);
+            var decoder = Encoding.UTF8.GetDecoder();           // invalid bytes become U+FFFD: such lines fail the name check
+            var bytes = new byte[ChunkBytes];
+            var chars = new char[MaxLineChars + Encoding.UTF8.GetMaxCharCount(ChunkBytes)];
+            int held = 0;                                        // chars of an unfinished line carried to the next piece
+            bool overlong = false;                               // the carried line was cut at MaxLineChars: its rest is dropped
+            long total = 0;
             while (true)
             {
-                if (total == buffer.Length)
-                {
-                    if (buffer.Length > MaxFileBytes) { problem = $"larger than {MaxFileBytes >> 20} MiB"; return false; }
-                    Array.Resize(ref buffer, Math.Min(buffer.Length * 2, MaxFileBytes + 1));
-                }
-                int n = fs.Read(buffer, total, buffer.Length - total);
-                if (n == 0) break;
+                int n = fs.Read(bytes, 0, bytes.Length);
                 total += n;
+                if (total > MaxFileBytes) { problem = $"larger than {MaxFileBytes >> 20} MiB"; return false; }
+                bool last = n == 0;
+                int len = held + decoder.GetChars(bytes, 0, n, chars, held, flush: last);
+                if (overlong)
+                {
+                    // The rest of a cut line, up to its break, is not read.
+                    int rest = chars.AsSpan(held, len - held).IndexOfAny(LineBreaks);
+                    int drop = rest < 0 ? len - held : rest;
+                    Array.Copy(chars, held + drop, chars, held, len - held - drop);
+                    len -= drop;
+                    overlong = rest < 0;
+                }
+                int end = last ? len : AfterLastBreak(chars.AsSpan(0, len));
+                if (end > 0) parser.Lines(chars.AsSpan(0, end));
+                held = len - end;
+                Array.Copy(chars, end, chars, 0, held);
+                if (held > MaxLineChars) { held = MaxLineChars; overlong = true; }
+                if (last) break;
             }
-            text = Encoding.UTF8.GetString(buffer, 0, total);   // invalid bytes become U+FFFD: such lines fail the name check
+            file = parser.Result();
             problem = null;
             return true;
         }
@@ -56,17 +89,47 @@ internal static class ServiceFiles
         }
     }
 
-    /// <summary>Parses /etc/services (nmap: false) or nmap-services (nmap: true). Lines of other protocols
-    /// (sctp, ddp) are not malformed, only not ours; they are skipped without being counted.</summary>
-    internal static ServiceFile Parse(string text, bool nmap, Dictionary<string, string> names)
+    /// <summary>Where the last line break of <paramref name="s"/> ends (0 when none): the lines before it are whole.</summary>
+    private static int AfterLastBreak(ReadOnlySpan<char> s)
     {
-        var pool = names.GetAlternateLookup<ReadOnlySpan<char>>();
-        var entries = new List<ServiceEntry>();
-        int malformed = 0;
-        foreach (var rawLine in text.AsSpan().EnumerateLines())
+        // The separators ReadOnlySpan<char>.EnumerateLines splits on, so a file read in pieces splits as one string would.
+        int i = s.LastIndexOfAny(LineBreaks);
+        return i + 1;
+    }
+
+    private static readonly System.Buffers.SearchValues<char> LineBreaks = System.Buffers.SearchValues.Create("\r\n\f\u0085\u2028\u2029");
+
+    /// <summary>Parses /etc/services (nmap: false) or nmap-services (nmap: true) held whole in a string (the project's own table).</summary>
+    internal static ServiceFile Parse(string text, bool nmap, Dictionary<string, string> names, Func<Protocol, ushort, bool>? wanted = null)
+    {
+        var parser = new Parser(nmap, names, wanted);
+        parser.Lines(text);
+        return parser.Result();
+    }
+
+    /// <summary>
+    /// One file's lines, fed in whole lines. Lines of other protocols (sctp, ddp) are not malformed, only
+    /// not ours; they are skipped without being counted. Every line is checked (so the counts are the
+    /// file's whatever is asked for); only a line of a wanted port costs a name string, and only the
+    /// first time that name is seen.
+    /// </summary>
+    private sealed class Parser(bool nmap, Dictionary<string, string> names, Func<Protocol, ushort, bool>? wanted)
+    {
+        private readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _pool = names.GetAlternateLookup<ReadOnlySpan<char>>();
+        private readonly List<ServiceEntry> _entries = [];
+        private int _count, _malformed;
+
+        public ServiceFile Result() => new(_entries, _count, _malformed);
+
+        public void Lines(ReadOnlySpan<char> text)
+        {
+            foreach (var rawLine in text.EnumerateLines()) Line(rawLine);
+        }
+
+        private void Line(ReadOnlySpan<char> rawLine)
         {
             var line = StripComment(rawLine);
-            if (line.IsWhiteSpace()) continue;
+            if (line.IsWhiteSpace()) return;
             var name = NextToken(ref line);
             var portProto = NextToken(ref line);
             var third = NextToken(ref line);
@@ -74,20 +137,21 @@ internal static class ServiceFiles
             if (!ValidName(name) || !TryPortProto(portProto, out ushort port, out Protocol? protocol)
                 || (nmap && !TryFrequency(third, out frequency)))
             {
-                malformed++;
-                continue;
+                _malformed++;
+                return;
             }
-            if (protocol is not { } p) continue;
+            if (protocol is not { } p) return;
+            _count++;
+            if (wanted is not null && !wanted(p, port)) return;
             string? interned = null;
             // nmap-services says "unknown" for ~15,000 ports it has a frequency for but no name: that is no name.
-            if (!(nmap && name.SequenceEqual("unknown")) && !pool.TryGetValue(name, out interned))
+            if (!(nmap && name.SequenceEqual("unknown")) && !_pool.TryGetValue(name, out interned))
             {
                 interned = name.ToString();
                 names[interned] = interned;
             }
-            entries.Add(new ServiceEntry(interned, p, port, frequency));
+            _entries.Add(new ServiceEntry(interned, p, port, frequency));
         }
-        return new ServiceFile(entries, malformed);
     }
 
     /// <summary>The project's flags table: "port/proto backdoor|alternate note [# source]".</summary>

@@ -1,5 +1,6 @@
 using System.Text;
 using RawScan.Results;
+using RawScan.Targets;
 
 namespace RawScan.Registry;
 
@@ -18,9 +19,14 @@ namespace RawScan.Registry;
 /// flags.txt only. TCP and UDP are separate spaces: tcp/53 and udp/53 are two entries.
 /// </summary>
 /// <remarks>
-/// Lookup runs once per result, so it is one array index: two 65,536-entry tables of <see cref="ServiceInfo"/>
-/// (~5 MB together) precomputed here, no hashing, no allocation. The instance is immutable and shared
-/// across threads.
+/// Lookup runs once per result, so it is two array indexes: per protocol, 256 pages of 256 precomputed
+/// <see cref="ServiceInfo"/> entries (8 KiB a page), no hashing, no allocation. A scan's registry
+/// (<see cref="ForPorts"/>) builds only the pages holding the scan's ports: a scan of port 80 keeps
+/// one page, 8 KiB, not the 4 MiB of every port, and reads the files without a string for any line
+/// it skips. The full registry (<see cref="Default"/>: every page, and the ranking for --top-ports) is
+/// what rawscan merge and the report readers use. A port outside the pages built is still answered
+/// right: the full registry is loaded then, once (a scan's results are its own ports', so a scan never
+/// asks). The instance is immutable once built and shared across threads.
 /// </remarks>
 public sealed class ServiceRegistry : IServiceRegistry
 {
@@ -34,16 +40,28 @@ public sealed class ServiceRegistry : IServiceRegistry
         ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.System), "drivers", "etc", "services")
         : "/etc/services";
 
-    private static readonly Lazy<ServiceRegistry> s_default = new(() =>
-        new ServiceRegistry(NmapServicesCandidates.FirstOrDefault(File.Exists), File.Exists(EtcServicesCandidate) ? EtcServicesCandidate : null));
+    private static string? NmapServicesPath => NmapServicesCandidates.FirstOrDefault(File.Exists);
+    private static string? EtcServicesPath => File.Exists(EtcServicesCandidate) ? EtcServicesCandidate : null;
 
-    /// <summary>The system's files where present, else the project's table alone; loaded on first use.</summary>
+    private static readonly Lazy<ServiceRegistry> s_default = new(() => new ServiceRegistry(NmapServicesPath, EtcServicesPath));
+
+    /// <summary>The system's files where present, else the project's table alone, for every port; loaded on first use.</summary>
     public static ServiceRegistry Default => s_default.Value;
 
-    private readonly ServiceInfo[] _tcp;
-    private readonly ServiceInfo[] _udp;
-    private readonly ushort[] _topTcp;
-    private readonly ushort[] _topUdp;
+    /// <summary>
+    /// The same sources as <see cref="Default"/>, built for <paramref name="ports"/> only (a scan's):
+    /// <see cref="Default"/> itself when it is already loaded (--top-ports ranked the ports with it).
+    /// </summary>
+    public static ServiceRegistry ForPorts(ScanPorts ports) =>
+        s_default.IsValueCreated ? s_default.Value : new ServiceRegistry(NmapServicesPath, EtcServicesPath, ports);
+
+    private const int PageBits = 8, PageSize = 1 << PageBits, Pages = 65536 / PageSize;
+
+    private readonly ServiceInfo[]?[] _tcp;
+    private readonly ServiceInfo[]?[] _udp;
+    private readonly ushort[]? _topTcp;        // null when built for some ports: the ranking is the full registry's
+    private readonly ushort[]? _topUdp;
+    private readonly Lazy<ServiceRegistry>? _full;
 
     /// <summary>What was loaded, for the report's footer: each source, its entry count, anything skipped.</summary>
     public string Sources { get; }
@@ -51,47 +69,65 @@ public sealed class ServiceRegistry : IServiceRegistry
     /// <summary>True when nmap-services was read, so <see cref="TopPorts"/> ranks by its open-frequencies.</summary>
     public bool HasNmapFrequencies { get; }
 
-    /// <summary>Builds a registry from the given files (null: not used) and the project's tables. A missing,
-    /// unreadable or malformed system file never throws: it is skipped (or its bad lines are) and
+    /// <summary>Builds a registry of every port from the given files (null: not used) and the project's tables.
+    /// A missing, unreadable or malformed system file never throws: it is skipped (or its bad lines are) and
     /// <see cref="Sources"/> says so.</summary>
-    public ServiceRegistry(string? nmapServicesPath, string? etcServicesPath)
+    public ServiceRegistry(string? nmapServicesPath, string? etcServicesPath) : this(nmapServicesPath, etcServicesPath, null) { }
+
+    /// <summary>As above, built only for the pages of 256 ports that hold <paramref name="ports"/> (null: every port).
+    /// Within them every entry is the full registry's; outside them a lookup loads the full registry.</summary>
+    public ServiceRegistry(string? nmapServicesPath, string? etcServicesPath, ScanPorts? ports)
     {
         var names = new Dictionary<string, string>(StringComparer.Ordinal);
-        var tcp = new Builder();
-        var udp = new Builder();
+        var tcp = new Builder(ports?.Tcp);
+        var udp = new Builder(ports?.Udp);
+        Func<Protocol, ushort, bool>? wanted = ports is null ? null : (p, port) => (p == Protocol.Tcp ? tcp : udp).Wants(port);
         var sources = new List<string>();
 
         if (nmapServicesPath is not null)
-            HasNmapFrequencies = LoadSystemFile("nmap-services", nmapServicesPath, nmap: true, names, tcp, udp, sources);
+            HasNmapFrequencies = LoadSystemFile("nmap-services", nmapServicesPath, nmap: true, names, wanted, tcp, udp, sources);
         if (etcServicesPath is not null)
-            LoadSystemFile("services", etcServicesPath, nmap: false, names, tcp, udp, sources);
+            LoadSystemFile("services", etcServicesPath, nmap: false, names, wanted, tcp, udp, sources);
 
-        var table = ServiceFiles.Parse(ReadResource("services.txt"), nmap: false, names);
+        var table = ServiceFiles.Parse(ReadResource("services.txt"), nmap: false, names, wanted);
         if (table.Malformed != 0) throw new InvalidDataException($"services.txt: {table.Malformed} malformed lines");
         Apply(table.Entries, tcp, udp, frequencies: false);
-        sources.Add($"built-in table ({table.Entries.Count} entries)");
+        sources.Add($"built-in table ({table.Count} entries)");
 
         foreach (var (protocol, port, flag, note) in ServiceFiles.ParseFlags(ReadResource("flags.txt")))
         {
             var b = protocol == Protocol.Tcp ? tcp : udp;
-            b.Flags[port] |= flag;
-            b.Notes[port] = b.Notes[port] is null ? note : b.Notes[port] + "; " + note;
+            if (!b.Wants(port)) continue;
+            ref var d = ref b.Draft(port);
+            d.Flags |= flag;
+            d.Note = d.Note is null ? note : d.Note + "; " + note;
         }
 
-        var (projectTcp, projectUdp) = ServiceFiles.ParseTopPorts(ReadResource("top-ports.txt"));
         _tcp = tcp.Build(Protocol.Tcp);
         _udp = udp.Build(Protocol.Udp);
-        _topTcp = tcp.Rank(HasNmapFrequencies, projectTcp);
-        _topUdp = udp.Rank(HasNmapFrequencies, projectUdp);
+        if (ports is null)
+        {
+            var (projectTcp, projectUdp) = ServiceFiles.ParseTopPorts(ReadResource("top-ports.txt"));
+            _topTcp = tcp.Rank(HasNmapFrequencies, projectTcp);
+            _topUdp = udp.Rank(HasNmapFrequencies, projectUdp);
+        }
+        else _full = new(() => new ServiceRegistry(nmapServicesPath, etcServicesPath));
         Sources = string.Join(", ", sources);
     }
 
-    /// <summary>O(1), allocation-free: one index into a precomputed table.</summary>
+    /// <summary>O(1), allocation-free for the ports built: two indexes into precomputed pages.</summary>
     public ServiceInfo Lookup(Protocol protocol, ushort port)
     {
-        var table = protocol == Protocol.Tcp ? _tcp : protocol == Protocol.Udp ? _udp : ThrowUnknownProtocol<ServiceInfo>(protocol);
-        return table[port];
+        var pages = protocol == Protocol.Tcp ? _tcp : protocol == Protocol.Udp ? _udp : ThrowUnknownProtocol<ServiceInfo[]?>(protocol);
+        return pages[port >> PageBits] is { } page ? page[port & (PageSize - 1)] : Outside(protocol, port);
     }
+
+    /// <summary>A port this registry was not built for: the full registry's answer (loaded once, on the first such question).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private ServiceInfo Outside(Protocol protocol, ushort port) => _full!.Value.Lookup(protocol, port);
+
+    /// <summary>Whether <paramref name="port"/> is answered from this registry's own pages (every port for a full registry).</summary>
+    public bool Holds(Protocol protocol, ushort port) => (protocol == Protocol.Tcp ? _tcp : _udp)[port >> PageBits] is not null;
 
     /// <summary>
     /// The <paramref name="n"/> ports of <paramref name="protocol"/> most often found open, for --top-ports.
@@ -99,26 +135,27 @@ public sealed class ServiceRegistry : IServiceRegistry
     /// (ties: lower port first); without it, the project's list (top-ports.txt: 100 TCP, 30 UDP). When
     /// n asks for more, the list goes on with the project's list's remaining ports, then every other port
     /// some source lists, in port order, and then stops: it never invents ports, so it may return fewer than n.
+    /// A registry built for some ports answers from the full registry (the ranking needs every port).
     /// </summary>
     public IReadOnlyList<ushort> TopPorts(Protocol protocol, int n)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(n);
-        var ranked = protocol == Protocol.Tcp ? _topTcp : protocol == Protocol.Udp ? _topUdp : ThrowUnknownProtocol<ushort>(protocol);
+        if (_full is not null) return _full.Value.TopPorts(protocol, n);
+        var ranked = protocol == Protocol.Tcp ? _topTcp! : protocol == Protocol.Udp ? _topUdp! : ThrowUnknownProtocol<ushort>(protocol);
         return ranked.AsSpan(0, Math.Min(n, ranked.Length)).ToArray();   // a copy: callers cannot reorder ours
     }
 
     private static bool LoadSystemFile(string label, string path, bool nmap, Dictionary<string, string> names,
-                                       Builder tcp, Builder udp, List<string> sources)
+                                       Func<Protocol, ushort, bool>? wanted, Builder tcp, Builder udp, List<string> sources)
     {
-        if (!ServiceFiles.TryRead(path, out string text, out string? problem))
+        if (!ServiceFiles.TryParse(path, nmap, names, wanted, out var file, out string? problem))
         {
             sources.Add($"{label} {path} not loaded ({problem})");
             return false;
         }
-        var file = ServiceFiles.Parse(text, nmap, names);
         Apply(file.Entries, tcp, udp, frequencies: nmap);
         string skipped = file.Malformed != 0 ? $", {file.Malformed} malformed lines skipped" : "";
-        sources.Add($"{label} {path} ({file.Entries.Count} entries{skipped})");
+        sources.Add($"{label} {path} ({file.Count} entries{skipped})");
         return true;
     }
 
@@ -128,12 +165,14 @@ public sealed class ServiceRegistry : IServiceRegistry
         foreach (var e in entries)
         {
             var b = e.Protocol == Protocol.Tcp ? tcp : udp;
-            b.Listed[e.Port] = true;
-            b.Names[e.Port] ??= e.Name;
-            if (frequencies && !b.HasFrequency[e.Port])
+            if (!b.Wants(e.Port)) continue;
+            ref var d = ref b.Draft(e.Port);
+            d.Listed = true;
+            d.Name ??= e.Name;
+            if (frequencies && !d.HasFrequency)
             {
-                b.Frequency[e.Port] = e.Frequency;
-                b.HasFrequency[e.Port] = true;
+                d.Frequency = e.Frequency;
+                d.HasFrequency = true;
             }
         }
     }
@@ -151,25 +190,52 @@ public sealed class ServiceRegistry : IServiceRegistry
     private static T[] ThrowUnknownProtocol<T>(Protocol protocol) =>
         throw new ArgumentOutOfRangeException(nameof(protocol), protocol, "not TCP or UDP");
 
-    /// <summary>One protocol's port space while the sources are merged.</summary>
+    /// <summary>What the sources say of one port while they are merged.</summary>
+    private struct PortDraft
+    {
+        public string? Name, Note;
+        public double Frequency;
+        public bool HasFrequency, Listed;
+        public PortFlags Flags;
+    }
+
+    /// <summary>One protocol's port space while the sources are merged: the pages asked for (every one when no ports are given).</summary>
     private sealed class Builder
     {
-        public readonly string?[] Names = new string?[65536];
-        public readonly double[] Frequency = new double[65536];
-        public readonly bool[] HasFrequency = new bool[65536];
-        public readonly bool[] Listed = new bool[65536];
-        public readonly PortFlags[] Flags = new PortFlags[65536];
-        public readonly string?[] Notes = new string?[65536];
+        private readonly PortDraft[]?[] _pages = new PortDraft[]?[Pages];
 
-        public ServiceInfo[] Build(Protocol protocol)
+        public Builder(PortSet? ports)
         {
-            var table = new ServiceInfo[65536];
-            for (int port = 0; port < table.Length; port++)
-                table[port] = new ServiceInfo(protocol, (ushort)port, Names[port], ServiceInfo.ClassOf((ushort)port),
-                                              Flags[port], Notes[port], Frequency[port]);
+            if (ports is null)
+                for (int i = 0; i < Pages; i++) _pages[i] = new PortDraft[PageSize];
+            else
+                foreach (var (first, last) in ports.Ranges)
+                    for (int page = first >> PageBits; page <= last >> PageBits; page++) _pages[page] ??= new PortDraft[PageSize];
+        }
+
+        public bool Wants(ushort port) => _pages[port >> PageBits] is not null;
+
+        public ref PortDraft Draft(ushort port) => ref _pages[port >> PageBits]![port & (PageSize - 1)];
+
+        public ServiceInfo[]?[] Build(Protocol protocol)
+        {
+            var table = new ServiceInfo[]?[Pages];
+            for (int page = 0; page < Pages; page++)
+            {
+                if (_pages[page] is not { } drafts) continue;
+                var built = new ServiceInfo[PageSize];
+                for (int i = 0; i < PageSize; i++)
+                {
+                    ushort port = (ushort)((page << PageBits) + i);
+                    ref var d = ref drafts[i];
+                    built[i] = new ServiceInfo(protocol, port, d.Name, ServiceInfo.ClassOf(port), d.Flags, d.Note, d.Frequency);
+                }
+                table[page] = built;
+            }
             return table;
         }
 
+        /// <summary>The --top-ports order; only for a builder of every port.</summary>
         public ushort[] Rank(bool byFrequency, List<ushort> projectList)
         {
             var order = new List<ushort>();
@@ -178,13 +244,13 @@ public sealed class ServiceRegistry : IServiceRegistry
             {
                 var measured = new List<ushort>();
                 for (int port = 0; port < 65536; port++)
-                    if (Frequency[port] > 0) measured.Add((ushort)port);
-                measured.Sort((a, b) => Frequency[a] != Frequency[b] ? Frequency[b].CompareTo(Frequency[a]) : a.CompareTo(b));
+                    if (Draft((ushort)port).Frequency > 0) measured.Add((ushort)port);
+                measured.Sort((a, b) => Draft(a).Frequency != Draft(b).Frequency ? Draft(b).Frequency.CompareTo(Draft(a).Frequency) : a.CompareTo(b));
                 Add(measured);
             }
             Add(projectList);
             for (int port = 0; port < 65536; port++)
-                if (Listed[port] && !taken[port]) { taken[port] = true; order.Add((ushort)port); }
+                if (Draft((ushort)port).Listed && !taken[port]) { taken[port] = true; order.Add((ushort)port); }
             return [.. order];
 
             void Add(List<ushort> ports)

@@ -13,6 +13,14 @@ internal static class Netns
             .ToHashSet();
 
     /// <summary>
+    /// Whether <paramref name="ns"/> is a named namespace: the file <c>ip netns add</c> binds it to, which is
+    /// what <c>ip netns list</c> lists (iproute2's NETNS_RUN_DIR), without starting ip for it.
+    /// </summary>
+    public static bool Exists(string ns) => File.Exists(Path.Combine(RunDirectory, ns));
+
+    private const string RunDirectory = "/run/netns";
+
+    /// <summary>
     /// Live processes whose network namespace is <paramref name="ns"/>. Zombies are not listed: a
     /// dead process has left its namespaces.
     /// </summary>

@@ -80,6 +80,35 @@ public class LabManagerTests
         }
     }
 
+    /// <summary>What a --lab scan checks before it starts (one ip run, not Status's four): the same lab, the same verdict on its link.</summary>
+    [LabFact]
+    public void ScanSideAgreesWithStatus()
+    {
+        string name = UniqueName();
+        try
+        {
+            Assert.Null(LabManager.ScanSide(name));
+            var info = LabManager.Up(name, Self);
+            Assert.True(Netns.Exists(info.ScannerNamespace) && Netns.List().Contains(info.ScannerNamespace));
+            Assert.False(Netns.Exists(info.ScannerNamespace + "x"));
+            Assert.Equal(new LabScanSide(info.ScannerNamespace, info.ScannerInterface, Broken: false), LabManager.ScanSide(name));
+
+            Exec.Run("ip", "-n", info.ScannerNamespace, "link", "del", info.ScannerInterface);
+            Assert.True(LabManager.Status(name)!.Broken);
+            Assert.True(LabManager.ScanSide(name)!.Broken);
+            var refused = Cli.Run(["scan", "--lab", name, "198.18.0.1", "-p", "80"]);
+            Assert.Equal(1, refused.ExitCode);
+            Assert.Contains($"lab '{name}' is broken", refused.Stderr);
+
+            Assert.True(LabManager.Down(name));
+            Assert.Null(LabManager.ScanSide(name));
+        }
+        finally
+        {
+            LabManager.Down(name);
+        }
+    }
+
     [LabFact]
     public void TwoLabsAtOnceDoNotCollide()
     {

@@ -43,4 +43,27 @@ public class CookieTests
         Assert.NotEqual(x, c.Compute(1, 2, 3, 4, 17));
         Assert.NotEqual(x, new SynCookie(K0 + 1, K1).Compute(1, 2, 3, 4));
     }
+
+    /// <summary>The keys come from the kernel (getrandom), not OpenSSL: every byte filled, never the same twice.</summary>
+    [Fact]
+    public void KeysAreRandomWhateverTheirLength()
+    {
+        foreach (int length in new[] { 1, 8, 16, 300, 1 << 20 })
+        {
+            var a = new byte[length];
+            var b = new byte[length];
+            RawScan.Interop.SecureRandom.Fill(a);
+            RawScan.Interop.SecureRandom.Fill(b);
+            if (length >= 8) Assert.False(a.AsSpan().SequenceEqual(b), $"two fills of {length} bytes were equal");
+            if (length >= 300) Assert.True(a.Distinct().Count() > 128, "not random-looking");        // 300 random bytes take ~177 distinct values
+            // The last bytes too: a short read must not leave the tail zero.
+            if (length >= 16) Assert.False(a.AsSpan(length - 16).IndexOfAnyExcept((byte)0) < 0);
+        }
+        Span<byte> none = [];
+        RawScan.Interop.SecureRandom.Fill(none);
+        Assert.NotEqual(RawScan.Interop.SecureRandom.NextUInt64(), RawScan.Interop.SecureRandom.NextUInt64());
+        var c1 = SynCookie.Random();
+        var c2 = SynCookie.Random();
+        Assert.NotEqual(c1.Compute(1, 2, 3, 4), c2.Compute(1, 2, 3, 4));
+    }
 }
