@@ -72,7 +72,7 @@ public class LabAdversityTests(AdversityLabFixture lab) : IClassFixture<Adversit
                 .Where(e => e.State != PortState.Filtered).ToDictionary(e => (e.Address, e.Port), e => e.State);
             var found = results.ToDictionary(x => (x.Address, x.Port), x => x.State);
             Assert.Equal(results.Count, found.Count);
-            Assert.Equal(expected.Count, found.Count);                   // no false positive, nothing missing
+            Assert.True(expected.Count == found.Count, $"{found.Count} of {expected.Count} reported:\n{r.Stderr}");   // no false positive, nothing missing
             foreach (var (pair, state) in expected) Assert.Equal(state, found[pair]);
             var forgedLine = r.Stderr.Split('\n').Single(l => l.Contains("failed the proof"));
             long forged = long.Parse(System.Text.RegularExpressions.Regex.Match(forgedLine, @"(\d+) failed the proof").Groups[1].Value);

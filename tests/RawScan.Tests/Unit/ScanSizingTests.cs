@@ -56,6 +56,16 @@ public sealed class ScanSizingTests
         }
     }
 
+    /// <summary>A ring is blocks handed over every 4 ms with anything in them: a scan with more replies than 64 gets 64 blocks at least, whatever its bytes.</summary>
+    [Theory]
+    [InlineData(1, 2 * MiB)]
+    [InlineData(8, 2 * MiB)]
+    [InlineData(40, 10 * MiB)]
+    [InlineData(12_288, 16 * MiB)]              // /20 x 3 ports: 3 MiB by its bytes, too few blocks for 250 ms of lag
+    [InlineData(65_536, 16 * MiB)]
+    public void TheRingHasBlocksForAQuarterSecondOfLag(ulong probes, int ring) =>
+        Assert.Equal(ring, Scanner.CaptureBuffer(20_000, probes, Tcp));
+
     [Fact]
     public void TheTableIsAPowerOfTwoWithRoomForEveryProbeOfTheScan()
     {
