@@ -38,6 +38,7 @@ public sealed class Scanner
         ulong start = o.StartPosition ?? o.Shard.First;
         Counters.ProbesPlanned = (long)(o.Shard.CountOf(space.Count) - o.Shard.CountOf(Math.Min(start, space.Count))) + o.Unsettled.Count;
         var cookie = o.CookieKey is { } k ? new SynCookie(k.K0, k.K1) : SynCookie.Random();
+        bool autoRate = o.AutoRate && !o.DryRun;            // a dry run has no path to follow: it goes at --rate
 
         // The one place a dry run differs: no capture, no ARP, frames to a file or a counter.
         string captureFilter = NetPathResolver.CaptureFilter(path, firstPort, lastPort);
@@ -62,7 +63,7 @@ public sealed class Scanner
         ready?.Invoke();
         replies.Start(new ReplyWiring(o, path, nextHopMac, probes, sourcePorts, sink, Counters, space, probes6, nextHopMac6, bannerWire, Banners));
         var transmitter = replies.SendLoop(space, order, o, new ProbeWriters(probes, probes6), sourcePorts, sender,
-            o.AutoRate && !o.DryRun ? new RateLimiter(RateController.StartRate, batchCapacity: 64) : new RateLimiter(o.Rate), Counters, start);
+            autoRate ? new RateLimiter(RateController.StartRate, batchCapacity: 64) : new RateLimiter(o.Rate), Counters, start);
 
         Exception? txError = null;
         using var stopTx = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -122,8 +123,8 @@ public sealed class Scanner
             Late = c.Late,
             ResetsSent = c.ResetsSent,
             Banners = o.Banners is null ? null : Banners,
-            AutoRate = o.AutoRate && !o.DryRun,
-            SettledRate = o.AutoRate && !o.DryRun ? c.CurrentRate : null,
+            AutoRate = autoRate,
+            SettledRate = autoRate ? c.CurrentRate : null,
             LossEstimate = c.LossEstimate,
             SecondChances = c.SecondChances,
             SmoothedRtt = replies.SmoothedRtt,

@@ -225,7 +225,7 @@ public static partial class LabManager
         return new LabInfo(spec.Name, spec.ScannerNamespace, spec.TargetNamespace, spec.ScannerInterface,
             spec.ScannerAddress, spec.Gateway, spec.SpareAddress, TruthPath(name), pid, alive, ReadLoss(name),
             real ? spec.RealNamespace : null, real ? spec.RealHost : 0, RealDaemonsOf(spec, present),
-            LinkUp: Exec.TryRun(null, ["ip", "-n", spec.ScannerNamespace, "link", "show", "dev", spec.ScannerInterface]).ExitCode == 0,
+            LinkUp: ScannerLinkUp(spec),
             ScannerRoutes6: Exec.TryRun(null, ["ip", "-n", spec.ScannerNamespace, "-6", "route", "show"]).StdOut.Trim(),
             Bottleneck: ReadBottleneck(name));
     }
@@ -240,9 +240,12 @@ public static partial class LabManager
     {
         var spec = LabSpec.For(name);
         if (!Netns.Exists(spec.ScannerNamespace) || !Netns.Exists(spec.TargetNamespace)) return null;
-        bool linkUp = Exec.TryRun(null, ["ip", "-n", spec.ScannerNamespace, "link", "show", "dev", spec.ScannerInterface]).ExitCode == 0;
-        return new LabScanSide(spec.ScannerNamespace, spec.ScannerInterface, Broken: !linkUp);
+        return new LabScanSide(spec.ScannerNamespace, spec.ScannerInterface, Broken: !ScannerLinkUp(spec));
     }
+
+    /// <summary>Whether the scanner's end of the veth pair is still there (a lab whose link was deleted is broken).</summary>
+    private static bool ScannerLinkUp(LabSpec spec) =>
+        Exec.TryRun(null, ["ip", "-n", spec.ScannerNamespace, "link", "show", "dev", spec.ScannerInterface]).ExitCode == 0;
 
     /// <summary>The labs that are up, by name: those with namespaces or state on this host.</summary>
     public static IReadOnlyList<LabInfo> List()

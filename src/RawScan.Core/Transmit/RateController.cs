@@ -45,8 +45,7 @@ internal sealed class RateController
 
     private readonly RateLimiter _limiter;
     private readonly double _max;
-    private readonly ReceiveClock _clock;
-    private readonly long _t0;              // the clock's epoch: a round here is the same 50 ms as its arrivals' round
+    private readonly ReceiveClock _clock;   // its rounds are ours: a round here is the same 50 ms as its arrivals' round
     private readonly Round[] _rounds = new Round[Ring];
     private long _current;                  // the round being sent
     private long _judged = -1;              // rounds up to this one are judged
@@ -63,7 +62,6 @@ internal sealed class RateController
     {
         _limiter = limiter;
         _clock = clock;
-        _t0 = clock.Epoch;
         _max = double.IsPositiveInfinity(maxRate) ? double.PositiveInfinity : Math.Max(maxRate, MinRate);
         for (int i = 0; i < Ring; i++) _rounds[i].Index = -1;
         Rate = Math.Min(StartRate, _max);
@@ -85,7 +83,10 @@ internal sealed class RateController
         r.Answered = r.Silent = r.Packets = 0;
     }
 
-    private long RoundOf(long ticks) => Math.Max(0, (ticks - _t0) / RoundTicks);
+    private long RoundOf(long ticks) => _clock.RoundOf(ticks);
+
+    /// <summary>A count in one round, per second.</summary>
+    private static double PerSecond(long perRound) => perRound * (double)Stopwatch.Frequency / RoundTicks;
 
     /// <summary>A first try whose timeout has passed: answered, or not (resent, or given up).</summary>
     public void OnFirstTry(long sentTicks, bool answered)
@@ -105,7 +106,7 @@ internal sealed class RateController
         {
             long packets = probesSent - _sentAtRound;
             _rounds[_current % Ring].Packets = packets;
-            _achieved = packets * (double)Stopwatch.Frequency / RoundTicks / Math.Max(1, index - _current);
+            _achieved = PerSecond(packets) / Math.Max(1, index - _current);
             _sentAtRound = probesSent;
             for (long i = _current + 1; i <= index; i++) Open(i);
             _current = index;
@@ -136,8 +137,8 @@ internal sealed class RateController
             ref var w = ref _rounds[whole % Ring];
             if (w.Index == whole && _bestShare > 0)
             {
-                sentRate = w.Packets * (double)Stopwatch.Frequency / RoundTicks;
-                delivering = _clock.RepliesIn(whole) * (double)Stopwatch.Frequency / RoundTicks / _bestShare;
+                sentRate = PerSecond(w.Packets);
+                delivering = PerSecond(_clock.RepliesIn(whole)) / _bestShare;
             }
         }
         if (min > 0 && srtt > 2 * min && now - _lastQueueDropTicks > 2 * RoundTicks)
@@ -181,10 +182,10 @@ internal sealed class RateController
             return;
         }
         Congested++;
-        long roundStart = _t0 + k * RoundTicks;
+        long roundStart = _clock.Epoch + k * RoundTicks;
         if (roundStart < _lastDropTicks) return;            // sent before the last drop: that drop answered it already
         // What the path delivered: the packets the round offered (resends too), in the share that got through.
-        double offered = r.Packets > 0 ? r.Packets * (double)Stopwatch.Frequency / RoundTicks : r.Rate;
+        double offered = r.Packets > 0 ? PerSecond(r.Packets) : r.Rate;
         double delivered = offered * share / _bestShare;
         // To what the round delivered, less 10% (start-up's blind doubling overshoots far: halving steps
         // left a 50k policer run at 320k, then 230k, for a second), but never below an eighth in one step.
