@@ -28,7 +28,7 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
-RAWSCAN=${RAWSCAN:-$ROOT/src/RawScan.Cli/bin/Release/net10.0/linux-x64/publish/rawscan}
+. "$HERE/build.sh"      # RAWSCAN, bench_build
 RATES=${RATES:-max 200000 100000 40000 20000 auto}
 BOTTLENECK=${BOTTLENECK:-50000}
 QUEUE_PPS=${QUEUE_PPS:-$BOTTLENECK}
@@ -50,11 +50,7 @@ command -v tc >/dev/null || die "missing tc; install it with: apt-get install ip
 [[ $BOTTLENECK =~ ^[1-9][0-9]*$ ]] || die "BOTTLENECK must be a whole number of packets/s (got '$BOTTLENECK')"
 [[ $QUEUE_PPS =~ ^[1-9][0-9]*$ ]] || die "QUEUE_PPS must be a whole number of packets/s (got '$QUEUE_PPS')"
 for c in $CONDITIONS; do case $c in none|policer|queue) ;; *) die "unknown condition '$c' (none policer queue)";; esac; done
-if [ "${NO_BUILD:-}" != 1 ]; then
-  log "dotnet build RawScan.sln -c Release; dotnet publish src/RawScan.Cli -c Release -r linux-x64"
-  (cd "$ROOT" && dotnet build RawScan.sln -c Release -v q -nologo >/dev/null && dotnet publish src/RawScan.Cli -c Release -r linux-x64 -v q -nologo >/dev/null) || die "build failed"
-fi
-[ -x "$RAWSCAN" ] || die "no $RAWSCAN: build and publish it: dotnet build RawScan.sln -c Release && dotnet publish src/RawScan.Cli -c Release -r linux-x64"
+bench_build
 
 OUT=${OUT:-$(mktemp -d /tmp/rawscan-adaptive.XXXXXX)}
 mkdir -p "$OUT"

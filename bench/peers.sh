@@ -32,7 +32,7 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
-RAWSCAN=${RAWSCAN:-$ROOT/src/RawScan.Cli/bin/Release/net10.0/linux-x64/publish/rawscan}
+. "$HERE/build.sh"      # RAWSCAN, bench_build
 REPEAT=${REPEAT:-1}
 wants() { [[ " ${TOOLS:-rawscan rawscan-base masscan zmap nmap} " == *" $1 "* ]]; }
 MASSCAN_RATE=${MASSCAN_RATE:-200000}
@@ -61,11 +61,7 @@ command -v perl >/dev/null || die "missing perl"
 for w in "${WORKS[@]}"; do
   case $w in 16x80|20x1000|host|16xudp53|6x80|6xudp53|16xban) ;; *) die "unknown work '$w' (16x80 20x1000 host 16xudp53 6x80 6xudp53 16xban)";; esac
 done
-if [ "${NO_BUILD:-}" != 1 ]; then
-  log "dotnet build RawScan.sln -c Release; dotnet publish src/RawScan.Cli -c Release -r linux-x64"
-  (cd "$ROOT" && dotnet build RawScan.sln -c Release -v q -nologo >/dev/null && dotnet publish src/RawScan.Cli -c Release -r linux-x64 -v q -nologo >/dev/null) || die "build failed"
-fi
-[ -x "$RAWSCAN" ] || die "no $RAWSCAN: build and publish it: dotnet build RawScan.sln -c Release && dotnet publish src/RawScan.Cli -c Release -r linux-x64"
+bench_build
 
 OUT=${OUT:-$(mktemp -d /tmp/rawscan-peers.XXXXXX)}
 mkdir -p "$OUT"

@@ -13,7 +13,7 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
-RAWSCAN=${RAWSCAN:-$ROOT/src/RawScan.Cli/bin/Release/net10.0/linux-x64/publish/rawscan}
+. "$HERE/build.sh"      # RAWSCAN, bench_build
 LAB=prof$$
 OUT=${OUT:-$(mktemp -d /tmp/rawscan-profile.XXXXXX)}
 FREQ=${FREQ:-2999}
@@ -23,9 +23,7 @@ die() { echo "profile.sh: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "needs root (raw packets, network namespaces, perf -a)"
 command -v perf >/dev/null || { apt-get install -y -qq linux-perf >/dev/null || die "cannot install linux-perf"; }
 command -v python3 >/dev/null || die "missing python3"
-if [ "${NO_BUILD:-}" != 1 ]; then
-  (cd "$ROOT" && dotnet build RawScan.sln -c Release -v q -nologo >/dev/null && dotnet publish src/RawScan.Cli -c Release -r linux-x64 -v q -nologo >/dev/null) || die "build failed"
-fi
+bench_build
 mkdir -p "$OUT"
 trap '"$RAWSCAN" lab down --name "$LAB" >/dev/null 2>&1 || true' EXIT
 "$RAWSCAN" lab up --name "$LAB" >/dev/null
