@@ -53,8 +53,7 @@ public class LabAdversityTests(AdversityLabFixture lab) : IClassFixture<Adversit
     [LabFact]
     public async Task ForgedRepliesChangeNothing()
     {
-        var psi = new ProcessStartInfo(Cli.Exe) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in (string[])[.. Cli.Prefix, "lab", "forge", "--name", lab.Name, "--rate", "20000", "--seconds", "30"]) psi.ArgumentList.Add(a);
+        var psi = Cli.StartInfo(["lab", "forge", "--name", lab.Name, "--rate", "20000", "--seconds", "30"]);
         using var forger = Process.Start(psi)!;
         var forgerOut = forger.StandardOutput.ReadToEndAsync();
         var forgerErr = forger.StandardError.ReadToEndAsync();
@@ -93,8 +92,7 @@ public class LabAdversityTests(AdversityLabFixture lab) : IClassFixture<Adversit
     [LabFact]
     public async Task UdpScanMatchesTheTruthDespiteForgedReplies()
     {
-        var psi = new ProcessStartInfo(Cli.Exe) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in (string[])[.. Cli.Prefix, "lab", "forge", "--name", lab.Name, "--udp", "--rate", "20000", "--seconds", "30"]) psi.ArgumentList.Add(a);
+        var psi = Cli.StartInfo(["lab", "forge", "--name", lab.Name, "--udp", "--rate", "20000", "--seconds", "30"]);
         using var forger = Process.Start(psi)!;
         var forgerOut = forger.StandardOutput.ReadToEndAsync();
         var forgerErr = forger.StandardError.ReadToEndAsync();

@@ -89,8 +89,7 @@ public partial class LabForgerTests
             long sent = long.Parse(SentCount().Match(timed.Stdout).Groups[1].Value);
             Assert.InRange(sent, 4000, 5100);
 
-            var psi = new ProcessStartInfo(Cli.Exe) { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var a in (string[])[.. Cli.Prefix, "lab", "forge", "--name", name, "--rate", "2000"]) psi.ArgumentList.Add(a);
+            var psi = Cli.StartInfo(["lab", "forge", "--name", name, "--rate", "2000"]);
             using var forge = Process.Start(psi)!;
             var stdout = forge.StandardOutput.ReadToEndAsync();
             var stderr = forge.StandardError.ReadToEndAsync();

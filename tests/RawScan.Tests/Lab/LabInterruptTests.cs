@@ -19,9 +19,7 @@ public class LabInterruptTests(ScanLabFixture lab) : IClassFixture<ScanLabFixtur
     /// <summary>Starts `rawscan scan --lab ...` in <paramref name="dir"/>, waits until it has sent some probes.</summary>
     private Process StartSlowScan(string dir, string json)
     {
-        var psi = new ProcessStartInfo(Cli.Exe) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = dir };
-        foreach (var a in (string[])[.. Cli.Prefix, "scan", "--lab", lab.Name, Targets, "-p", Ports, "--rate", "2000", "-oJ", json, "--show", "closed"])
-            psi.ArgumentList.Add(a);
+        var psi = Cli.StartInfo(["scan", "--lab", lab.Name, Targets, "-p", Ports, "--rate", "2000", "-oJ", json, "--show", "closed"], dir);
         var p = Process.Start(psi)!;
         var until = DateTime.UtcNow.AddSeconds(20);
         while (DateTime.UtcNow < until && (!File.Exists(json) || new FileInfo(json).Length < 20_000)) Thread.Sleep(50);
@@ -66,8 +64,7 @@ public class LabInterruptTests(ScanLabFixture lab) : IClassFixture<ScanLabFixtur
 
             // Run exactly what was printed (rawscan = this build); the resumed scan completes and removes its file.
             var args = command.Split(' ')[1..];
-            var psi = new ProcessStartInfo(Cli.Exe) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = dir };
-            foreach (var a in (string[])[.. Cli.Prefix, .. args]) psi.ArgumentList.Add(a);             // its -oJ was saved: it appends
+            var psi = Cli.StartInfo(args, dir);             // its -oJ was saved: it appends
             using var again = Process.Start(psi)!;
             var err2 = again.StandardError.ReadToEndAsync();
             _ = again.StandardOutput.ReadToEndAsync();
@@ -133,9 +130,7 @@ public class LabInterruptTests(ScanLabFixture lab) : IClassFixture<ScanLabFixtur
             var hints = new List<string>();
             foreach (var (json, seed) in new[] { ("a.json", "11"), ("b.json", "22") })
             {
-                var psi = new ProcessStartInfo(Cli.Exe) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = dir };
-                foreach (var a in (string[])[.. Cli.Prefix, "scan", "--lab", lab.Name, Targets, "-p", Ports, "--rate", "2000", "-oJ", json, "--show", "closed", "--seed", seed])
-                    psi.ArgumentList.Add(a);
+                var psi = Cli.StartInfo(["scan", "--lab", lab.Name, Targets, "-p", Ports, "--rate", "2000", "-oJ", json, "--show", "closed", "--seed", seed], dir);
                 using var p = Process.Start(psi)!;
                 var err = p.StandardError.ReadToEndAsync();
                 _ = p.StandardOutput.ReadToEndAsync();

@@ -111,10 +111,8 @@ public class LabIpv6ScanTests(ScanLabFixture lab, ITestOutputHelper output) : IC
         try
         {
             string json = Path.Combine(dir, "r.json"), saved = Path.Combine(dir, "paused.rawscan");
-            var psi = new System.Diagnostics.ProcessStartInfo(Cli.Exe) { RedirectStandardError = true, RedirectStandardOutput = true };
-            foreach (var a in (string[])[.. Cli.Prefix, "scan", "--lab", lab.Name, "2001:db8:1::/114", "-p", "80", "--rate", "5000",
-                         "-oJ", json, "--resume-file", saved, "--wait", "0.5"])
-                psi.ArgumentList.Add(a);
+            var psi = Cli.StartInfo(["scan", "--lab", lab.Name, "2001:db8:1::/114", "-p", "80", "--rate", "5000",
+                         "-oJ", json, "--resume-file", saved, "--wait", "0.5"]);
             using (var p = System.Diagnostics.Process.Start(psi)!)
             {
                 var stdout = p.StandardOutput.ReadToEndAsync();

@@ -92,9 +92,7 @@ public class LabOutputSafetyTests(ScanLabFixture lab) : IClassFixture<ScanLabFix
         {
             string xml = Path.Combine(dir, "r.xml");
             File.WriteAllText(xml, "<old/>");
-            var psi = new System.Diagnostics.ProcessStartInfo(Cli.Exe) { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var a in (string[])[.. Cli.Prefix, "scan", "--lab", lab.Name, "198.18.44.0/24", "-p", "1-20", "--rate", "2000", "-oX", xml])
-                psi.ArgumentList.Add(a);
+            var psi = Cli.StartInfo(["scan", "--lab", lab.Name, "198.18.44.0/24", "-p", "1-20", "--rate", "2000", "-oX", xml]);
             using var p = System.Diagnostics.Process.Start(psi)!;
             var err = p.StandardError.ReadToEndAsync();
             _ = p.StandardOutput.ReadToEndAsync();

@@ -61,10 +61,8 @@ public class LabScanTests(ScanLabFixture lab) : IClassFixture<ScanLabFixture>
         try
         {
             string json = Path.Combine(dir, "results.jsonl"), saved = Path.Combine(dir, "paused.rawscan");
-            var psi = new ProcessStartInfo(Cli.Exe) { RedirectStandardError = true, RedirectStandardOutput = true };
-            foreach (var a in (string[])[.. Cli.Prefix, "scan", "--lab", lab.Name, "198.18.16.0/20", "-p", "80", "--rate", "1000",
-                         "-oJ", json, "--resume-file", saved, "--wait", "0.5"])
-                psi.ArgumentList.Add(a);
+            var psi = Cli.StartInfo(["scan", "--lab", lab.Name, "198.18.16.0/20", "-p", "80", "--rate", "1000",
+                         "-oJ", json, "--resume-file", saved, "--wait", "0.5"]);
             using (var p = Process.Start(psi)!)
             {
                 var stdout = p.StandardOutput.ReadToEndAsync();          // drained, or a full pipe would stall the scan

@@ -14,9 +14,7 @@ public class LabStreamingTests(ScanLabFixture lab) : IClassFixture<ScanLabFixtur
         try
         {
             // 7 open ports at 2 probes/s: about 3.5 s of sending, one result every half second.
-            var psi = new ProcessStartInfo(Cli.Exe) { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var a in (string[])[.. Cli.Prefix, "scan", "--lab", lab.Name, "198.18.12.1", "-p", "22,25,80,443,3306,8080,31337", "--rate", "2", "-oJ", json, "--wait", "0.5"])
-                psi.ArgumentList.Add(a);
+            var psi = Cli.StartInfo(["scan", "--lab", lab.Name, "198.18.12.1", "-p", "22,25,80,443,3306,8080,31337", "--rate", "2", "-oJ", json, "--wait", "0.5"]);
             using var p = Process.Start(psi)!;
             var stderr = p.StandardError.ReadToEndAsync();
             _ = p.StandardOutput.ReadToEndAsync();

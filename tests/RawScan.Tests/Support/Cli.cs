@@ -18,10 +18,10 @@ internal static class Cli
     public static IReadOnlyList<string> Command => Native is { } bin ? [bin] : ["dotnet", Dll];
 
     /// <summary>The program to start (<see cref="Command"/>'s first word)...</summary>
-    public static string Exe => Command[0];
+    private static string Exe => Command[0];
 
     /// <summary>...and the words that go before its own arguments.</summary>
-    public static string[] Prefix => [.. Command.Skip(1)];
+    private static string[] Prefix => [.. Command.Skip(1)];
 
     /// <summary><see cref="Command"/> for a bash command line, each word single-quoted.</summary>
     public static string Shell => string.Join(' ', Command.Select(w => $"'{w}'"));

@@ -64,8 +64,7 @@ public class ResumeTests
             string[] scan = ["scan", "198.18.0.0/20", "-p", "80,443", "--dry-run", "--seed", "7"];
 
             // A dry run at 2,000 pps takes 4 s; interrupt it after one, as Ctrl-C would.
-            var psi = new ProcessStartInfo(Cli.Exe) { RedirectStandardError = true, RedirectStandardOutput = true };
-            foreach (var x in (string[])[.. Cli.Prefix, .. scan, "--write-pcap", a, "--rate", "2000", "--resume-file", saved]) psi.ArgumentList.Add(x);
+            var psi = Cli.StartInfo([.. scan, "--write-pcap", a, "--rate", "2000", "--resume-file", saved]);
             using (var p = Process.Start(psi)!)
             {
                 var stderr = p.StandardError.ReadToEndAsync();
